@@ -1,0 +1,136 @@
+/**
+ * DPM-Solver++ 2M (DPMSolverMultistepScheduler, algorithm "dpmsolver++", solver_order 2,
+ * final_sigmas_type "zero"), optionally on Karras sigmas. Works on VP samples: no input scaling.
+ */
+import {
+  alphasCumprod,
+  checkSteps,
+  interpOnIndexGrid,
+  linspace,
+  roundHalfEven,
+  trainingSigmas,
+} from './noiseSchedule';
+import type { ResolvedSampler, Scheduler, SchedulerConfig, StepOptions, StepResult } from './types';
+
+const KARRAS_RHO = 7;
+
+/** Karras et al. (2022) σ ramp between the model's σ_max and σ_min. */
+export function karrasSigmas(sigmaMin: number, sigmaMax: number, steps: number): number[] {
+  const minInv = sigmaMin ** (1 / KARRAS_RHO);
+  const maxInv = sigmaMax ** (1 / KARRAS_RHO);
+  return linspace(0, 1, steps).map((r) => (maxInv + r * (minInv - maxInv)) ** KARRAS_RHO);
+}
+
+/** diffusers `_sigma_to_t`: interpolate the timestep of σ in log-σ over the training schedule. */
+export function sigmaToTimestep(sigma: number, logSigmas: Float64Array): number {
+  const logSigma = Math.log(Math.max(sigma, 1e-10));
+  let low = 0;
+  for (let i = 0; i < logSigmas.length; i++) if (logSigma - logSigmas[i] >= 0) low = i;
+  low = Math.min(low, logSigmas.length - 2);
+  const w = Math.min(1, Math.max(0, (logSigmas[low] - logSigma) / (logSigmas[low] - logSigmas[low + 1])));
+  return (1 - w) * low + w * (low + 1);
+}
+
+/** VP α_t and σ_t of a VE σ. */
+function alphaSigma(sigma: number): { alpha: number; sigmaT: number; lambda: number } {
+  const alpha = 1 / Math.sqrt(sigma * sigma + 1);
+  const sigmaT = sigma * alpha;
+  return { alpha, sigmaT, lambda: Math.log(alpha) - Math.log(sigmaT) };
+}
+
+export class DpmSolverMultistepScheduler implements Scheduler {
+  readonly name: ResolvedSampler;
+  readonly initNoiseSigma = 1;
+  timesteps: number[] = [];
+  sigmas: number[] = [];
+  private readonly trainSigmas: Float64Array;
+  private modelOutputs: Float32Array[] = [];
+  private lowerOrderNums = 0;
+
+  constructor(
+    private readonly config: SchedulerConfig,
+    private readonly karras: boolean,
+  ) {
+    this.name = karras ? 'dpmpp-2m-karras' : 'dpmpp-2m';
+    this.trainSigmas = trainingSigmas(alphasCumprod(config));
+  }
+
+  setTimesteps(steps: number): void {
+    const n = this.config.numTrainTimesteps;
+    checkSteps(steps, n);
+    const spacing = this.config.timestepSpacing ?? 'linspace';
+    let timesteps: number[];
+    if (spacing === 'linspace') {
+      timesteps = linspace(0, n - 1, steps + 1).map(roundHalfEven).reverse().slice(0, -1);
+    } else if (spacing === 'leading') {
+      const ratio = Math.floor(n / (steps + 1));
+      timesteps = Array.from({ length: steps + 1 }, (_, i) => i * ratio + this.config.stepsOffset).reverse().slice(0, -1);
+    } else {
+      const ratio = n / steps;
+      timesteps = [];
+      for (let t = n; t > 0; t -= ratio) timesteps.push(roundHalfEven(t) - 1);
+      timesteps = timesteps.slice(0, steps);
+    }
+    if (this.karras) {
+      const logSigmas = this.trainSigmas.map(Math.log);
+      const sigmas = karrasSigmas(this.trainSigmas[0], this.trainSigmas[n - 1], steps);
+      this.timesteps = sigmas.map((s) => roundHalfEven(sigmaToTimestep(s, logSigmas)));
+      this.sigmas = [...sigmas, 0];
+    } else {
+      this.timesteps = timesteps;
+      this.sigmas = [...timesteps.map((t) => interpOnIndexGrid(t, this.trainSigmas)), 0];
+    }
+    this.modelOutputs = [];
+    this.lowerOrderNums = 0;
+  }
+
+  scaleModelInput(sample: Float32Array): Float32Array {
+    return sample;
+  }
+
+  step(modelOutput: Float32Array, index: number, sample: Float32Array, _options?: StepOptions): StepResult {
+    const x0 = this.dataPrediction(modelOutput, sample, this.sigmas[index]);
+    this.modelOutputs = [...this.modelOutputs.slice(-1), x0];
+    // The final σ is zero, so the last step is always first order (diffusers `lower_order_final`).
+    const isFinal = index === this.timesteps.length - 1;
+    const prev = this.lowerOrderNums < 1 || isFinal ? this.firstOrder(x0, sample, index) : this.secondOrder(sample, index);
+    if (this.lowerOrderNums < 2) this.lowerOrderNums += 1;
+    return { prevSample: prev, predOriginalSample: x0 };
+  }
+
+  private dataPrediction(output: Float32Array, sample: Float32Array, sigma: number): Float32Array {
+    const { alpha, sigmaT } = alphaSigma(sigma);
+    switch (this.config.predictionType) {
+      case 'epsilon':
+        return output.map((e, i) => (sample[i] - sigmaT * e) / alpha);
+      case 'v_prediction':
+        return output.map((v, i) => alpha * sample[i] - sigmaT * v);
+      case 'sample':
+        return output;
+    }
+  }
+
+  private firstOrder(x0: Float32Array, sample: Float32Array, index: number): Float32Array {
+    const s = alphaSigma(this.sigmas[index]);
+    const t = alphaSigma(this.sigmas[index + 1]);
+    const h = t.lambda - s.lambda;
+    const ratio = t.sigmaT / s.sigmaT;
+    const k = t.alpha * (Math.exp(-h) - 1);
+    return sample.map((x, i) => ratio * x - k * x0[i]);
+  }
+
+  private secondOrder(sample: Float32Array, index: number): Float32Array {
+    const [m1, m0] = this.modelOutputs;
+    const t = alphaSigma(this.sigmas[index + 1]);
+    const s0 = alphaSigma(this.sigmas[index]);
+    const s1 = alphaSigma(this.sigmas[index - 1]);
+    const h = t.lambda - s0.lambda;
+    const r0 = (s0.lambda - s1.lambda) / h;
+    const ratio = t.sigmaT / s0.sigmaT;
+    const k = t.alpha * (Math.exp(-h) - 1);
+    return sample.map((x, i) => {
+      const d1 = (m0[i] - m1[i]) / r0;
+      return ratio * x - k * m0[i] - 0.5 * k * d1;
+    });
+  }
+}

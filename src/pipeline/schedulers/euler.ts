@@ -1,0 +1,94 @@
+/** Euler (EulerDiscreteScheduler, s_churn = 0): deterministic first-order ODE step in σ space. */
+import {
+  alphasCumprod,
+  checkSteps,
+  continuousTimesteps,
+  interpOnIndexGrid,
+  trainingSigmas,
+} from './noiseSchedule';
+import type { ResolvedSampler, Scheduler, SchedulerConfig, StepOptions, StepResult } from './types';
+
+/** σ-space schedule shared by Euler and Euler ancestral. */
+export class SigmaSchedule {
+  timesteps: number[] = [];
+  /** One σ per timestep plus the final 0. */
+  sigmas: number[] = [];
+  initNoiseSigma = 1;
+  private readonly trainSigmas: Float64Array;
+
+  constructor(private readonly config: SchedulerConfig) {
+    this.trainSigmas = trainingSigmas(alphasCumprod(config));
+  }
+
+  set(steps: number): void {
+    checkSteps(steps, this.config.numTrainTimesteps);
+    const spacing = this.config.timestepSpacing ?? 'linspace';
+    this.timesteps = continuousTimesteps(steps, spacing, this.config.numTrainTimesteps, this.config.stepsOffset);
+    this.sigmas = [...this.timesteps.map((t) => interpOnIndexGrid(t, this.trainSigmas)), 0];
+    const maxSigma = Math.max(...this.sigmas);
+    this.initNoiseSigma = spacing === 'leading' ? Math.sqrt(maxSigma * maxSigma + 1) : maxSigma;
+  }
+
+  /** x / √(σ²+1): brings the VE sample to the UNet's VP input range. */
+  scale(sample: Float32Array, index: number): Float32Array {
+    const sigma = this.sigmas[index];
+    const factor = 1 / Math.sqrt(sigma * sigma + 1);
+    return sample.map((x) => x * factor);
+  }
+
+  /** x₀ from the model output in σ (VE) space. */
+  original(modelOutput: Float32Array, sample: Float32Array, sigma: number): Float32Array {
+    const out = new Float32Array(sample.length);
+    switch (this.config.predictionType) {
+      case 'epsilon':
+        for (let i = 0; i < out.length; i++) out[i] = sample[i] - sigma * modelOutput[i];
+        return out;
+      case 'v_prediction': {
+        const c = -sigma / Math.sqrt(sigma * sigma + 1);
+        const s = 1 / (sigma * sigma + 1);
+        for (let i = 0; i < out.length; i++) out[i] = modelOutput[i] * c + sample[i] * s;
+        return out;
+      }
+      case 'sample':
+        out.set(modelOutput);
+        return out;
+    }
+  }
+}
+
+export class EulerScheduler implements Scheduler {
+  readonly name: ResolvedSampler = 'euler';
+  private readonly schedule: SigmaSchedule;
+
+  constructor(config: SchedulerConfig) {
+    this.schedule = new SigmaSchedule(config);
+  }
+
+  get timesteps(): readonly number[] {
+    return this.schedule.timesteps;
+  }
+  get sigmas(): readonly number[] {
+    return this.schedule.sigmas;
+  }
+  get initNoiseSigma(): number {
+    return this.schedule.initNoiseSigma;
+  }
+
+  setTimesteps(steps: number): void {
+    this.schedule.set(steps);
+  }
+
+  scaleModelInput(sample: Float32Array, index: number): Float32Array {
+    return this.schedule.scale(sample, index);
+  }
+
+  step(modelOutput: Float32Array, index: number, sample: Float32Array, _options?: StepOptions): StepResult {
+    const sigma = this.schedule.sigmas[index];
+    const sigmaNext = this.schedule.sigmas[index + 1];
+    const x0 = this.schedule.original(modelOutput, sample, sigma);
+    const dt = sigmaNext - sigma;
+    const prev = new Float32Array(sample.length);
+    for (let i = 0; i < prev.length; i++) prev[i] = sample[i] + ((sample[i] - x0[i]) / sigma) * dt;
+    return { prevSample: prev, predOriginalSample: x0 };
+  }
+}

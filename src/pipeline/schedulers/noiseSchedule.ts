@@ -1,0 +1,116 @@
+/** Noise-schedule math shared by every scheduler (one copy, so the algorithms cannot drift apart). */
+import type { SchedulerConfig, TimestepSpacing } from './types';
+
+/** numpy.linspace(start, stop, num) with endpoint=true. */
+export function linspace(start: number, stop: number, num: number): number[] {
+  if (num === 1) return [start];
+  const step = (stop - start) / (num - 1);
+  return Array.from({ length: num }, (_, i) => start + step * i);
+}
+
+/** numpy.round: halves go to the nearest even integer. */
+export function roundHalfEven(x: number): number {
+  const floor = Math.floor(x);
+  const diff = x - floor;
+  if (diff < 0.5) return floor;
+  if (diff > 0.5) return floor + 1;
+  return floor % 2 === 0 ? floor : floor + 1;
+}
+
+/** numpy.interp over xp = 0, 1, …, fp.length−1 (integer grid). */
+export function interpOnIndexGrid(x: number, fp: ArrayLike<number>): number {
+  if (x <= 0) return fp[0];
+  const last = fp.length - 1;
+  if (x >= last) return fp[last];
+  const i = Math.floor(x);
+  const frac = x - i;
+  return fp[i] + (fp[i + 1] - fp[i]) * frac;
+}
+
+export function betas(config: SchedulerConfig): Float64Array {
+  const n = config.numTrainTimesteps;
+  const out = new Float64Array(n);
+  switch (config.betaSchedule) {
+    case 'linear': {
+      const values = linspace(config.betaStart, config.betaEnd, n);
+      values.forEach((v, i) => (out[i] = v));
+      return out;
+    }
+    case 'scaled_linear': {
+      const values = linspace(Math.sqrt(config.betaStart), Math.sqrt(config.betaEnd), n);
+      values.forEach((v, i) => (out[i] = v * v));
+      return out;
+    }
+    case 'squaredcos_cap_v2': {
+      const alphaBar = (t: number): number => Math.cos(((t + 0.008) / 1.008) * (Math.PI / 2)) ** 2;
+      for (let i = 0; i < n; i++) out[i] = Math.min(1 - alphaBar((i + 1) / n) / alphaBar(i / n), 0.999);
+      return out;
+    }
+  }
+}
+
+/** ᾱ_t = ∏_{s≤t}(1−β_s). */
+export function alphasCumprod(config: SchedulerConfig): Float64Array {
+  const b = betas(config);
+  const out = new Float64Array(b.length);
+  let product = 1;
+  for (let i = 0; i < b.length; i++) {
+    product *= 1 - b[i];
+    out[i] = product;
+  }
+  return out;
+}
+
+/** σ_t = √((1−ᾱ_t)/ᾱ_t) for every training timestep. */
+export function trainingSigmas(alphas: Float64Array): Float64Array {
+  return alphas.map((a) => Math.sqrt((1 - a) / a));
+}
+
+/**
+ * The integer timestep grids of DDIM/PNDM-style schedulers (diffusers `set_timesteps`), descending.
+ * `linspace` rounds half-to-even like numpy.
+ */
+export function discreteTimesteps(
+  steps: number,
+  spacing: TimestepSpacing,
+  numTrainTimesteps: number,
+  stepsOffset: number,
+): number[] {
+  switch (spacing) {
+    case 'linspace':
+      return linspace(0, numTrainTimesteps - 1, steps).map(roundHalfEven).reverse();
+    case 'leading': {
+      const ratio = Math.floor(numTrainTimesteps / steps);
+      return Array.from({ length: steps }, (_, i) => roundHalfEven(i * ratio) + stepsOffset).reverse();
+    }
+    case 'trailing': {
+      const ratio = numTrainTimesteps / steps;
+      const out: number[] = [];
+      for (let t = numTrainTimesteps; t > 0; t -= ratio) out.push(roundHalfEven(t) - 1);
+      return out.slice(0, steps);
+    }
+  }
+}
+
+/** Continuous (float) timesteps as Euler uses them: linspace keeps fractions, the others are integers. */
+export function continuousTimesteps(
+  steps: number,
+  spacing: TimestepSpacing,
+  numTrainTimesteps: number,
+  stepsOffset: number,
+): number[] {
+  if (spacing === 'linspace') return linspace(0, numTrainTimesteps - 1, steps).reverse();
+  return discreteTimesteps(steps, spacing, numTrainTimesteps, stepsOffset);
+}
+
+/** ᾱ used for "the step before t = 0" (diffusers `final_alpha_cumprod`). */
+export function finalAlphaCumprod(config: SchedulerConfig, alphas: Float64Array): number {
+  return config.setAlphaToOne ? 1 : alphas[0];
+}
+
+/** `steps` must be a positive integer no larger than the training schedule. */
+export function checkSteps(steps: number, numTrainTimesteps: number): void {
+  if (!Number.isInteger(steps) || steps < 1 || steps > numTrainTimesteps) {
+    throw new RangeError(`steps must be an integer from 1 to ${numTrainTimesteps}, got ${steps}`);
+  }
+}

@@ -1,0 +1,54 @@
+/** Scheduler interface, shaped like diffusers' but with explicit step indices instead of timestep lookups. */
+
+export type PredictionType = 'epsilon' | 'v_prediction' | 'sample';
+export type TimestepSpacing = 'leading' | 'trailing' | 'linspace';
+export type BetaSchedule = 'scaled_linear' | 'linear' | 'squaredcos_cap_v2';
+export type ResolvedSampler = 'euler' | 'euler-a' | 'ddim' | 'dpmpp-2m' | 'dpmpp-2m-karras' | 'lcm' | 'pndm';
+
+/** scheduler_config.json, validated and mapped to camelCase once. Absent optional keys stay undefined so
+ * each scheduler can apply its own class default, as diffusers does. */
+export interface SchedulerConfig {
+  readonly className: string;
+  readonly numTrainTimesteps: number;
+  readonly betaStart: number;
+  readonly betaEnd: number;
+  readonly betaSchedule: BetaSchedule;
+  readonly predictionType: PredictionType;
+  readonly timestepSpacing?: TimestepSpacing;
+  readonly stepsOffset: number;
+  readonly setAlphaToOne: boolean;
+  readonly useKarrasSigmas: boolean;
+  /** LCM: the distillation grid (50 in LCM-Dreamshaper). */
+  readonly originalInferenceSteps: number;
+  /** LCM: boundary-condition timestep scaling (10). */
+  readonly timestepScaling: number;
+}
+
+/** Supplies standard-normal noise (ancestral and LCM steps). */
+export type NoiseSource = (length: number) => Float32Array;
+
+export interface StepOptions {
+  /** Required by stochastic schedulers (Euler ancestral, LCM); ignored by the others. */
+  readonly noise?: NoiseSource;
+}
+
+export interface StepResult {
+  /** x_{t-1}, same shape as the sample. */
+  readonly prevSample: Float32Array;
+  /** The model's estimate of the clean latents at this step, when the algorithm forms one. */
+  readonly predOriginalSample?: Float32Array;
+}
+
+export interface Scheduler {
+  readonly name: ResolvedSampler;
+  /** Standard deviation of the initial noise: latents = randn · initNoiseSigma. */
+  readonly initNoiseSigma: number;
+  /** Timesteps handed to the UNet, one per model call, in call order. */
+  readonly timesteps: readonly number[];
+  /** Builds the schedule for `steps` denoising steps; call before every run (schedulers are stateful). */
+  setTimesteps(steps: number): void;
+  /** Input scaling before the UNet call at `index` (Euler: x/√(σ²+1)); returns a new array. */
+  scaleModelInput(sample: Float32Array, index: number): Float32Array;
+  /** One update from the model output at call `index`. */
+  step(modelOutput: Float32Array, index: number, sample: Float32Array, options?: StepOptions): StepResult;
+}

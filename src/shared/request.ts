@@ -1,0 +1,99 @@
+/**
+ * The serializable request that drives the pipeline. The host (or CLI) fills it once from settings;
+ * the pipeline is then a function of (request, model files).
+ */
+
+/** Samplers Atelier implements; `model-default` uses the model's own scheduler_config.json. */
+export const SAMPLER_NAMES = [
+  'model-default',
+  'euler',
+  'euler-a',
+  'ddim',
+  'dpmpp-2m',
+  'dpmpp-2m-karras',
+  'lcm',
+  'pndm',
+] as const;
+export type SamplerName = (typeof SAMPLER_NAMES)[number];
+
+/** Execution provider preference: `auto` picks per platform and falls back to CPU. */
+export const EXECUTION_PROVIDERS = ['auto', 'cpu', 'cuda', 'dml', 'coreml', 'webgpu'] as const;
+export type ExecutionProviderPreference = (typeof EXECUTION_PROVIDERS)[number];
+export type ExecutionProviderName = Exclude<ExecutionProviderPreference, 'auto'>;
+
+/** Largest seed accepted: seeds are unsigned 32-bit integers, as in A1111. */
+export const MAX_SEED = 0xffff_ffff;
+export const MAX_STEPS = 1000;
+export const MAX_PROMPT_CHARS = 10_000;
+/** Largest output accepted, in pixels (width × height). */
+export const MAX_PIXELS = 4096 * 4096;
+
+export interface SamplingOptions {
+  readonly sampler: SamplerName;
+  /** Denoising steps, 1…MAX_STEPS. */
+  readonly steps: number;
+  /** Classifier-free guidance scale; ≤ 1 disables CFG (one UNet pass per step). */
+  readonly guidanceScale: number;
+  /** Unsigned 32-bit seed for the CPU noise generator. */
+  readonly seed: number;
+}
+
+export interface Txt2ImgRequest {
+  readonly kind: 'txt2img';
+  /** Absolute path of a diffusers/optimum ONNX model folder. */
+  readonly modelDir: string;
+  readonly prompt: string;
+  readonly negativePrompt: string;
+  /** Output width in pixels, a multiple of 8. */
+  readonly width: number;
+  /** Output height in pixels, a multiple of 8. */
+  readonly height: number;
+  readonly sampling: SamplingOptions;
+  /** Send a latent preview every N steps; 0 turns previews off. */
+  readonly previewEvery: number;
+  readonly executionProvider: ExecutionProviderPreference;
+}
+
+export type GenerationRequest = Txt2ImgRequest;
+
+/** What a finished generation returns to the host. */
+export interface GenerationResult {
+  /** PNG bytes without text metadata; the host adds it if metadata is enabled. */
+  readonly png: Uint8Array;
+  readonly width: number;
+  readonly height: number;
+  readonly seed: number;
+  /** Sampler actually used (resolved from `model-default`). */
+  readonly sampler: Exclude<SamplerName, 'model-default'>;
+  readonly steps: number;
+  /** Provider the sessions actually ran on (after any CPU fallback). */
+  readonly executionProvider: ExecutionProviderName;
+  /** Human-readable family label, e.g. "SD 1.x". */
+  readonly modelFamily: string;
+  readonly warnings: readonly string[];
+  readonly timings: GenerationTimings;
+  /** Worker memory after the job, for the host's restart policy. */
+  readonly workerRssBytes: number;
+  readonly restartRecommended: boolean;
+}
+
+export interface GenerationTimings {
+  readonly totalMs: number;
+  readonly loadMs: number;
+  /** Time spent inside onnxruntime session.run (all models). */
+  readonly sessionRunMs: number;
+  readonly denoiseMs: number;
+}
+
+export interface TokenizeParams {
+  /** Folder holding vocab.json and merges.txt (a model's `tokenizer/`). */
+  readonly tokenizerDir: string;
+  readonly text: string;
+}
+
+export interface TokenizeResult {
+  /** Ids including BOS and EOS, before padding and truncation. */
+  readonly ids: readonly number[];
+  /** Prompt tokens, excluding BOS/EOS (what the "42/75" counter shows). */
+  readonly count: number;
+}

@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { DdimScheduler } from '../../../src/pipeline/schedulers/ddim';
+import { PndmScheduler } from '../../../src/pipeline/schedulers/pndm';
+import { sdSchedulerConfig } from './sdConfig';
+
+describe('DDIM', () => {
+  it('50 leading timesteps step by 20 from 981 to 1', () => {
+    const s = new DdimScheduler(sdSchedulerConfig());
+    s.setTimesteps(50);
+    expect(s.timesteps).toHaveLength(50);
+    expect(s.timesteps[0]).toBe(981);
+    expect(s.timesteps[49]).toBe(1);
+    expect(s.initNoiseSigma).toBe(1);
+  });
+  it('final step re-noises to ᾱ₀ unless set_alpha_to_one', () => {
+    const eps = new Float32Array([1]);
+    const x = new Float32Array([0.5]);
+    const a = new DdimScheduler(sdSchedulerConfig());
+    a.setTimesteps(20);
+    const b = new DdimScheduler(sdSchedulerConfig({ set_alpha_to_one: true }));
+    b.setTimesteps(20);
+    const alphaT = 0.99915 * (1 - 0.00085 - 0); // ᾱ₁ ≈ ᾱ₀·(1−β₁), close enough for the sign checks below
+    const x0 = (0.5 - Math.sqrt(1 - alphaT) * 1) / Math.sqrt(alphaT);
+    expect(b.step(eps, 19, x).prevSample[0]).toBeCloseTo(x0, 2);
+    expect(a.step(eps, 19, x).prevSample[0]).toBeGreaterThan(b.step(eps, 19, x).prevSample[0] + 0.01);
+  });
+});
+
+describe('PNDM (PLMS)', () => {
+  it('50 steps make 51 UNet calls with the second timestep repeated', () => {
+    const s = new PndmScheduler(sdSchedulerConfig());
+    s.setTimesteps(50);
+    expect(s.timesteps).toHaveLength(51);
+    expect(s.timesteps.slice(0, 4)).toEqual([981, 961, 961, 941]);
+    expect(s.timesteps.at(-1)).toBe(1);
+  });
+  it('a constant ε gives the same update as DDIM at every call', () => {
+    const p = new PndmScheduler(sdSchedulerConfig({ set_alpha_to_one: true }));
+    const d = new DdimScheduler(sdSchedulerConfig({ set_alpha_to_one: true }));
+    p.setTimesteps(10);
+    d.setTimesteps(10);
+    const eps = new Float32Array([0.3, -0.7]);
+    let xp = new Float32Array([1.2, -0.4]);
+    let xd = new Float32Array([1.2, -0.4]);
+    for (let i = 0; i < p.timesteps.length; i++) xp = p.step(eps, i, xp).prevSample;
+    for (let i = 0; i < d.timesteps.length; i++) xd = d.step(eps, i, xd).prevSample;
+    expect(xp[0]).toBeCloseTo(xd[0], 4);
+    expect(xp[1]).toBeCloseTo(xd[1], 4);
+  });
+});
