@@ -41,9 +41,14 @@ export class PndmScheduler implements Scheduler {
   step(modelOutput: Float32Array, index: number, sample: Float32Array, _options?: StepOptions): StepResult {
     let timestep = this.timesteps[index];
     let prevTimestep = timestep - this.stepRatio;
+    // Deviation from diffusers, on purpose: v-prediction output is converted to ε *before* it enters the
+    // multistep history. PLMS extrapolates the quantity it stores, and ε (unlike v) is what varies slowly
+    // along the trajectory; diffusers combines raw v and converts afterwards, which the oracle shows is
+    // off by ~2e-3 even with an exact model.
+    const eps = this.toEpsilon(modelOutput, sample, timestep);
     if (this.counter !== 1) {
       this.ets = this.ets.slice(-3);
-      this.ets.push(modelOutput);
+      this.ets.push(eps);
     } else {
       prevTimestep = timestep;
       timestep = timestep + this.stepRatio;
@@ -53,11 +58,11 @@ export class PndmScheduler implements Scheduler {
     let base = sample;
     const e = this.ets;
     if (e.length === 1 && this.counter === 0) {
-      combined = modelOutput;
+      combined = eps;
       this.curSample = sample;
     } else if (e.length === 1 && this.counter === 1) {
       const last = e[e.length - 1];
-      combined = modelOutput.map((v, i) => (v + last[i]) / 2);
+      combined = eps.map((v, i) => (v + last[i]) / 2);
       base = this.curSample ?? sample;
       this.curSample = undefined;
     } else if (e.length === 2) {
@@ -75,18 +80,19 @@ export class PndmScheduler implements Scheduler {
     return { prevSample: prev };
   }
 
-  /** Formula (9) of the PNDM paper; v-prediction output is first converted to ε. */
-  private previousSample(sample: Float32Array, t: number, prevT: number, output: Float32Array): Float32Array {
+  private toEpsilon(output: Float32Array, sample: Float32Array, t: number): Float32Array {
+    if (this.config.predictionType === 'epsilon') return output;
+    if (this.config.predictionType === 'sample') throw new Error('PNDM does not support prediction_type "sample"; choose Euler or DDIM');
+    const alphaProd = this.alphas[t];
+    return output.map((v, i) => Math.sqrt(alphaProd) * v + Math.sqrt(1 - alphaProd) * sample[i]);
+  }
+
+  /** Formula (9) of the PNDM paper, on ε. */
+  private previousSample(sample: Float32Array, t: number, prevT: number, eps: Float32Array): Float32Array {
     const alphaProd = this.alphas[t];
     const alphaPrev = prevT >= 0 ? this.alphas[prevT] : this.finalAlpha;
     const betaProd = 1 - alphaProd;
     const betaPrev = 1 - alphaPrev;
-    let eps = output;
-    if (this.config.predictionType === 'v_prediction') {
-      eps = output.map((v, i) => Math.sqrt(alphaProd) * v + Math.sqrt(betaProd) * sample[i]);
-    } else if (this.config.predictionType === 'sample') {
-      throw new Error('PNDM does not support prediction_type "sample"; choose Euler or DDIM');
-    }
     const sampleCoeff = Math.sqrt(alphaPrev / alphaProd);
     const denom = alphaProd * Math.sqrt(betaPrev) + Math.sqrt(alphaProd * betaProd * alphaPrev);
     const k = (alphaPrev - alphaProd) / denom;

@@ -40,8 +40,8 @@ describe('PNDM (PLMS)', () => {
     p.setTimesteps(10);
     d.setTimesteps(10);
     const eps = new Float32Array([0.3, -0.7]);
-    let xp = new Float32Array([1.2, -0.4]);
-    let xd = new Float32Array([1.2, -0.4]);
+    let xp: Float32Array = new Float32Array([1.2, -0.4]);
+    let xd: Float32Array = new Float32Array([1.2, -0.4]);
     for (let i = 0; i < p.timesteps.length; i++) xp = p.step(eps, i, xp).prevSample;
     for (let i = 0; i < d.timesteps.length; i++) xd = d.step(eps, i, xd).prevSample;
     expect(xp[0]).toBeCloseTo(xd[0], 4);

@@ -1,0 +1,45 @@
+/** Tensor math on Float32Array + dims. Pure: new arrays are returned; a trailing `_` marks in-place. */
+
+export function numel(dims: readonly number[]): number {
+  return dims.reduce((a, b) => a * b, 1);
+}
+
+export function scale(x: Float32Array, factor: number): Float32Array {
+  return x.map((v) => v * factor);
+}
+
+/** Classifier-free guidance: uncond + g·(cond − uncond). */
+export function cfg(uncond: Float32Array, cond: Float32Array, guidanceScale: number): Float32Array {
+  const out = new Float32Array(cond.length);
+  for (let i = 0; i < out.length; i++) out[i] = uncond[i] + guidanceScale * (cond[i] - uncond[i]);
+  return out;
+}
+
+/** Stacks equally-sized batch-1 tensors along the batch axis. */
+export function concatBatch(parts: readonly Float32Array[]): Float32Array {
+  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
+}
+
+/** Splits a batch tensor into `count` equal parts (views, not copies). */
+export function splitBatch(x: Float32Array, count: number): Float32Array[] {
+  const size = x.length / count;
+  if (!Number.isInteger(size)) throw new Error(`cannot split ${x.length} values into ${count} equal parts`);
+  return Array.from({ length: count }, (_, i) => x.subarray(i * size, (i + 1) * size));
+}
+
+export function allFinite(x: Float32Array): boolean {
+  for (let i = 0; i < x.length; i++) if (!Number.isFinite(x[i])) return false;
+  return true;
+}
+
+export function maxAbsDiff(a: Float32Array, b: Float32Array): number {
+  let max = 0;
+  for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i] - b[i]));
+  return max;
+}

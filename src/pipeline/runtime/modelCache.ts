@@ -1,0 +1,52 @@
+/**
+ * Keeps one model warm. Switching models releases the old sessions first; because onnxruntime does
+ * not return all memory on release (onnxruntime#25325), growth past a threshold recommends a restart.
+ */
+import path from 'node:path';
+import type { ExecutionProviderPreference } from '../../shared/request';
+import type { Logger } from '../backends/onnx';
+import { loadModel, type LoadedModel } from './loadedModel';
+
+const RESTART_GROWTH_BYTES = 768 * 1024 * 1024;
+
+export class ModelCache {
+  private current: { key: string; model: LoadedModel } | undefined;
+  private loading: Promise<LoadedModel> | undefined;
+  private readonly baselineRss = process.memoryUsage().rss;
+  /** Resident memory measured right after the last release of a model. */
+  private rssAfterRelease: number | undefined;
+
+  constructor(
+    private readonly log: Logger,
+    private readonly load: typeof loadModel = loadModel,
+  ) {}
+
+  async get(dir: string, preference: ExecutionProviderPreference): Promise<{ model: LoadedModel; loaded: boolean }> {
+    const key = `${path.resolve(dir)}\0${preference}`;
+    if (this.current?.key === key) return { model: this.current.model, loaded: false };
+    if (this.current) {
+      this.log('info', `switching model: releasing ${this.current.model.folder.dir}`);
+      await this.release();
+      this.rssAfterRelease = process.memoryUsage().rss;
+    }
+    this.loading = this.load(dir, preference, this.log);
+    try {
+      const model = await this.loading;
+      this.current = { key, model };
+      return { model, loaded: true };
+    } finally {
+      this.loading = undefined;
+    }
+  }
+
+  async release(): Promise<void> {
+    const previous = this.current;
+    this.current = undefined;
+    if (previous) await previous.model.release();
+  }
+
+  /** True when releasing a model left memory well above the worker's start: a fresh worker is cheaper. */
+  restartRecommended(): boolean {
+    return this.rssAfterRelease !== undefined && this.rssAfterRelease - this.baselineRss > RESTART_GROWTH_BYTES;
+  }
+}

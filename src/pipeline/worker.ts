@@ -1,0 +1,95 @@
+/**
+ * Pipeline worker: a child process forked by the host with `serialization: 'advanced'`. It owns
+ * onnxruntime (through backends/onnx.ts), keeps the current model warm, and answers typed RPC.
+ */
+import sharp from 'sharp';
+import type { FromWorkerMessage, PipelineEvents, PipelineMethods, ToWorkerMessage } from '../shared/protocol/pipeline';
+import type { GenerationRequest, GenerationResult, TokenizeParams, TokenizeResult } from '../shared/request';
+import { RpcServer, type RequestContext } from '../shared/rpc';
+import type { Logger } from './backends/onnx';
+import { loadClipTokenizer, type ClipTokenizer } from './models/clip/tokenizer';
+import { chwToRgb8, latentPreview } from './ops/image';
+import { txt2img } from './pipelines/txt2img';
+import { ModelCache } from './runtime/modelCache';
+
+function send(message: FromWorkerMessage): void {
+  process.send?.(message);
+}
+
+const log: Logger = (level, message) => send({ type: 'log', level, message });
+const models = new ModelCache(log);
+const tokenizers = new Map<string, ClipTokenizer>();
+
+async function encodePng(rgb: Uint8Array, width: number, height: number): Promise<Uint8Array> {
+  const png = await sharp(Buffer.from(rgb.buffer, rgb.byteOffset, rgb.byteLength), { raw: { width, height, channels: 3 } })
+    .png({ compressionLevel: 6 })
+    .toBuffer();
+  return new Uint8Array(png.buffer, png.byteOffset, png.byteLength);
+}
+
+async function generate(request: GenerationRequest, context: RequestContext<PipelineEvents>): Promise<GenerationResult> {
+  const started = performance.now();
+  context.emit('progress', { phase: 'loading', step: 0, totalSteps: request.sampling.steps });
+  const { model, loaded } = await models.get(request.modelDir, request.executionProvider);
+  const loadMs = performance.now() - started;
+  if (loaded) log('info', `loaded ${model.folder.dir} (${model.family}) on ${model.provider} in ${loadMs.toFixed(0)} ms`);
+  const runMsBefore = model.stats.runMs;
+
+  const output = await txt2img(model, request, {
+    signal: context.signal,
+    onProgress: (phase, step, totalSteps) => context.emit('progress', { phase, step, totalSteps }),
+    onStep: (index, total, latents, width, height) => {
+      const step = index + 1;
+      if (request.previewEvery > 0 && step % request.previewEvery === 0 && step < total) {
+        context.emit('preview', { step, width, height, rgb: latentPreview(latents, width, height) });
+      }
+    },
+    onWarning: (message) => context.emit('warning', { message }),
+  });
+
+  context.emit('progress', { phase: 'encoding-png', step: output.unetCalls, totalSteps: output.unetCalls });
+  const png = await encodePng(chwToRgb8(output.image, output.width, output.height), output.width, output.height);
+  return {
+    png,
+    width: output.width,
+    height: output.height,
+    seed: request.sampling.seed,
+    sampler: output.sampler,
+    steps: request.sampling.steps,
+    executionProvider: model.provider,
+    modelFamily: model.family,
+    warnings: output.warnings,
+    timings: { totalMs: performance.now() - started, loadMs, sessionRunMs: model.stats.runMs - runMsBefore, denoiseMs: output.denoiseMs },
+    workerRssBytes: process.memoryUsage().rss,
+    restartRecommended: models.restartRecommended(),
+  };
+}
+
+async function tokenize(params: TokenizeParams): Promise<TokenizeResult> {
+  let tokenizer = tokenizers.get(params.tokenizerDir);
+  if (!tokenizer) {
+    tokenizer = await loadClipTokenizer(params.tokenizerDir);
+    tokenizers.set(params.tokenizerDir, tokenizer);
+  }
+  const ids = tokenizer.encode(params.text);
+  return { ids, count: ids.length - 2 };
+}
+
+const server = new RpcServer<PipelineMethods, PipelineEvents>(send, {
+  generate,
+  tokenize,
+  releaseModels: async () => {
+    await models.release();
+    return { rssBytes: process.memoryUsage().rss };
+  },
+});
+
+if (process.env.ATELIER_TEST_FAULT === 'exit-on-start') process.exit(3);
+
+process.on('message', (message) => server.handleMessage(message as ToWorkerMessage));
+// The host went away (crash, kill): never linger as an orphan.
+process.on('disconnect', () => process.exit(0));
+process.on('unhandledRejection', (reason) => {
+  log('error', `unhandled rejection in worker: ${reason instanceof Error ? reason.stack : String(reason)}`);
+});
+
