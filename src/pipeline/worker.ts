@@ -8,6 +8,8 @@ import type { GenerationRequest, GenerationResult, TokenizeParams, TokenizeResul
 import { RpcServer, type RequestContext } from '../shared/rpc';
 import type { Logger } from './backends/onnx';
 import { loadClipTokenizer, type ClipTokenizer } from './models/clip/tokenizer';
+import { inspectModelFolder } from './models/modelFolder';
+import { modelDefaultSampler } from './schedulers';
 import { chwToRgb8, latentPreview } from './ops/image';
 import { txt2img } from './pipelines/txt2img';
 import { ModelCache } from './runtime/modelCache';
@@ -78,6 +80,17 @@ async function tokenize(params: TokenizeParams): Promise<TokenizeResult> {
 const server = new RpcServer<PipelineMethods, PipelineEvents>(send, {
   generate,
   tokenize,
+  inspectModel: async ({ modelDir }) => {
+    const folder = inspectModelFolder(modelDir);
+    return {
+      dir: folder.dir,
+      pipelineClass: folder.pipelineClass,
+      demo: folder.demo,
+      defaultSampler: modelDefaultSampler(folder.schedulerConfig),
+      predictionType: folder.schedulerConfig.predictionType,
+      notes: folder.notes,
+    };
+  },
   releaseModels: async () => {
     await models.release();
     return { rssBytes: process.memoryUsage().rss };

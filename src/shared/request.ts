@@ -15,6 +15,8 @@ export const SAMPLER_NAMES = [
   'pndm',
 ] as const;
 export type SamplerName = (typeof SAMPLER_NAMES)[number];
+/** A concrete sampler (what `model-default` resolves to). */
+export type ResolvedSamplerName = Exclude<SamplerName, 'model-default'>;
 
 /** Execution provider preference: `auto` picks per platform and falls back to CPU. */
 export const EXECUTION_PROVIDERS = ['auto', 'cpu', 'cuda', 'dml', 'coreml', 'webgpu'] as const;
@@ -64,7 +66,7 @@ export interface GenerationResult {
   readonly height: number;
   readonly seed: number;
   /** Sampler actually used (resolved from `model-default`). */
-  readonly sampler: Exclude<SamplerName, 'model-default'>;
+  readonly sampler: ResolvedSamplerName;
   readonly steps: number;
   /** Provider the sessions actually ran on (after any CPU fallback). */
   readonly executionProvider: ExecutionProviderName;
@@ -96,4 +98,15 @@ export interface TokenizeResult {
   readonly ids: readonly number[];
   /** Prompt tokens, excluding BOS/EOS (what the "42/75" counter shows). */
   readonly count: number;
+}
+
+/** What a model folder is, as far as it can be told without loading it. */
+export interface ModelSummary {
+  readonly dir: string;
+  readonly pipelineClass: string;
+  /** The built-in demo model (an analytic oracle, not a trained model). */
+  readonly demo: boolean;
+  readonly defaultSampler: ResolvedSamplerName;
+  readonly predictionType: 'epsilon' | 'v_prediction' | 'sample';
+  readonly notes: readonly string[];
 }

@@ -22,6 +22,8 @@ export interface ModelFolder {
   readonly tokenizerDir: string;
   readonly schedulerConfig: SchedulerConfig;
   readonly vaeScalingFactor: number;
+  /** The built-in demo model (atelier_demo.json marker). */
+  readonly demo: boolean;
   /** Notes for the log (e.g. stray checkpoint files that are ignored). */
   readonly notes: readonly string[];
 }
@@ -159,6 +161,7 @@ export function inspectModelFolder(dirInput: string): ModelFolder {
     tokenizerDir: path.dirname(required.vocab),
     schedulerConfig,
     vaeScalingFactor,
+    demo: existsSync(path.join(dir, 'atelier_demo.json')),
     notes,
   };
 }

@@ -22,6 +22,7 @@ export interface LoadedModel {
 }
 
 function familyLabel(folder: ModelFolder, unet: UNet, contextWidth: number): string {
+  if (folder.demo) return 'Atelier demo (oracle)';
   if (unet.timestepCondInput || folder.pipelineClass.includes('LatentConsistency')) return 'LCM';
   if (contextWidth === 1024) return folder.schedulerConfig.timestepSpacing === 'trailing' ? 'SD-Turbo' : 'SD 2.x';
   if (contextWidth === 768) return 'SD 1.x';

@@ -3,7 +3,7 @@
  * `child_process.fork(…, { serialization: 'advanced' })`, so typed arrays cross as themselves.
  */
 import type { PipelineErrorInfo } from '../errors';
-import type { GenerationRequest, GenerationResult, TokenizeParams, TokenizeResult } from '../request';
+import type { GenerationRequest, GenerationResult, ModelSummary, TokenizeParams, TokenizeResult } from '../request';
 
 /** Request/response pairs the worker serves. */
 export interface PipelineMethods {
@@ -11,6 +11,8 @@ export interface PipelineMethods {
   generate: { params: GenerationRequest; result: GenerationResult };
   /** Tokenize text with a model's tokenizer (the token counter). */
   tokenize: { params: TokenizeParams; result: TokenizeResult };
+  /** Validate a model folder without creating sessions (the folder picker uses it). */
+  inspectModel: { params: { modelDir: string }; result: ModelSummary };
   /** Release warm sessions (the user switched models or asked to free memory). */
   releaseModels: { params: Record<string, never>; result: { rssBytes: number } };
 }

@@ -1,0 +1,41 @@
+// Bundles the extension host, the pipeline worker, the CLI and the benchmark; then builds the
+// built-in demo model (an oracle model from the fixture builder) into dist/demo-model.
+const esbuild = require('esbuild');
+const { execFileSync } = require('node:child_process');
+const { rmSync } = require('node:fs');
+const path = require('node:path');
+
+const production = process.argv.includes('--production');
+const skipDemo = process.argv.includes('--no-demo-model');
+
+const common = {
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  sourcemap: production ? false : 'linked',
+  minify: production,
+  logLevel: 'warning',
+  // Native modules stay external: they load from node_modules at run time.
+  external: ['vscode', 'onnxruntime-node', 'sharp'],
+};
+
+async function main() {
+  await Promise.all([
+    esbuild.build({ ...common, entryPoints: { extension: 'src/extension/extension.ts' }, outdir: 'dist' }),
+    esbuild.build({ ...common, entryPoints: { 'pipeline-worker': 'src/pipeline/worker.ts' }, outdir: 'dist' }),
+    esbuild.build({ ...common, entryPoints: { cli: 'src/cli/main.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' } }),
+    esbuild.build({ ...common, entryPoints: { bench: 'test/bench/bench.ts' }, outdir: 'dist' }),
+    esbuild.build({ ...common, entryPoints: { 'build-demo-model': 'test/fixtures/buildDemoModel.ts' }, outdir: 'dist/tools' }),
+  ]);
+  if (!skipDemo) {
+    const target = path.join(__dirname, 'dist', 'demo-model');
+    rmSync(target, { recursive: true, force: true });
+    execFileSync(process.execPath, [path.join(__dirname, 'dist', 'tools', 'build-demo-model.js'), target], { stdio: 'inherit' });
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

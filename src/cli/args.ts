@@ -1,0 +1,119 @@
+/** Command-line parsing for `atelier` (node:util parseArgs, strict: unknown flags are errors). */
+import { parseArgs } from 'node:util';
+import { EXECUTION_PROVIDERS, SAMPLER_NAMES, type ExecutionProviderPreference, type SamplerName } from '../shared/request';
+
+export class UsageError extends Error {}
+
+export const USAGE = `Usage:
+  atelier generate "<prompt>" [options]     generate an image (PNG with its parameters)
+  atelier tokenize --tokenizer <dir> "<text>"  print {"ids":[…],"count":N} for a CLIP tokenizer
+
+generate options:
+  --model <dir>         ONNX model folder (default: $ATELIER_MODEL, else the built-in demo model)
+  --out <file.png>      output file; an existing file is never overwritten (a -1, -2 … suffix is added)
+  --prompt-file <file>  read the prompt from a UTF-8 text file instead of the argument
+  --negative <text>     negative prompt
+  --steps <n>           denoising steps (default 20)
+  --guidance <g>        classifier-free guidance scale (default 7.5; 0–1 disables CFG)
+  --seed <n>            0…4294967295 (default: random)
+  --width <px> --height <px>   multiples of 8 (default 512×512)
+  --sampler <name>      ${SAMPLER_NAMES.join(' | ')}
+  --provider <name>     ${EXECUTION_PROVIDERS.join(' | ')} (default auto)
+  --no-metadata         do not write the parameters into the PNG
+`;
+
+export interface GenerateArgs {
+  readonly command: 'generate';
+  readonly prompt?: string;
+  readonly promptFile?: string;
+  readonly model?: string;
+  readonly out?: string;
+  readonly negative: string;
+  readonly steps: number;
+  readonly guidance: number;
+  readonly seed?: number;
+  readonly width: number;
+  readonly height: number;
+  readonly sampler: SamplerName;
+  readonly provider: ExecutionProviderPreference;
+  readonly metadata: boolean;
+}
+
+export interface TokenizeArgs {
+  readonly command: 'tokenize';
+  readonly tokenizer: string;
+  readonly text: string;
+}
+
+export type CliArgs = GenerateArgs | TokenizeArgs | { readonly command: 'help' };
+
+function number(flag: string, raw: string | undefined, fallback: number | undefined, integer: boolean): number | undefined {
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (raw.trim() === '' || !Number.isFinite(value) || (integer && !Number.isInteger(value))) {
+    throw new UsageError(`--${flag} must be ${integer ? 'a whole number' : 'a number'}, got ${JSON.stringify(raw)}`);
+  }
+  return value;
+}
+
+function oneOf<T extends string>(flag: string, raw: string | undefined, allowed: readonly T[], fallback: T): T {
+  if (raw === undefined) return fallback;
+  if ((allowed as readonly string[]).includes(raw)) return raw as T;
+  throw new UsageError(`--${flag} must be one of ${allowed.join(', ')}, got ${JSON.stringify(raw)}`);
+}
+
+export function parseCli(argv: readonly string[]): CliArgs {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === 'help' || command === '--help' || command === '-h') return { command: 'help' };
+  if (command === 'tokenize') {
+    const { values, positionals } = parseArgs({ args: [...rest], options: { tokenizer: { type: 'string' } }, allowPositionals: true, strict: true });
+    if (!values.tokenizer) throw new UsageError('tokenize needs --tokenizer <dir> (a folder with vocab.json and merges.txt)');
+    if (positionals.length !== 1) throw new UsageError('tokenize takes exactly one text argument');
+    return { command: 'tokenize', tokenizer: values.tokenizer, text: positionals[0] };
+  }
+  if (command !== 'generate') throw new UsageError(`unknown command ${JSON.stringify(command)}`);
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...rest],
+      allowPositionals: true,
+      strict: true,
+      options: {
+        model: { type: 'string' },
+        out: { type: 'string' },
+        'prompt-file': { type: 'string' },
+        negative: { type: 'string' },
+        steps: { type: 'string' },
+        guidance: { type: 'string' },
+        seed: { type: 'string' },
+        width: { type: 'string' },
+        height: { type: 'string' },
+        sampler: { type: 'string' },
+        provider: { type: 'string' },
+        'no-metadata': { type: 'boolean' },
+      },
+    });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const { values, positionals } = parsed;
+  if (positionals.length > 1) throw new UsageError(`generate takes one prompt argument (quote it), got ${positionals.length}`);
+  if (positionals.length === 1 && values['prompt-file']) throw new UsageError('give the prompt as an argument or with --prompt-file, not both');
+  if (positionals.length === 0 && !values['prompt-file']) throw new UsageError('generate needs a prompt: atelier generate "a lighthouse at dusk"');
+  return {
+    command: 'generate',
+    prompt: positionals[0],
+    promptFile: values['prompt-file'],
+    model: values.model,
+    out: values.out,
+    negative: values.negative ?? '',
+    steps: number('steps', values.steps, 20, true) ?? 20,
+    guidance: number('guidance', values.guidance, 7.5, false) ?? 7.5,
+    seed: number('seed', values.seed, undefined, true),
+    width: number('width', values.width, 512, true) ?? 512,
+    height: number('height', values.height, 512, true) ?? 512,
+    sampler: oneOf('sampler', values.sampler, SAMPLER_NAMES, 'model-default'),
+    provider: oneOf('provider', values.provider, EXECUTION_PROVIDERS, 'auto'),
+    metadata: !values['no-metadata'],
+  };
+}

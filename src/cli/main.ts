@@ -1,0 +1,120 @@
+/**
+ * `atelier` CLI: the same supervised worker and pipeline as the extension, for scripts and CI.
+ * Exit codes: 0 ok, 1 generation failed, 2 bad usage, 130 cancelled (Ctrl-C).
+ */
+import { randomInt } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { PipelineError, toErrorInfo } from '../shared/errors';
+import type { Txt2ImgRequest } from '../shared/request';
+import { describeForUser } from '../extension/errors/userMessage';
+import { saveGenerated } from '../extension/output/saveGenerated';
+import { promptSlug, splitOutputPath } from '../extension/output/saveImage';
+import { WorkerSupervisor } from '../extension/worker/workerSupervisor';
+import { parseCli, USAGE, UsageError, type GenerateArgs, type TokenizeArgs } from './args';
+import { ProgressBar } from './progressBar';
+import { readPromptFile } from './promptFile';
+
+const DEMO_MODEL = path.join(__dirname, 'demo-model');
+
+function supervisor(): WorkerSupervisor {
+  return new WorkerSupervisor({
+    workerPath: path.join(__dirname, 'pipeline-worker.js'),
+    log: (level, message) => {
+      if (level === 'error' || process.env.ATELIER_DEBUG) process.stderr.write(`[${level}] ${message}\n`);
+    },
+  });
+}
+
+function resolveModel(args: GenerateArgs): { dir: string; name: string } {
+  const chosen = args.model ?? process.env.ATELIER_MODEL;
+  if (chosen) return { dir: path.resolve(chosen), name: path.basename(path.resolve(chosen)) };
+  if (!existsSync(DEMO_MODEL)) throw new UsageError('no --model given, ATELIER_MODEL is unset, and the built-in demo model is missing (run npm run build)');
+  process.stderr.write(
+    'atelier: no --model given and ATELIER_MODEL is unset: using the built-in DEMO model.\n' +
+      '         It is an analytic test model that paints prompt-dependent gradients, not a trained model.\n' +
+      '         See "How to get a model" in the README for a real one.\n',
+  );
+  return { dir: DEMO_MODEL, name: 'atelier-demo (built-in demo, not a trained model)' };
+}
+
+async function generate(args: GenerateArgs): Promise<number> {
+  const prompt = args.promptFile ? await readPromptFile(args.promptFile) : (args.prompt ?? '');
+  const model = resolveModel(args);
+  const request: Txt2ImgRequest = {
+    kind: 'txt2img',
+    modelDir: model.dir,
+    prompt,
+    negativePrompt: args.negative,
+    width: args.width,
+    height: args.height,
+    sampling: { sampler: args.sampler, steps: args.steps, guidanceScale: args.guidance, seed: args.seed ?? randomInt(0, 2 ** 32) },
+    previewEvery: 0,
+    executionProvider: args.provider,
+  };
+  const target = args.out ? splitOutputPath(args.out) : { dir: process.cwd(), stem: `${promptSlug(prompt)}-${request.sampling.seed}`, ext: '.png' };
+
+  const client = supervisor();
+  const abort = new AbortController();
+  let interrupts = 0;
+  const onSigint = (): void => {
+    interrupts += 1;
+    if (interrupts === 1) {
+      process.stderr.write('\natelier: cancelling… (Ctrl-C again to force)\n');
+      abort.abort();
+    } else {
+      void client.dispose().finally(() => process.exit(130));
+    }
+  };
+  process.on('SIGINT', onSigint);
+  const bar = new ProgressBar();
+  try {
+    const result = await client.generate(request, { signal: abort.signal, onEvent: (event) => bar.update(event) });
+    bar.done();
+    const file = await saveGenerated(request, result, target, { writeMetadata: args.metadata, modelName: model.name });
+    process.stderr.write(
+      `atelier: ${result.width}×${result.height}, ${result.steps} steps (${result.sampler}), seed ${result.seed}, ${result.modelFamily} on ${result.executionProvider}, ${(result.timings.totalMs / 1000).toFixed(1)} s\n`,
+    );
+    process.stdout.write(`${file}\n`);
+    return 0;
+  } finally {
+    process.off('SIGINT', onSigint);
+    bar.clearLine();
+    await client.dispose();
+  }
+}
+
+async function tokenize(args: TokenizeArgs): Promise<number> {
+  const client = supervisor();
+  try {
+    const result = await client.tokenize({ tokenizerDir: path.resolve(args.tokenizer), text: args.text });
+    process.stdout.write(`${JSON.stringify({ ids: result.ids, count: result.count })}\n`);
+    return 0;
+  } finally {
+    await client.dispose();
+  }
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  try {
+    const args = parseCli(argv);
+    if (args.command === 'help') {
+      process.stdout.write(USAGE);
+      return 0;
+    }
+    return args.command === 'generate' ? await generate(args) : await tokenize(args);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      process.stderr.write(`atelier: ${error.message}\n\n${USAGE}`);
+      return 2;
+    }
+    const info = toErrorInfo(error);
+    process.stderr.write(`atelier: ${describeForUser(info).message}\n`);
+    if (info.detail && process.env.ATELIER_DEBUG) process.stderr.write(`${info.detail}\n`);
+    return error instanceof PipelineError && error.code === 'CANCELLED' ? 130 : 1;
+  }
+}
+
+void main(process.argv.slice(2)).then((code) => {
+  process.exitCode = code;
+});

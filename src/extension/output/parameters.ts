@@ -1,0 +1,112 @@
+/**
+ * Generation parameters in AUTOMATIC1111's `parameters` text format, so A1111's PNG Info, civitai and
+ * similar tools read Atelier's images:
+ *
+ *   <prompt>
+ *   Negative prompt: <negative>
+ *   Steps: 20, Sampler: Euler a, CFG scale: 7, Seed: 42, Size: 512x512, Model: sd-turbo, …
+ */
+import type { ResolvedSamplerName as ResolvedSampler } from '../../shared/request';
+
+export interface GenerationParameters {
+  readonly prompt: string;
+  readonly negativePrompt: string;
+  readonly steps: number;
+  readonly sampler: ResolvedSampler;
+  readonly guidanceScale: number;
+  readonly seed: number;
+  readonly width: number;
+  readonly height: number;
+  readonly model: string;
+  readonly executionProvider?: string;
+  readonly version?: string;
+}
+
+const A1111_SAMPLERS: Record<ResolvedSampler, { sampler: string; schedule?: string }> = {
+  euler: { sampler: 'Euler' },
+  'euler-a': { sampler: 'Euler a' },
+  ddim: { sampler: 'DDIM' },
+  pndm: { sampler: 'PLMS' },
+  lcm: { sampler: 'LCM' },
+  'dpmpp-2m': { sampler: 'DPM++ 2M' },
+  'dpmpp-2m-karras': { sampler: 'DPM++ 2M', schedule: 'Karras' },
+};
+
+/** Values are quoted A1111-style when they contain separators. */
+function value(text: string): string {
+  return /[,:\n"]/.test(text) ? JSON.stringify(text) : text;
+}
+
+export function formatParameters(p: GenerationParameters): string {
+  const names = A1111_SAMPLERS[p.sampler];
+  const fields: Array<[string, string]> = [
+    ['Steps', String(p.steps)],
+    ['Sampler', names.sampler],
+    ...(names.schedule ? [['Schedule type', names.schedule] as [string, string]] : []),
+    ['CFG scale', String(p.guidanceScale)],
+    ['Seed', String(p.seed)],
+    ['Size', `${p.width}x${p.height}`],
+    ['Model', value(p.model)],
+    ...(p.executionProvider ? [['Execution provider', p.executionProvider] as [string, string]] : []),
+    ['Version', value(`Atelier ${p.version ?? 'dev'}`)],
+  ];
+  const lines = [p.prompt];
+  if (p.negativePrompt.trim() !== '') lines.push(`Negative prompt: ${p.negativePrompt}`);
+  lines.push(fields.map(([k, v]) => `${k}: ${v}`).join(', '));
+  return lines.join('\n');
+}
+
+export interface ParsedParameters {
+  readonly prompt: string;
+  readonly negativePrompt: string;
+  /** Every `Key: value` of the last line, unquoted. */
+  readonly fields: ReadonlyMap<string, string>;
+  readonly steps?: number;
+  readonly sampler?: ResolvedSampler;
+  readonly guidanceScale?: number;
+  readonly seed?: number;
+  readonly width?: number;
+  readonly height?: number;
+  readonly model?: string;
+}
+
+const FIELD = /\s*([\w \-/+]+):\s*("(?:\\.|[^\\"])+"|[^,]*)(?:,|$)/g;
+
+export function parseParameters(text: string): ParsedParameters {
+  const lines = text.split('\n');
+  const last = lines[lines.length - 1];
+  const hasFields = /(^|, )Steps: \d+/.test(last);
+  const body = hasFields ? lines.slice(0, -1) : lines;
+  const negIndex = body.findIndex((l) => l.startsWith('Negative prompt:'));
+  const prompt = (negIndex >= 0 ? body.slice(0, negIndex) : body).join('\n');
+  const negativePrompt = negIndex >= 0 ? body.slice(negIndex).join('\n').replace(/^Negative prompt:\s?/, '') : '';
+  const fields = new Map<string, string>();
+  if (hasFields) {
+    for (const match of last.matchAll(FIELD)) {
+      const raw = match[2].trim();
+      fields.set(match[1].trim(), raw.startsWith('"') ? (JSON.parse(raw) as string) : raw);
+    }
+  }
+  const num = (key: string): number | undefined => {
+    const v = fields.get(key);
+    return v !== undefined && v !== '' && Number.isFinite(Number(v)) ? Number(v) : undefined;
+  };
+  const size = /^(\d+)x(\d+)$/.exec(fields.get('Size') ?? '');
+  const samplerName = fields.get('Sampler');
+  const schedule = fields.get('Schedule type');
+  const sampler = (Object.entries(A1111_SAMPLERS) as Array<[ResolvedSampler, { sampler: string; schedule?: string }]>).find(
+    ([, n]) => n.sampler === samplerName?.replace(/ Karras$/, '') && (n.schedule ?? '') === (schedule ?? (samplerName?.endsWith(' Karras') ? 'Karras' : '')),
+  )?.[0];
+  return {
+    prompt,
+    negativePrompt,
+    fields,
+    steps: num('Steps'),
+    sampler,
+    guidanceScale: num('CFG scale'),
+    seed: num('Seed'),
+    width: size ? Number(size[1]) : undefined,
+    height: size ? Number(size[2]) : undefined,
+    model: fields.get('Model'),
+  };
+}

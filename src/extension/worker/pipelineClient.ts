@@ -1,0 +1,22 @@
+/** What the host UI and the CLI need from inference; the worker supervisor implements it. */
+import type { EventOf } from '../../shared/rpc';
+import type { PipelineEvents } from '../../shared/protocol/pipeline';
+import type { GenerationRequest, GenerationResult, ModelSummary, TokenizeParams, TokenizeResult } from '../../shared/request';
+
+export type PipelineEvent = EventOf<PipelineEvents>;
+
+export interface GenerateOptions {
+  readonly signal?: AbortSignal;
+  readonly onEvent?: (event: PipelineEvent) => void;
+}
+
+export interface PipelineClient {
+  generate(request: GenerationRequest, options?: GenerateOptions): Promise<GenerationResult>;
+  tokenize(params: TokenizeParams): Promise<TokenizeResult>;
+  inspectModel(modelDir: string): Promise<ModelSummary>;
+  /** Frees the warm model sessions (restarts nothing). */
+  releaseModels(): Promise<void>;
+  /** Forgets past crashes and starts a fresh worker on the next job. */
+  restart(): Promise<void>;
+  dispose(): Promise<void>;
+}

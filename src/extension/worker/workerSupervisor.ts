@@ -1,0 +1,224 @@
+/**
+ * Runs the pipeline worker as a supervised child process. A crash (exit, signal, OOM kill) rejects
+ * the running job with a clear error and the host carries on; the next job starts a fresh worker after
+ * a backoff; after too many crashes in a short window it stops and says so. A generation that emits no
+ * event for `stallTimeoutMs` is treated as hung: the worker is killed and the job fails with TIMEOUT.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { PipelineError } from '../../shared/errors';
+import type { FromWorkerMessage, PipelineEvents, PipelineMethods } from '../../shared/protocol/pipeline';
+import type { GenerationRequest, GenerationResult, ModelSummary, TokenizeParams, TokenizeResult } from '../../shared/request';
+import { RpcClient } from '../../shared/rpc';
+import { describeWorkerExit } from './crashDescription';
+import { CrashPolicy, DEFAULT_CRASH_POLICY, type CrashPolicyOptions } from './crashPolicy';
+import { LineBuffer } from './lineBuffer';
+import type { GenerateOptions, PipelineClient } from './pipelineClient';
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+export interface SupervisorOptions {
+  /** The bundled worker entry (dist/pipeline-worker.js). */
+  readonly workerPath: string;
+  readonly log: (level: LogLevel, message: string) => void;
+  readonly policy?: CrashPolicyOptions;
+  /** A generation silent for this long is considered hung (default 15 minutes: big models load slowly on CPU). */
+  readonly stallTimeoutMs?: number;
+  /** Deadline for short requests such as tokenize (default 60 s). */
+  readonly requestTimeoutMs?: number;
+  readonly env?: NodeJS.ProcessEnv;
+  readonly now?: () => number;
+}
+
+interface Worker {
+  readonly child: ChildProcess;
+  readonly rpc: RpcClient<PipelineMethods, PipelineEvents>;
+  readonly stderr: LineBuffer;
+  /** Set when we stop the worker on purpose: its exit is not a crash. */
+  expectedExit: boolean;
+  stalled: boolean;
+  readonly exited: Promise<void>;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+function isWorkerMessage(value: unknown): value is FromWorkerMessage {
+  return typeof value === 'object' && value !== null && typeof (value as { type?: unknown }).type === 'string';
+}
+
+export class WorkerSupervisor implements PipelineClient {
+  private worker: Worker | undefined;
+  private spawning: Promise<Worker> | undefined;
+  private disposed = false;
+  private readonly policy: CrashPolicy;
+  private readonly cwd: string;
+  private readonly now: () => number;
+
+  constructor(private readonly options: SupervisorOptions) {
+    this.policy = new CrashPolicy(options.policy ?? DEFAULT_CRASH_POLICY);
+    this.now = options.now ?? Date.now;
+    // An empty private working directory: nothing the worker resolves relative to cwd can reach user files.
+    this.cwd = mkdtempSync(path.join(os.tmpdir(), 'atelier-worker-'));
+  }
+
+  /** PID of the running worker, if any (diagnostics and tests). */
+  get pid(): number | undefined {
+    return this.worker?.child.pid;
+  }
+
+  async generate(request: GenerationRequest, options: GenerateOptions = {}): Promise<GenerationResult> {
+    const worker = await this.ensureWorker();
+    const stallMs = this.options.stallTimeoutMs ?? 15 * 60_000;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const arm = (): void => {
+      if (timer) clearTimeout(timer);
+      timer = setTimeout(() => this.killStalled(worker, stallMs), stallMs);
+    };
+    arm();
+    try {
+      const result = await worker.rpc.request('generate', request, {
+        signal: options.signal,
+        onEvent: (event) => {
+          arm();
+          options.onEvent?.(event);
+        },
+      });
+      this.policy.recordSuccess();
+      if (result.restartRecommended) {
+        this.options.log('info', `restarting the worker to return memory (resident ${(result.workerRssBytes / 2 ** 20).toFixed(0)} MiB after a model switch)`);
+        void this.stopWorker(worker);
+      }
+      return result;
+    } finally {
+      if (timer) clearTimeout(timer);
+    }
+  }
+
+  async tokenize(params: TokenizeParams): Promise<TokenizeResult> {
+    const worker = await this.ensureWorker();
+    return worker.rpc.request('tokenize', params, { timeoutMs: this.options.requestTimeoutMs ?? 60_000 });
+  }
+
+  async inspectModel(modelDir: string): Promise<ModelSummary> {
+    const worker = await this.ensureWorker();
+    return worker.rpc.request('inspectModel', { modelDir }, { timeoutMs: this.options.requestTimeoutMs ?? 60_000 });
+  }
+
+  async releaseModels(): Promise<void> {
+    if (!this.worker) return;
+    await this.worker.rpc.request('releaseModels', {}, { timeoutMs: this.options.requestTimeoutMs ?? 60_000 });
+  }
+
+  async restart(): Promise<void> {
+    this.policy.reset();
+    if (this.worker) await this.stopWorker(this.worker);
+  }
+
+  async dispose(): Promise<void> {
+    this.disposed = true;
+    if (this.worker) await this.stopWorker(this.worker);
+  }
+
+  private async ensureWorker(): Promise<Worker> {
+    if (this.disposed) throw new PipelineError('INTERNAL', 'the pipeline client was disposed');
+    if (this.worker) return this.worker;
+    if (!this.spawning) {
+      this.spawning = this.spawnAfterBackoff().finally(() => {
+        this.spawning = undefined;
+      });
+    }
+    return this.spawning;
+  }
+
+  private async spawnAfterBackoff(): Promise<Worker> {
+    if (this.policy.gaveUp(this.now())) {
+      throw new PipelineError(
+        'WORKER_GAVE_UP',
+        `the pipeline worker crashed ${this.policy.recentCrashes} times within 5 minutes, so Atelier stopped restarting it; see the Atelier log, then use "Atelier: Restart Worker" to try again`,
+      );
+    }
+    const delay = this.policy.delayBeforeSpawn(this.now());
+    if (delay > 0) {
+      this.options.log('info', `waiting ${delay} ms before restarting the pipeline worker`);
+      await sleep(delay);
+    }
+    return this.spawn();
+  }
+
+  private spawn(): Worker {
+    const child = fork(this.options.workerPath, [], {
+      serialization: 'advanced',
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+      cwd: this.cwd,
+      env: this.options.env ?? process.env,
+      execArgv: [],
+    });
+    const rpc = new RpcClient<PipelineMethods, PipelineEvents>((message) => {
+      if (!child.connected) throw new Error('worker is not connected');
+      child.send(message);
+    });
+    let markExited: () => void = () => undefined;
+    const worker: Worker = {
+      child,
+      rpc,
+      stderr: new LineBuffer(200),
+      expectedExit: false,
+      stalled: false,
+      exited: new Promise<void>((resolve) => (markExited = resolve)),
+    };
+    this.worker = worker;
+    this.options.log('info', `started pipeline worker (pid ${child.pid ?? '?'})`);
+
+    child.on('message', (message: unknown) => {
+      if (!isWorkerMessage(message)) {
+        this.options.log('warn', 'ignored a malformed message from the worker');
+        return;
+      }
+      if (message.type === 'log') this.options.log(message.level, `[worker] ${message.message}`);
+      else rpc.handleMessage(message);
+    });
+    child.stderr?.setEncoding('utf8');
+    child.stderr?.on('data', (chunk: string) => {
+      for (const line of worker.stderr.push(chunk)) if (line.trim()) this.options.log('debug', `[worker stderr] ${line}`);
+    });
+    child.stdout?.setEncoding('utf8');
+    child.stdout?.on('data', (chunk: string) => this.options.log('debug', `[worker stdout] ${chunk.trimEnd()}`));
+    child.on('error', (error) => this.options.log('error', `pipeline worker process error: ${error.message}`));
+    child.on('exit', (code, signal) => {
+      if (this.worker === worker) this.worker = undefined;
+      markExited();
+      if (worker.expectedExit) {
+        rpc.rejectAll(new PipelineError('CANCELLED', 'the pipeline worker was stopped'));
+        return;
+      }
+      const error = worker.stalled
+        ? new PipelineError('TIMEOUT', `the pipeline worker stopped responding for ${(this.options.stallTimeoutMs ?? 15 * 60_000) / 1000} s and was stopped`, { detail: worker.stderr.text() })
+        : describeWorkerExit(code, signal, worker.stderr.text());
+      this.policy.recordCrash(this.now());
+      this.options.log('error', `${error.message}${error.detail ? `\n--- last worker stderr ---\n${error.detail}` : ''}`);
+      rpc.rejectAll(error);
+    });
+    return worker;
+  }
+
+  private killStalled(worker: Worker, stallMs: number): void {
+    if (this.worker !== worker) return;
+    this.options.log('error', `no progress from the worker for ${stallMs} ms; killing it`);
+    worker.stalled = true;
+    worker.child.kill('SIGTERM');
+    setTimeout(() => {
+      if (worker.child.exitCode === null && worker.child.signalCode === null) worker.child.kill('SIGKILL');
+    }, 5000).unref();
+  }
+
+  private async stopWorker(worker: Worker): Promise<void> {
+    worker.expectedExit = true;
+    if (worker.child.exitCode !== null || worker.child.signalCode !== null) return;
+    if (worker.child.connected) worker.child.disconnect(); // the worker exits on disconnect
+    const forced = setTimeout(() => worker.child.kill('SIGKILL'), 3000);
+    await worker.exited;
+    clearTimeout(forced);
+  }
+}
