@@ -1,1 +1,52 @@
-export function activate(): void {}
+/**
+ * Atelier extension entry. Activation is cheap: no onnxruntime here, ever; the pipeline worker
+ * process starts on the first job.
+ */
+import path from 'node:path';
+import * as vscode from 'vscode';
+import { chooseModelFolder } from './commands/chooseModelFolder';
+import { generateImage } from './commands/generateImage';
+import { setModelPath } from './config/settings';
+import type { PipelineClient } from './worker/pipelineClient';
+import { WorkerSupervisor } from './worker/workerSupervisor';
+
+let supervisor: WorkerSupervisor | undefined;
+
+export function activate(context: vscode.ExtensionContext): void {
+  const log = vscode.window.createOutputChannel('Atelier', { log: true });
+  context.subscriptions.push(log);
+  const client = (): PipelineClient => {
+    supervisor ??= new WorkerSupervisor({
+      workerPath: path.join(context.extensionPath, 'dist', 'pipeline-worker.js'),
+      log: (level, message) => log[level === 'debug' ? 'debug' : level](message),
+    });
+    return supervisor;
+  };
+  const deps = { context, client, log };
+
+  context.subscriptions.push(
+    vscode.commands.registerCommand('atelier.generateImage', (prompt?: unknown) => generateImage(deps, typeof prompt === 'string' ? prompt : undefined)),
+    vscode.commands.registerCommand('atelier.chooseModelFolder', () => chooseModelFolder(client, log)),
+    vscode.commands.registerCommand('atelier.useDemoModel', async () => {
+      const dir = path.join(context.extensionPath, 'dist', 'demo-model');
+      await setModelPath(dir);
+      void vscode.window.showInformationMessage('Atelier will use its built-in demo model: an analytic test model that paints prompt-dependent gradients, not a trained model.');
+      return dir;
+    }),
+    vscode.commands.registerCommand('atelier.howToGetModel', () =>
+      vscode.commands.executeCommand('markdown.showPreview', vscode.Uri.joinPath(context.extensionUri, 'README.md').with({ fragment: 'how-to-get-a-model' })),
+    ),
+    vscode.commands.registerCommand('atelier.restartWorker', async () => {
+      await supervisor?.restart();
+      log.info('the pipeline worker will start fresh on the next job');
+      void vscode.window.showInformationMessage('Atelier: the worker will start fresh on the next job.');
+    }),
+    vscode.commands.registerCommand('atelier.showLog', () => log.show()),
+    { dispose: () => void supervisor?.dispose() },
+  );
+}
+
+export async function deactivate(): Promise<void> {
+  await supervisor?.dispose();
+  supervisor = undefined;
+}

@@ -31,6 +31,8 @@ async function encodePng(rgb: Uint8Array, width: number, height: number): Promis
 
 async function generate(request: GenerationRequest, context: RequestContext<PipelineEvents>): Promise<GenerationResult> {
   const started = performance.now();
+  // Test hook: a worker stuck in native code (blocked event loop), for the host's stall timeout.
+  if (process.env.ATELIER_TEST_FAULT === 'hang-on-generate') for (;;);
   context.emit('progress', { phase: 'loading', step: 0, totalSteps: request.sampling.steps });
   const { model, loaded } = await models.get(request.modelDir, request.executionProvider);
   const loadMs = performance.now() - started;

@@ -1,0 +1,149 @@
+/**
+ * "Atelier: Generate Image": prompt (with recent prompts) → supervised worker with a cancellable
+ * progress notification → PNG saved (never over an existing file) → opened beside the editor.
+ */
+import { randomInt } from 'node:crypto';
+import os from 'node:os';
+import path from 'node:path';
+import * as vscode from 'vscode';
+import type { Txt2ImgRequest } from '../../shared/request';
+import { readSettings } from '../config/settings';
+import { decideOutputFolder } from '../output/outputFolder';
+import { saveGenerated, type SaveTarget } from '../output/saveGenerated';
+import { promptSlug, splitOutputPath } from '../output/saveImage';
+import { showPipelineError } from '../ui/errorNotice';
+import { readRecentPrompts, withRecentPrompt } from '../ui/recentPrompts';
+import type { PipelineClient } from '../worker/pipelineClient';
+import { modelTrustProblem } from './trust';
+
+const RECENT_KEY = 'atelier.recentPrompts';
+
+export interface GenerateDeps {
+  readonly context: vscode.ExtensionContext;
+  readonly client: () => PipelineClient;
+  readonly log: vscode.LogOutputChannel;
+}
+
+async function askPrompt(context: vscode.ExtensionContext, initial?: string): Promise<string | undefined> {
+  const recent = readRecentPrompts(context.globalState.get(RECENT_KEY));
+  const pick = vscode.window.createQuickPick();
+  pick.title = 'Atelier: Generate Image';
+  pick.placeholder = 'Describe the image (Enter to generate; recent prompts below)';
+  pick.items = recent.map((label) => ({ label, description: 'recent' }));
+  pick.value = initial ?? '';
+  pick.ignoreFocusOut = true;
+  return new Promise<string | undefined>((resolve) => {
+    pick.onDidAccept(() => {
+      const chosen = pick.selectedItems[0]?.label ?? pick.value;
+      resolve(chosen.trim() === '' ? undefined : chosen);
+      pick.hide();
+    });
+    pick.onDidHide(() => {
+      resolve(undefined);
+      pick.dispose();
+    });
+    pick.show();
+  });
+}
+
+async function resolveModel(deps: GenerateDeps): Promise<string | undefined> {
+  const configured = readSettings().modelPath.trim();
+  if (configured !== '') return configured;
+  const choice = await vscode.window.showInformationMessage(
+    'Atelier needs a Stable Diffusion ONNX model folder to generate images.',
+    'Choose Model Folder…',
+    'Use Demo Model',
+    'How to get a model',
+  );
+  if (choice === 'Choose Model Folder…') return vscode.commands.executeCommand<string | undefined>('atelier.chooseModelFolder');
+  if (choice === 'Use Demo Model') return vscode.commands.executeCommand<string | undefined>('atelier.useDemoModel');
+  if (choice === 'How to get a model') await vscode.commands.executeCommand('atelier.howToGetModel');
+  return undefined;
+}
+
+async function resolveTarget(prompt: string, seed: number, setting: string): Promise<SaveTarget | undefined> {
+  const decision = decideOutputFolder({
+    setting,
+    workspaceFolders: (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file').map((f) => f.uri.fsPath),
+    activeFile: vscode.window.activeTextEditor?.document.uri.scheme === 'file' ? vscode.window.activeTextEditor.document.uri.fsPath : undefined,
+  });
+  if (decision.kind === 'folder') return { dir: decision.dir };
+  const uri = await vscode.window.showSaveDialog({
+    title: 'Save the generated image',
+    defaultUri: vscode.Uri.file(path.join(os.homedir(), `${promptSlug(prompt)}-${seed}.png`)),
+    filters: { 'PNG image': ['png'] },
+  });
+  return uri ? splitOutputPath(uri.fsPath) : undefined;
+}
+
+export async function generateImage(deps: GenerateDeps, promptArg?: string): Promise<vscode.Uri | undefined> {
+  const modelDir = await resolveModel(deps);
+  if (!modelDir) return undefined;
+  const trustProblem = modelTrustProblem(modelDir);
+  if (trustProblem) {
+    void vscode.window.showWarningMessage(trustProblem);
+    return undefined;
+  }
+  const prompt = typeof promptArg === 'string' ? promptArg : await askPrompt(deps.context);
+  if (prompt === undefined) return undefined;
+  await deps.context.globalState.update(RECENT_KEY, withRecentPrompt(readRecentPrompts(deps.context.globalState.get(RECENT_KEY)), prompt));
+
+  const settings = readSettings();
+  const seed = settings.seed >= 0 ? settings.seed : randomInt(0, 2 ** 32);
+  const request: Txt2ImgRequest = {
+    kind: 'txt2img',
+    modelDir,
+    prompt,
+    negativePrompt: vscode.workspace.getConfiguration('atelier').get<string>('negativePrompt', ''),
+    width: settings.width,
+    height: settings.height,
+    sampling: { sampler: settings.sampler, steps: settings.steps, guidanceScale: settings.guidanceScale, seed },
+    previewEvery: 0,
+    executionProvider: settings.executionProvider,
+  };
+  const target = await resolveTarget(prompt, seed, settings.outputFolder);
+  if (!target) return undefined;
+
+  deps.log.info(`generate: "${prompt.slice(0, 80)}" seed ${seed}, ${request.width}×${request.height}, ${request.sampling.steps} steps, model ${modelDir}`);
+  try {
+    const file = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: 'Atelier', cancellable: true },
+      async (progress, token) => {
+        const abort = new AbortController();
+        token.onCancellationRequested(() => abort.abort());
+        let reported = 0;
+        const result = await deps.client().generate(request, {
+          signal: abort.signal,
+          onEvent: (event) => {
+            if (event.event === 'warning') {
+              deps.log.warn(event.payload.message);
+              void vscode.window.showWarningMessage(`Atelier: ${event.payload.message}`);
+              return;
+            }
+            if (event.event !== 'progress') return;
+            const { phase, step, totalSteps } = event.payload;
+            const fraction = totalSteps > 0 ? (step / totalSteps) * 100 : 0;
+            const message = phase === 'denoising' ? `Step ${step}/${totalSteps}` : phase === 'loading' ? 'Loading model…' : phase === 'decoding' ? 'Decoding…' : phase === 'encoding' ? 'Reading the prompt…' : 'Saving…';
+            progress.report({ message, increment: Math.max(0, fraction - reported) });
+            reported = Math.max(reported, fraction);
+          },
+        });
+        if (token.isCancellationRequested) throw Object.assign(new Error('cancelled'), { code: 'CANCELLED' });
+        const modelName = path.basename(modelDir);
+        const saved = await saveGenerated(request, result, target, { writeMetadata: settings.writeMetadata, modelName });
+        deps.log.info(`saved ${saved} (${result.modelFamily} on ${result.executionProvider}, ${(result.timings.totalMs / 1000).toFixed(1)} s, session.run ${(result.timings.sessionRunMs / 1000).toFixed(1)} s)`);
+        return saved;
+      },
+    );
+    const uri = vscode.Uri.file(file);
+    await vscode.commands.executeCommand('vscode.open', uri, { viewColumn: vscode.ViewColumn.Beside, preview: false });
+    return uri;
+  } catch (error) {
+    if ((error as { code?: string }).code === 'CANCELLED') {
+      deps.log.info('generation cancelled; nothing was saved');
+      return undefined;
+    }
+    await showPipelineError(error, deps.log);
+    return undefined;
+  }
+}

@@ -1,0 +1,49 @@
+/** Typed access to the `atelier.*` settings, honouring Workspace Trust for restricted keys. */
+import * as vscode from 'vscode';
+import { EXECUTION_PROVIDERS, SAMPLER_NAMES, type ExecutionProviderPreference, type SamplerName } from '../../shared/request';
+
+export interface AtelierSettings {
+  readonly modelPath: string;
+  readonly outputFolder: string;
+  readonly steps: number;
+  readonly guidanceScale: number;
+  readonly width: number;
+  readonly height: number;
+  readonly sampler: SamplerName;
+  /** −1 means a new random seed each time. */
+  readonly seed: number;
+  readonly executionProvider: ExecutionProviderPreference;
+  readonly writeMetadata: boolean;
+  readonly previewEvery: number;
+}
+
+function pick<T extends string>(value: unknown, allowed: readonly T[], fallback: T): T {
+  return typeof value === 'string' && (allowed as readonly string[]).includes(value) ? (value as T) : fallback;
+}
+
+export function readSettings(): AtelierSettings {
+  const c = vscode.workspace.getConfiguration('atelier');
+  // In Restricted Mode only user-level values count for settings that point at paths.
+  const trusted = vscode.workspace.isTrusted;
+  const userOnly = (key: string): string => {
+    const inspected = c.inspect<string>(key);
+    return (trusted ? c.get<string>(key) : (inspected?.globalValue ?? inspected?.defaultValue)) ?? '';
+  };
+  return {
+    modelPath: c.get<string>('modelPath', ''),
+    outputFolder: userOnly('outputFolder'),
+    steps: c.get<number>('steps', 20),
+    guidanceScale: c.get<number>('guidanceScale', 7.5),
+    width: c.get<number>('width', 512),
+    height: c.get<number>('height', 512),
+    sampler: pick(c.get('sampler'), SAMPLER_NAMES, 'model-default'),
+    seed: c.get<number>('seed', -1),
+    executionProvider: pick(c.get('executionProvider'), EXECUTION_PROVIDERS, 'auto'),
+    writeMetadata: c.get<boolean>('writeMetadata', true),
+    previewEvery: c.get<number>('previewEvery', 5),
+  };
+}
+
+export async function setModelPath(dir: string): Promise<void> {
+  await vscode.workspace.getConfiguration('atelier').update('modelPath', dir, vscode.ConfigurationTarget.Global);
+}
