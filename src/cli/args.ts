@@ -15,7 +15,7 @@ generate options:
   --negative <text>     negative prompt
   --steps <n>           denoising steps (default 20)
   --guidance <g>        classifier-free guidance scale (default 7.5; 0–1 disables CFG)
-  --seed <n>            0…4294967295 (default: random)
+  --seed <n>            0…4294967295; --seed=-1 or none: random
   --width <px> --height <px>   multiples of 8 (default 512×512)
   --sampler <name>      ${SAMPLER_NAMES.join(' | ')}
   --provider <name>     ${EXECUTION_PROVIDERS.join(' | ')} (default auto)

@@ -48,7 +48,7 @@ async function generate(args: GenerateArgs): Promise<number> {
     negativePrompt: args.negative,
     width: args.width,
     height: args.height,
-    sampling: { sampler: args.sampler, steps: args.steps, guidanceScale: args.guidance, seed: args.seed ?? randomInt(0, 2 ** 32) },
+    sampling: { sampler: args.sampler, steps: args.steps, guidanceScale: args.guidance, seed: args.seed === undefined || args.seed === -1 ? randomInt(0, 2 ** 32) : args.seed },
     previewEvery: 0,
     executionProvider: args.provider,
   };

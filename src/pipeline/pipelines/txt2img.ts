@@ -109,7 +109,7 @@ export async function txt2img(model: LoadedModel, request: Txt2ImgRequest, hooks
     const guided = useCfg ? cfg(noisePred.subarray(0, input.length), noisePred.subarray(input.length), guidanceScale) : noisePred;
     latents = scheduler.step(guided, i, latents, { noise: stepNoise }).prevSample;
     if (!allFinite(latents)) {
-      throw new PipelineError('INFERENCE_FAILED', `the latents became NaN or infinite at step ${i + 1}; an fp16 model may be overflowing (try an fp32 export or another provider)`);
+      throw new PipelineError('INFERENCE_FAILED', `the latents became NaN or infinite at step ${i + 1}: the model produced non-finite values (an fp16 model may be overflowing; try an fp32 export or another execution provider)`);
     }
     hooks.onProgress?.('denoising', i + 1, timesteps.length);
     hooks.onStep?.(i, timesteps.length, latents, latentWidth, latentHeight);

@@ -1,5 +1,5 @@
 /** DDIM (DDIMScheduler) with η = 0: deterministic, x₀ re-noised to the previous timestep's ᾱ. */
-import { alphasCumprod, checkSteps, discreteTimesteps, finalAlphaCumprod } from './noiseSchedule';
+import { alphasCumprod, checkSteps, checkTimestepRange, discreteTimesteps, finalAlphaCumprod } from './noiseSchedule';
 import { epsilonFromModelOutput, originalFromModelOutput } from './prediction';
 import type { ResolvedSampler, Scheduler, SchedulerConfig, StepOptions, StepResult } from './types';
 
@@ -20,6 +20,7 @@ export class DdimScheduler implements Scheduler {
     checkSteps(steps, this.config.numTrainTimesteps);
     const spacing = this.config.timestepSpacing ?? 'leading';
     this.timesteps = discreteTimesteps(steps, spacing, this.config.numTrainTimesteps, this.config.stepsOffset);
+    checkTimestepRange(this.timesteps, this.config.numTrainTimesteps, steps);
     this.stepRatio = Math.floor(this.config.numTrainTimesteps / steps);
   }
 

@@ -5,6 +5,7 @@
 import {
   alphasCumprod,
   checkSteps,
+  checkTimestepRange,
   interpOnIndexGrid,
   linspace,
   roundHalfEven,
@@ -71,6 +72,7 @@ export class DpmSolverMultistepScheduler implements Scheduler {
       for (let t = n; t > 0; t -= ratio) timesteps.push(roundHalfEven(t) - 1);
       timesteps = timesteps.slice(0, steps);
     }
+    checkTimestepRange(timesteps, n, steps);
     if (this.karras) {
       const logSigmas = this.trainSigmas.map(Math.log);
       const sigmas = karrasSigmas(this.trainSigmas[0], this.trainSigmas[n - 1], steps);

@@ -108,6 +108,18 @@ export function finalAlphaCumprod(config: SchedulerConfig, alphas: Float64Array)
   return config.setAlphaToOne ? 1 : alphas[0];
 }
 
+/**
+ * Every timestep must index the training schedule. Leading spacing plus steps_offset can overshoot
+ * (1000 steps with offset 1 would start at t = 1000), which diffusers answers with an IndexError.
+ */
+export function checkTimestepRange(timesteps: readonly number[], numTrainTimesteps: number, steps: number): void {
+  const max = Math.max(...timesteps);
+  const min = Math.min(...timesteps);
+  if (max > numTrainTimesteps - 1 || min < 0) {
+    throw new RangeError(`steps must be lower: ${steps} steps put a timestep at ${max > numTrainTimesteps - 1 ? max : min}, outside 0…${numTrainTimesteps - 1} of this model's schedule; use at most ${steps - 1} steps`);
+  }
+}
+
 /** `steps` must be a positive integer no larger than the training schedule. */
 export function checkSteps(steps: number, numTrainTimesteps: number): void {
   if (!Number.isInteger(steps) || steps < 1 || steps > numTrainTimesteps) {

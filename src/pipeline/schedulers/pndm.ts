@@ -2,7 +2,7 @@
  * PNDM in its PLMS form (PNDMScheduler with skip_prk_steps, SD 1.5's default): linear multistep over
  * the last four ε estimates. N steps make N+1 UNet calls (the second timestep repeats).
  */
-import { alphasCumprod, checkSteps, discreteTimesteps, finalAlphaCumprod } from './noiseSchedule';
+import { alphasCumprod, checkSteps, checkTimestepRange, discreteTimesteps, finalAlphaCumprod } from './noiseSchedule';
 import type { ResolvedSampler, Scheduler, SchedulerConfig, StepOptions, StepResult } from './types';
 
 export class PndmScheduler implements Scheduler {
@@ -25,6 +25,7 @@ export class PndmScheduler implements Scheduler {
     checkSteps(steps, this.config.numTrainTimesteps);
     const spacing = this.config.timestepSpacing ?? 'leading';
     const ascending = discreteTimesteps(steps, spacing, this.config.numTrainTimesteps, this.config.stepsOffset).reverse();
+    checkTimestepRange(ascending, this.config.numTrainTimesteps, steps);
     this.stepRatio = Math.floor(this.config.numTrainTimesteps / steps);
     // diffusers: concat(ts[:-1], ts[-2:-1], ts[-1:]) reversed — the second call repeats a timestep.
     const plms = steps === 1 ? ascending : [...ascending.slice(0, -1), ascending[ascending.length - 2], ascending[ascending.length - 1]];

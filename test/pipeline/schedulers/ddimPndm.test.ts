@@ -48,3 +48,15 @@ describe('PNDM (PLMS)', () => {
     expect(xp[1]).toBeCloseTo(xd[1], 4);
   });
 });
+
+describe('timestep range', () => {
+  it.each([
+    ['DDIM', (c: ReturnType<typeof sdSchedulerConfig>) => new DdimScheduler(c)],
+    ['PNDM', (c: ReturnType<typeof sdSchedulerConfig>) => new PndmScheduler(c)],
+  ])('%s refuses 1000 leading steps with offset 1 (t = 1000 is off the schedule) but takes 999', (_n, make) => {
+    const s = make(sdSchedulerConfig());
+    expect(() => s.setTimesteps(1000)).toThrow('steps must be lower: 1000 steps put a timestep at 1000, outside 0…999');
+    expect(() => s.setTimesteps(999)).not.toThrow();
+    expect(Math.max(...s.timesteps)).toBe(999);
+  });
+});

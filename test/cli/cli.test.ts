@@ -1,0 +1,173 @@
+/** The `atelier` CLI as a user runs it: real process, real worker, real files. */
+import { execFile, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { cpSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { parseParameters } from '../../src/extension/output/parameters';
+import { readTextChunks } from '../../src/extension/output/pngText';
+import { oracleModel, tinyModel } from '../helpers/fixtures';
+import { CLI_PATH } from '../helpers/worker';
+
+const run = promisify(execFile);
+
+interface Outcome {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+async function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Outcome> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [CLI_PATH, ...args], { env: { ...process.env, ATELIER_MODEL: '', ...env }, maxBuffer: 1 << 24 });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+const temp = (): string => mkdtempSync(path.join(os.tmpdir(), 'atelier-cli-'));
+const small = ['--width', '64', '--height', '64', '--steps', '4'];
+
+describe('atelier generate', () => {
+  it('writes a PNG whose parameters parse back', async () => {
+    const out = path.join(temp(), 'fox.png');
+    const r = await cli(['generate', 'a red fox, watercolor', '--model', oracleModel(), '--out', out, '--seed', '42', '--negative', 'blurry', '--guidance', '3', ...small]);
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim()).toBe(out);
+    const params = parseParameters(readTextChunks(readFileSync(out)).get('parameters') ?? '');
+    expect(params).toMatchObject({ prompt: 'a red fox, watercolor', negativePrompt: 'blurry', seed: 42, steps: 4, guidanceScale: 3, width: 64, height: 64, sampler: 'pndm', model: 'model' });
+  });
+
+  it('the same seed gives the same image bytes; --no-metadata writes none', async () => {
+    const dir = temp();
+    const a = await cli(['generate', 'cat', '--model', oracleModel(), '--out', path.join(dir, 'a.png'), '--seed', '5', '--no-metadata', ...small]);
+    const b = await cli(['generate', 'cat', '--model', oracleModel(), '--out', path.join(dir, 'b.png'), '--seed', '5', '--no-metadata', ...small]);
+    expect([a.code, b.code]).toEqual([0, 0]);
+    const [fa, fb] = [readFileSync(path.join(dir, 'a.png')), readFileSync(path.join(dir, 'b.png'))];
+    expect(fa.equals(fb)).toBe(true);
+    expect(readTextChunks(fa).size).toBe(0);
+  });
+
+  it('an existing --out file is never overwritten: a new name is printed', async () => {
+    const dir = temp();
+    const out = path.join(dir, 'logo.png');
+    writeFileSync(out, 'precious');
+    const before = createHash('sha256').update(readFileSync(out)).digest('hex');
+    const r = await cli(['generate', 'logo', '--model', oracleModel(), '--out', out, ...small]);
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim()).toBe(path.join(dir, 'logo-1.png'));
+    expect(createHash('sha256').update(readFileSync(out)).digest('hex')).toBe(before);
+  });
+
+  it('without --model it uses the built-in demo model and says so on stderr', async () => {
+    const out = path.join(temp(), 'demo.png');
+    const r = await cli(['generate', 'a lighthouse', '--out', out, ...small]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('built-in DEMO model');
+    expect(readTextChunks(readFileSync(out)).get('parameters')).toContain('Model: "atelier-demo (built-in demo, not a trained model)"');
+  });
+
+  it.each([
+    [['--width', '500'], 1, 'width must be a multiple of 8, got 500 (try 496 or 504)'],
+    [['--steps', '0'], 1, 'steps must be a whole number from 1 to 1000, got 0'],
+    [['--steps', '10001'], 1, 'steps must be a whole number from 1 to 1000, got 10001'],
+    [['--guidance', 'NaN'], 2, '--guidance must be a number, got "NaN"'],
+    [['--seed', '4294967296'], 1, 'seed must be a whole number from 0 to 4294967295, got 4294967296'],
+    [['--seed=-2'], 1, 'seed must be a whole number from 0 to 4294967295, got -2'],
+    [['--steps', '1000'], 1, 'steps must be lower: 1000 steps put a timestep at 1000'],
+    [['--sampler', 'heun'], 2, '--sampler must be one of'],
+    [['--frobnicate'], 2, "Unknown option '--frobnicate'"],
+  ])('bad input %j exits %i with a clear message', async (extra, code, message) => {
+    const dir = temp();
+    const r = await cli(['generate', 'cat', '--model', oracleModel(), '--out', path.join(dir, 'x.png'), ...small, ...extra]);
+    expect(r.code).toBe(code);
+    expect(r.stderr).toContain(message);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('a 10,000-character prompt works and warns how many tokens were dropped; 10,001 is refused', async () => {
+    const prompt = 'cat '.repeat(2500);
+    const ok = await cli(['generate', prompt, '--model', oracleModel(), '--out', path.join(temp(), 'x.png'), ...small]);
+    expect(ok.code).toBe(0);
+    expect(ok.stderr).toMatch(/prompt is longer than 75 tokens; the last 2425 tokens were dropped/);
+    const tooLong = await cli(['generate', `${prompt}x`, '--model', oracleModel(), '--out', path.join(temp(), 'x.png'), ...small]);
+    expect(tooLong.code).toBe(1);
+    expect(tooLong.stderr).toContain('prompt must be at most 10000 characters, got 10001');
+  });
+
+  it('non-UTF-8 bytes in a prompt file are refused with the offset', async () => {
+    const file = path.join(temp(), 'prompt.txt');
+    writeFileSync(file, Buffer.concat([Buffer.from('caf'), Buffer.from([0xe9]), Buffer.from(' au lait')]));
+    const r = await cli(['generate', '--prompt-file', file, '--model', oracleModel(), ...small]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('is not valid UTF-8: byte 0xe9 at offset 3');
+  });
+
+  it('a UTF-8 prompt file is used as the prompt', async () => {
+    const dir = temp();
+    writeFileSync(path.join(dir, 'p.txt'), 'un café 🐱\n');
+    const r = await cli(['generate', '--prompt-file', path.join(dir, 'p.txt'), '--model', oracleModel(), '--out', path.join(dir, 'o.png'), ...small]);
+    expect(r.code).toBe(0);
+    expect(parseParameters(readTextChunks(readFileSync(path.join(dir, 'o.png'))).get('parameters') ?? '').prompt).toBe('un café 🐱');
+  });
+
+  it.each([
+    ['an empty model folder', (): string => temp(), 'is empty'],
+    ['a folder with only a .ckpt', (): string => {
+      const d = temp();
+      writeFileSync(path.join(d, 'model.ckpt'), Buffer.from([0x80, 0x02, 0x7d]));
+      return d;
+    }, 'pickle checkpoint'],
+    ['external data pointing outside the folder', (): string => {
+      const d = path.join(temp(), 'm');
+      cpSync(oracleModel({ variant: { externalData: 'weights.pb' } }), d, { recursive: true });
+      const onnx = path.join(d, 'unet', 'model.onnx');
+      writeFileSync(onnx, readFileSync(onnx).toString('latin1').replaceAll('weights.pb', '../../x.pb'), 'latin1');
+      return d;
+    }, 'contains ".."'],
+  ])('%s is refused with a clear message', async (_name, makeDir, message) => {
+    const r = await cli(['generate', 'cat', '--model', makeDir(), '--out', path.join(temp(), 'x.png'), ...small]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(message);
+  });
+
+  it('a read-only output folder is a clear error', async () => {
+    const dir = process.getuid?.() === 0 ? '/sys/atelier-cli-test' : temp();
+    const r = await cli(['generate', 'cat', '--model', oracleModel(), '--out', path.join(dir, 'x.png'), ...small]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('not writable');
+  });
+
+  it('killing the worker mid-run fails the job clearly and leaves no file behind', async () => {
+    const dir = temp();
+    const child = spawn(process.execPath, [CLI_PATH, 'generate', 'cat', '--model', tinyModel(), '--out', path.join(dir, 'x.png'), '--width', '64', '--height', '64', '--steps', '900'], {
+      env: { ...process.env, ATELIER_MODEL: '' },
+    });
+    let stderr = '';
+    let killed = false;
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+      if (!killed && stderr.includes('denoising')) {
+        killed = true;
+        // The worker is the CLI's only child process.
+        execFile('pkill', ['-KILL', '-P', String(child.pid)]);
+      }
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    expect(code).toBe(1);
+    expect(stderr).toContain('killed (SIGKILL)');
+    expect(readdirSync(dir)).toEqual([]);
+  });
+});
+
+describe('atelier tokenize', () => {
+  it('prints ids and count as JSON', async () => {
+    const r = await cli(['tokenize', '--tokenizer', 'assets/clip-tokenizer', 'a photo of a cat']);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual({ ids: [49406, 320, 1125, 539, 320, 2368, 49407], count: 5 });
+  });
+});
