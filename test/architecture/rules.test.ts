@@ -1,0 +1,95 @@
+/** The architecture rules of the brief, checked on the source so they cannot drift. */
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+function files(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const full = path.join(dir, e.name);
+    return e.isDirectory() ? files(full) : full.endsWith('.ts') ? [full] : [];
+  });
+}
+
+const sources = files('src').map((file) => ({ file, text: readFileSync(file, 'utf8') }));
+const imports = (text: string): string[] => [...text.matchAll(/^(?:import|export)[^'"]*from\s+'([^']+)'/gm)].map((m) => m[1]);
+const layer = (file: string): string => file.split(path.sep)[1];
+const resolveLayer = (file: string, spec: string): string | undefined =>
+  spec.startsWith('.') ? path.normalize(path.join(path.dirname(file), spec)).split(path.sep)[1] : undefined;
+
+describe('architecture', () => {
+  it('imports flow one way between src/ layers', () => {
+    const allowed: Record<string, readonly string[]> = {
+      shared: ['shared'],
+      pipeline: ['pipeline', 'shared'],
+      webview: ['webview', 'shared'],
+      extension: ['extension', 'shared'],
+      cli: ['cli', 'extension', 'shared'],
+    };
+    const violations = sources.flatMap(({ file, text }) =>
+      imports(text).flatMap((spec) => {
+        const target = resolveLayer(file, spec);
+        return target && !allowed[layer(file)]?.includes(target) ? [`${file} → ${spec}`] : [];
+      }),
+    );
+    expect(violations).toEqual([]);
+  });
+
+  it('only src/pipeline/backends/onnx.ts imports onnxruntime-node; nothing outside the pipeline imports sharp', () => {
+    const ort = sources.filter(({ text }) => imports(text).some((s) => s.startsWith('onnxruntime'))).map((s) => s.file);
+    expect(ort).toEqual([path.join('src', 'pipeline', 'backends', 'onnx.ts')]);
+    const sharp = sources.filter(({ text }) => imports(text).includes('sharp')).map((s) => layer(s.file));
+    expect(sharp.every((l) => l === 'pipeline')).toBe(true);
+  });
+
+  it('vscode is imported only by the extension layer, and not by the modules the CLI uses', () => {
+    const users = sources.filter(({ text }) => imports(text).includes('vscode')).map((s) => s.file);
+    expect(users.every((f) => layer(f) === 'extension')).toBe(true);
+    const cliDeps = sources.filter(({ file }) => layer(file) === 'cli').flatMap(({ file, text }) => imports(text).filter((s) => s.startsWith('.')).map((s) => path.normalize(path.join(path.dirname(file), s)) + '.ts'));
+    for (const dep of cliDeps) {
+      const text = sources.find((s) => s.file === dep)?.text ?? '';
+      expect(imports(text), dep).not.toContain('vscode');
+    }
+  });
+
+  it('no any, no @ts-ignore, no shell execution', () => {
+    const offences = sources.flatMap(({ file, text }) =>
+      [/:\s*any\b/, /\bas any\b/, /<any>/, /@ts-ignore/, /@ts-expect-error/, /(?<![.\w])execSync\(/, /shell:\s*true/, /(?<![.\w])exec\(/]
+        .filter((re) => re.test(text))
+        .map((re) => `${file}: ${re}`),
+    );
+    expect(offences).toEqual([]);
+  });
+});
+
+describe('package.json', () => {
+  const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as {
+    version: string;
+    capabilities: { untrustedWorkspaces: { supported: string; restrictedConfigurations: string[] } };
+    contributes: { configuration: { properties: Record<string, { scope?: string }> }; commands: { command: string }[] };
+    activationEvents: string[];
+    dependencies: Record<string, string>;
+    devDependencies: Record<string, string>;
+  };
+
+  it('declares limited support in untrusted workspaces and machine-scopes the model and provider settings', () => {
+    expect(pkg.capabilities.untrustedWorkspaces.supported).toBe('limited');
+    expect(pkg.capabilities.untrustedWorkspaces.restrictedConfigurations).toContain('atelier.outputFolder');
+    expect(pkg.contributes.configuration.properties['atelier.modelPath'].scope).toBe('machine');
+    expect(pkg.contributes.configuration.properties['atelier.executionProvider'].scope).toBe('machine');
+  });
+
+  it('activates lazily (on its commands only) and every command the code registers is contributed', () => {
+    expect(pkg.activationEvents).toEqual([]);
+    const extension = readFileSync('src/extension/extension.ts', 'utf8');
+    const registered = [...extension.matchAll(/registerCommand\('([^']+)'/g)].map((m) => m[1]).sort();
+    expect(pkg.contributes.commands.map((c) => c.command).sort()).toEqual(registered);
+  });
+
+  it('pins exact dependency versions', () => {
+    for (const version of [...Object.values(pkg.dependencies), ...Object.values(pkg.devDependencies)]) expect(version).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+
+  it('the version written into PNG metadata matches package.json', () => {
+    expect(readFileSync('src/shared/version.ts', 'utf8')).toContain(`'${pkg.version}'`);
+  });
+});
