@@ -65,6 +65,7 @@ async function generate(request: GenerationRequest, context: RequestContext<Pipe
     warnings: output.warnings,
     timings: { totalMs: performance.now() - started, loadMs, sessionRunMs: model.stats.runMs - runMsBefore, denoiseMs: output.denoiseMs },
     workerRssBytes: process.memoryUsage().rss,
+    workerPeakRssBytes: process.resourceUsage().maxRSS * 1024,
     restartRecommended: models.restartRecommended(),
   };
 }

@@ -76,6 +76,8 @@ export interface GenerationResult {
   readonly timings: GenerationTimings;
   /** Worker memory after the job, for the host's restart policy. */
   readonly workerRssBytes: number;
+  /** Peak resident memory of the worker process so far. */
+  readonly workerPeakRssBytes: number;
   readonly restartRecommended: boolean;
 }
 

@@ -4,7 +4,17 @@
  * VAE output [1,3,H,W] in ≈[−1,1] → [0,1] float CHW, clipped: clip(x/2 + 0.5, 0, 1).
  */
 export function denormalize(decoded: Float32Array): Float32Array {
-  return decoded.map((v) => Math.min(1, Math.max(0, v / 2 + 0.5)));
+  return denormalize_(decoded.slice());
+}
+
+/** In-place variant for the decoder's own output buffer (saves a full-image allocation). */
+export function denormalize_(decoded: Float32Array): Float32Array {
+  const out = decoded;
+  for (let i = 0; i < decoded.length; i++) {
+    const v = decoded[i] * 0.5 + 0.5;
+    out[i] = v < 0 ? 0 : v > 1 ? 1 : v;
+  }
+  return out;
 }
 
 /** [0,1] float CHW (3 planes) → interleaved RGB u8, rounded to nearest. */
@@ -12,10 +22,10 @@ export function chwToRgb8(chw: Float32Array, width: number, height: number): Uin
   const plane = width * height;
   if (chw.length !== 3 * plane) throw new Error(`expected ${3 * plane} values for ${width}×${height} RGB, got ${chw.length}`);
   const out = new Uint8Array(3 * plane);
-  for (let i = 0; i < plane; i++) {
-    out[3 * i] = Math.round(chw[i] * 255);
-    out[3 * i + 1] = Math.round(chw[plane + i] * 255);
-    out[3 * i + 2] = Math.round(chw[2 * plane + i] * 255);
+  // Inputs are already clipped to [0, 1], so +0.5 and truncation is round-half-up without Math.round.
+  for (let c = 0; c < 3; c++) {
+    const offset = c * plane;
+    for (let i = 0, o = c; i < plane; i++, o += 3) out[o] = (chw[offset + i] * 255 + 0.5) | 0;
   }
   return out;
 }

@@ -5,12 +5,19 @@ export function numel(dims: readonly number[]): number {
 }
 
 export function scale(x: Float32Array, factor: number): Float32Array {
-  return x.map((v) => v * factor);
+  const out = new Float32Array(x.length);
+  for (let i = 0; i < x.length; i++) out[i] = x[i] * factor;
+  return out;
 }
 
-/** Classifier-free guidance: uncond + g·(cond − uncond). */
-export function cfg(uncond: Float32Array, cond: Float32Array, guidanceScale: number): Float32Array {
-  const out = new Float32Array(cond.length);
+/** Writes `x` into `out` `copies` times back to back (the CFG batch without a new allocation). */
+export function repeatInto_(out: Float32Array, x: Float32Array, copies: number): Float32Array {
+  for (let c = 0; c < copies; c++) out.set(x, c * x.length);
+  return out;
+}
+
+/** Classifier-free guidance: uncond + g·(cond − uncond), written into `out` (a new array by default). */
+export function cfg(uncond: Float32Array, cond: Float32Array, guidanceScale: number, out = new Float32Array(cond.length)): Float32Array {
   for (let i = 0; i < out.length; i++) out[i] = uncond[i] + guidanceScale * (cond[i] - uncond[i]);
   return out;
 }

@@ -2,8 +2,8 @@
 import { PipelineError } from '../../shared/errors';
 import type { Txt2ImgRequest } from '../../shared/request';
 import { guidanceScaleEmbedding } from '../models/sd/lcmGuidance';
-import { denormalize } from '../ops/image';
-import { allFinite, cfg, concatBatch, scale } from '../ops/tensor';
+import { denormalize_ } from '../ops/image';
+import { allFinite, cfg, concatBatch, repeatInto_, scale } from '../ops/tensor';
 import { GaussianNoise } from '../random/gaussian';
 import { createScheduler, resolveSampler, type ResolvedSampler, type Scheduler } from '../schedulers';
 import type { LoadedModel } from '../runtime/loadedModel';
@@ -90,14 +90,16 @@ export async function txt2img(model: LoadedModel, request: Txt2ImgRequest, hooks
   let latents = scale(noise.normal(4 * latentHeight * latentWidth), scheduler.initNoiseSigma);
   const stepNoise = (length: number): Float32Array => noise.normal(length);
 
-  // 5. Denoising loop.
+  // 5. Denoising loop. The CFG batch buffer is reused across steps.
+  const batchInput = new Float32Array(latents.length * batch);
+  const guidedBuffer = new Float32Array(latents.length);
   const started = performance.now();
   for (let i = 0; i < timesteps.length; i++) {
     await checkpoint(hooks.signal);
     const t = timesteps[i];
     const input = scheduler.scaleModelInput(latents, i);
     const noisePred = await model.unet.predict({
-      sample: useCfg ? concatBatch([input, input]) : input,
+      sample: useCfg ? repeatInto_(batchInput, input, 2) : input,
       batch,
       height: latentHeight,
       width: latentWidth,
@@ -106,7 +108,7 @@ export async function txt2img(model: LoadedModel, request: Txt2ImgRequest, hooks
       seqLength: cond.seqLength,
       timestepCond,
     });
-    const guided = useCfg ? cfg(noisePred.subarray(0, input.length), noisePred.subarray(input.length), guidanceScale) : noisePred;
+    const guided = useCfg ? cfg(noisePred.subarray(0, input.length), noisePred.subarray(input.length), guidanceScale, guidedBuffer) : noisePred;
     latents = scheduler.step(guided, i, latents, { noise: stepNoise }).prevSample;
     if (!allFinite(latents)) {
       throw new PipelineError('INFERENCE_FAILED', `the latents became NaN or infinite at step ${i + 1}: the model produced non-finite values (an fp16 model may be overflowing; try an fp32 export or another execution provider)`);
@@ -124,7 +126,8 @@ export async function txt2img(model: LoadedModel, request: Txt2ImgRequest, hooks
     throw new PipelineError('MODEL_INVALID', `the VAE decoder returned ${decoded.width}×${decoded.height} for a ${request.width}×${request.height} request; expected an 8× upsampling decoder`);
   }
   return {
-    image: denormalize(decoded.image),
+    // The decoder output is a fresh buffer owned by this call; map it to [0, 1] in place.
+    image: denormalize_(decoded.image),
     width: request.width,
     height: request.height,
     sampler,

@@ -102,14 +102,11 @@ export class DpmSolverMultistepScheduler implements Scheduler {
 
   private dataPrediction(output: Float32Array, sample: Float32Array, sigma: number): Float32Array {
     const { alpha, sigmaT } = alphaSigma(sigma);
-    switch (this.config.predictionType) {
-      case 'epsilon':
-        return output.map((e, i) => (sample[i] - sigmaT * e) / alpha);
-      case 'v_prediction':
-        return output.map((v, i) => alpha * sample[i] - sigmaT * v);
-      case 'sample':
-        return output;
-    }
+    if (this.config.predictionType === 'sample') return output;
+    const out = new Float32Array(sample.length);
+    if (this.config.predictionType === 'epsilon') for (let i = 0; i < out.length; i++) out[i] = (sample[i] - sigmaT * output[i]) / alpha;
+    else for (let i = 0; i < out.length; i++) out[i] = alpha * sample[i] - sigmaT * output[i];
+    return out;
   }
 
   private firstOrder(x0: Float32Array, sample: Float32Array, index: number): Float32Array {
@@ -118,7 +115,9 @@ export class DpmSolverMultistepScheduler implements Scheduler {
     const h = t.lambda - s.lambda;
     const ratio = t.sigmaT / s.sigmaT;
     const k = t.alpha * (Math.exp(-h) - 1);
-    return sample.map((x, i) => ratio * x - k * x0[i]);
+    const out = new Float32Array(sample.length);
+    for (let i = 0; i < out.length; i++) out[i] = ratio * sample[i] - k * x0[i];
+    return out;
   }
 
   private secondOrder(sample: Float32Array, index: number): Float32Array {
@@ -130,9 +129,8 @@ export class DpmSolverMultistepScheduler implements Scheduler {
     const r0 = (s0.lambda - s1.lambda) / h;
     const ratio = t.sigmaT / s0.sigmaT;
     const k = t.alpha * (Math.exp(-h) - 1);
-    return sample.map((x, i) => {
-      const d1 = (m0[i] - m1[i]) / r0;
-      return ratio * x - k * m0[i] - 0.5 * k * d1;
-    });
+    const out = new Float32Array(sample.length);
+    for (let i = 0; i < out.length; i++) out[i] = ratio * sample[i] - k * m0[i] - 0.5 * k * ((m0[i] - m1[i]) / r0);
+    return out;
   }
 }

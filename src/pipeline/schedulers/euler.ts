@@ -20,6 +20,10 @@ export class SigmaSchedule {
     this.trainSigmas = trainingSigmas(alphasCumprod(config));
   }
 
+  get predictionType(): SchedulerConfig['predictionType'] {
+    return this.config.predictionType;
+  }
+
   set(steps: number): void {
     checkSteps(steps, this.config.numTrainTimesteps);
     const spacing = this.config.timestepSpacing ?? 'linspace';
@@ -33,7 +37,9 @@ export class SigmaSchedule {
   scale(sample: Float32Array, index: number): Float32Array {
     const sigma = this.sigmas[index];
     const factor = 1 / Math.sqrt(sigma * sigma + 1);
-    return sample.map((x) => x * factor);
+    const out = new Float32Array(sample.length);
+    for (let i = 0; i < out.length; i++) out[i] = sample[i] * factor;
+    return out;
   }
 
   /** x₀ from the model output in σ (VE) space. */
@@ -84,10 +90,14 @@ export class EulerScheduler implements Scheduler {
 
   step(modelOutput: Float32Array, index: number, sample: Float32Array, _options?: StepOptions): StepResult {
     const sigma = this.schedule.sigmas[index];
-    const sigmaNext = this.schedule.sigmas[index + 1];
-    const x0 = this.schedule.original(modelOutput, sample, sigma);
-    const dt = sigmaNext - sigma;
+    const dt = this.schedule.sigmas[index + 1] - sigma;
     const prev = new Float32Array(sample.length);
+    if (this.schedule.predictionType === 'epsilon') {
+      // d = (x − x₀)/σ = ε exactly, so the update needs no x₀ buffer (the hot path).
+      for (let i = 0; i < prev.length; i++) prev[i] = sample[i] + modelOutput[i] * dt;
+      return { prevSample: prev };
+    }
+    const x0 = this.schedule.original(modelOutput, sample, sigma);
     for (let i = 0; i < prev.length; i++) prev[i] = sample[i] + ((sample[i] - x0[i]) / sigma) * dt;
     return { prevSample: prev, predOriginalSample: x0 };
   }

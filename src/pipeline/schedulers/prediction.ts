@@ -36,12 +36,9 @@ export function epsilonFromModelOutput(
 ): Float32Array {
   const sa = Math.sqrt(alphaProd);
   const sb = Math.sqrt(1 - alphaProd);
-  switch (prediction) {
-    case 'epsilon':
-      return modelOutput;
-    case 'v_prediction':
-      return modelOutput.map((v, i) => sa * v + sb * sample[i]);
-    case 'sample':
-      return modelOutput.map((x0, i) => (sample[i] - sa * x0) / sb);
-  }
+  if (prediction === 'epsilon') return modelOutput;
+  const out = new Float32Array(sample.length);
+  if (prediction === 'v_prediction') for (let i = 0; i < out.length; i++) out[i] = sa * modelOutput[i] + sb * sample[i];
+  else for (let i = 0; i < out.length; i++) out[i] = (sample[i] - sa * modelOutput[i]) / sb;
+  return out;
 }
