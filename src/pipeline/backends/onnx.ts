@@ -7,7 +7,7 @@ import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { PipelineError } from '../../shared/errors';
 import type { ExecutionProviderName, ExecutionProviderPreference } from '../../shared/request';
-import { planProviders } from './providers';
+import { planProviders, type ProviderPlan } from './providers';
 
 export type TensorType = 'float32' | 'float16' | 'int32' | 'int64';
 export type TensorValues = Float32Array | Uint16Array | Int32Array | BigInt64Array;
@@ -145,9 +145,14 @@ async function createWith(file: string, provider: ExecutionProviderName): Promis
 }
 
 export async function openSession(file: string, options: OpenOptions): Promise<Session> {
-  const plan = options.pinnedProvider
+  const plan: ProviderPlan = options.pinnedProvider
     ? { candidates: [options.pinnedProvider], forced: true }
     : planProviders(options.preference, { platform: process.platform, arch: process.arch, cudaLibrariesPresent: cudaLibrariesPresent() });
+  return openWithPlan(file, plan, options);
+}
+
+/** Tries each provider of the plan in turn with a fresh session (onnxruntime never falls back by itself). */
+export async function openWithPlan(file: string, plan: ProviderPlan, options: Pick<OpenOptions, 'stats' | 'log'>): Promise<Session> {
   const failures: string[] = [];
   for (const provider of plan.candidates) {
     try {

@@ -1,0 +1,135 @@
+/** Starts code-server (a real VS Code workbench) on a free loopback port, and stops everything it started. */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { CODE_SERVER, node24 } from './tools';
+
+export interface Sandbox {
+  readonly root: string;
+  readonly workspace: string;
+  readonly userDataDir: string;
+  readonly extensionsDir: string;
+  readonly port: number;
+  readonly url: string;
+  /** Everything code-server printed (for failure reports). */
+  output(): string;
+  stop(): Promise<void>;
+}
+
+export interface SandboxOptions {
+  readonly vsix: string;
+  readonly userSettings: Record<string, unknown>;
+  /** Workspace Trust on (Restricted Mode for a new folder) or off. */
+  readonly trust: boolean;
+  readonly workspaceFiles?: Record<string, string>;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+async function waitForHttp(url: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      const res = await fetch(url);
+      if (res.status < 500) return;
+    } catch {
+      // not up yet
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`code-server did not answer at ${url} within ${timeoutMs} ms`);
+}
+
+function codeServer(args: string[], env: NodeJS.ProcessEnv): ChildProcess {
+  return spawn(node24(), [CODE_SERVER, ...args], { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
+  const root = mkdtempSync(path.join(os.tmpdir(), 'atelier-e2e-'));
+  const workspace = path.join(root, 'workspace');
+  const userDataDir = path.join(root, 'user-data');
+  const extensionsDir = path.join(root, 'extensions');
+  const config = path.join(root, 'config.yaml');
+  for (const dir of [workspace, path.join(userDataDir, 'User'), extensionsDir]) mkdirSync(dir, { recursive: true });
+  for (const [name, text] of Object.entries(options.workspaceFiles ?? {})) {
+    mkdirSync(path.dirname(path.join(workspace, name)), { recursive: true });
+    writeFileSync(path.join(workspace, name), text);
+  }
+  writeFileSync(config, 'auth: none\ncert: false\n');
+  writeFileSync(
+    path.join(userDataDir, 'User', 'settings.json'),
+    JSON.stringify(
+      {
+        'workbench.startupEditor': 'none',
+        'workbench.secondarySideBar.defaultVisibility': 'hidden',
+        'chat.disableAIFeatures': true,
+        'security.workspace.trust.enabled': options.trust,
+        'security.workspace.trust.startupPrompt': 'never',
+        'workbench.tips.enabled': false,
+        'extensions.autoUpdate': false,
+        'telemetry.telemetryLevel': 'off',
+        ...options.userSettings,
+      },
+      null,
+      2,
+    ),
+  );
+  const env = { ...process.env, HOME: root, XDG_CONFIG_HOME: path.join(root, 'xdg'), ATELIER_MODEL: '' };
+  execFileSync(node24(), [CODE_SERVER, '--config', config, '--user-data-dir', userDataDir, '--extensions-dir', extensionsDir, '--install-extension', options.vsix], {
+    env,
+    stdio: 'pipe',
+  });
+
+  const port = await freePort();
+  const args = ['--config', config, '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--disable-telemetry', '--disable-update-check', '--reconnection-grace-time', '5', '--user-data-dir', userDataDir, '--extensions-dir', extensionsDir];
+  if (!options.trust) args.push('--disable-workspace-trust');
+  const child = codeServer([...args, workspace], env);
+  let output = '';
+  child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
+  const url = `http://127.0.0.1:${port}/?folder=${encodeURIComponent(workspace)}`;
+  await waitForHttp(`http://127.0.0.1:${port}/healthz`, 60_000);
+  return {
+    root,
+    workspace,
+    userDataDir,
+    extensionsDir,
+    port,
+    url,
+    output: () => output,
+    stop: async () => {
+      // code-server leaves extension hosts alive after SIGTERM: kill the whole process group.
+      if (child.pid === undefined || child.exitCode !== null) return;
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      try {
+        process.kill(-child.pid, 'SIGTERM');
+      } catch {
+        return;
+      }
+      const timer = setTimeout(() => {
+        try {
+          process.kill(-(child.pid ?? 0), 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }, 5000);
+      await exited;
+      clearTimeout(timer);
+      try {
+        process.kill(-child.pid, 'SIGKILL'); // stragglers in the group (extension host, worker)
+      } catch {
+        // none left
+      }
+    },
+  };
+}
