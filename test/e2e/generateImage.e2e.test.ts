@@ -104,10 +104,10 @@ describe('Atelier in a real VS Code', () => {
     await toasts(p, /killed \(SIGKILL\)/).first().waitFor({ timeout: 15_000 });
     expect(await toasts(p, /Atelier:/).count()).toBe(1);
     expect(await toasts(p, /Step \d+/).count()).toBe(0);
-    // Make the next job quick by editing the user settings file, as a user would.
-    const settingsFile = path.join(sb.userDataDir, 'User', 'settings.json');
-    writeFileSync(settingsFile, JSON.stringify({ ...JSON.parse(readFileSync(settingsFile, 'utf8')), 'atelier.steps': 10 }, null, 2));
-    await new Promise((r) => setTimeout(r, 1500));
+    // Make the next job quick with a workspace setting (the workspace file watcher sees the edit).
+    mkdirSync(path.join(sb.workspace, '.vscode'), { recursive: true });
+    writeFileSync(path.join(sb.workspace, '.vscode', 'settings.json'), JSON.stringify({ 'atelier.steps': 10 }));
+    await new Promise((r) => setTimeout(r, 2000));
     await p.keyboard.press('Escape');
     await runCommand(p, 'Atelier: Generate Image');
     await answerQuickInput(p, 'after the crash');
@@ -115,20 +115,28 @@ describe('Atelier in a real VS Code', () => {
     expect(file).toMatch(/^after-the-crash-\d+\.png$/);
   });
 
-  it('6. Restricted Mode: a model inside the untrusted workspace is not loaded; one outside is', async () => {
-    const insideModel = 'models/sd';
-    const { sandbox: sb, page: p } = await open({ 'atelier.steps': 4, 'atelier.width': 64, 'atelier.height': 64 }, { trust: true });
-    cpSync(oracleModel(), path.join(sb.workspace, insideModel), { recursive: true });
-    const settingsFile = path.join(sb.userDataDir, 'User', 'settings.json');
-    const setModel = (dir: string): void => writeFileSync(settingsFile, JSON.stringify({ ...JSON.parse(readFileSync(settingsFile, 'utf8')), 'atelier.modelPath': dir }, null, 2));
-    setModel(path.join(sb.workspace, insideModel));
-    await new Promise((r) => setTimeout(r, 1500));
+  it('6. Restricted Mode: a model inside the untrusted workspace is not loaded', async () => {
+    // The model sits inside the (untrusted) workspace; the user setting names it by absolute path.
+    const { sandbox: sb, page: p } = await open(
+      { 'atelier.steps': 4, 'atelier.width': 64, 'atelier.height': 64 },
+      {
+        trust: true,
+        prepare: (workspace) => {
+          cpSync(oracleModel(), path.join(workspace, 'models', 'sd'), { recursive: true });
+          return { 'atelier.modelPath': path.join(workspace, 'models', 'sd') };
+        },
+      },
+    );
+    await p.locator('.statusbar', { hasText: 'Restricted Mode' }).waitFor({ timeout: 30_000 });
     await runCommand(p, 'Atelier: Generate Image');
     await toasts(p, /Restricted Mode/).first().waitFor({ timeout: 30_000 });
+    await new Promise((r) => setTimeout(r, 1000));
     expect(pngsIn(path.join(sb.workspace, 'assets', 'generated'))).toEqual([]);
+  });
 
-    setModel(oracleModel());
-    await new Promise((r) => setTimeout(r, 1500));
+  it('6b. Restricted Mode: a model configured in user settings and kept outside the workspace still works', async () => {
+    const { sandbox: sb, page: p } = await open({ 'atelier.modelPath': oracleModel(), 'atelier.steps': 4, 'atelier.width': 64, 'atelier.height': 64 }, { trust: true });
+    await p.locator('.statusbar', { hasText: 'Restricted Mode' }).waitFor({ timeout: 30_000 });
     await runCommand(p, 'Atelier: Generate Image');
     await answerQuickInput(p, 'allowed');
     await waitFor(() => pngsIn(path.join(sb.workspace, 'assets', 'generated'))[0], 60_000, 'the PNG in Restricted Mode');

@@ -24,6 +24,8 @@ export interface SandboxOptions {
   /** Workspace Trust on (Restricted Mode for a new folder) or off. */
   readonly trust: boolean;
   readonly workspaceFiles?: Record<string, string>;
+  /** Runs before code-server starts; may fill the workspace and return more user settings. */
+  readonly prepare?: (workspace: string) => Record<string, unknown>;
 }
 
 async function freePort(): Promise<number> {
@@ -60,11 +62,12 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   const userDataDir = path.join(root, 'user-data');
   const extensionsDir = path.join(root, 'extensions');
   const config = path.join(root, 'config.yaml');
-  for (const dir of [workspace, path.join(userDataDir, 'User'), extensionsDir]) mkdirSync(dir, { recursive: true });
+  for (const dir of [workspace, path.join(userDataDir, 'User'), path.join(userDataDir, 'Machine'), extensionsDir]) mkdirSync(dir, { recursive: true });
   for (const [name, text] of Object.entries(options.workspaceFiles ?? {})) {
     mkdirSync(path.dirname(path.join(workspace, name)), { recursive: true });
     writeFileSync(path.join(workspace, name), text);
   }
+  const prepared = options.prepare?.(workspace) ?? {};
   writeFileSync(config, 'auth: none\ncert: false\n');
   writeFileSync(
     path.join(userDataDir, 'User', 'settings.json'),
@@ -79,11 +82,15 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
         'extensions.autoUpdate': false,
         'telemetry.telemetryLevel': 'off',
         ...options.userSettings,
+        ...prepared,
       },
       null,
       2,
     ),
   );
+  // In a remote window (which code-server is), machine-scoped settings such as atelier.modelPath are
+  // read from the remote machine settings; Restricted Mode ignores them in local user settings.
+  writeFileSync(path.join(userDataDir, 'Machine', 'settings.json'), JSON.stringify({ ...options.userSettings, ...prepared }, null, 2));
   const env = { ...process.env, HOME: root, XDG_CONFIG_HOME: path.join(root, 'xdg'), ATELIER_MODEL: '' };
   execFileSync(node24(), [CODE_SERVER, '--config', config, '--user-data-dir', userDataDir, '--extensions-dir', extensionsDir, '--install-extension', options.vsix], {
     env,
