@@ -7,6 +7,8 @@ export default defineConfig({
     testTimeout: 180_000,
     hookTimeout: 600_000,
     fileParallelism: false,
+    // UI timing in a shared 2-core machine: one retry, reported as such by vitest.
+    retry: 1,
     pool: 'forks',
     reporters: ['verbose'],
   },
