@@ -29,6 +29,18 @@ export type PipelineErrorCode =
   | 'TIMEOUT'
   /** Saving the result failed (read-only folder, disk full). */
   | 'OUTPUT_FAILED'
+  /** The Hub refused the request: gated or private repo without an accepted licence or token. */
+  | 'HUB_AUTH_REQUIRED'
+  /** The repo, revision or file does not exist on the Hub. */
+  | 'HUB_NOT_FOUND'
+  /** Offline mode (HF_HUB_OFFLINE) and the model is not in the cache. */
+  | 'HUB_OFFLINE'
+  /** The network or the server failed (DNS, refused, reset, 5xx). */
+  | 'NETWORK_FAILED'
+  /** Not enough free disk space; the message gives the bytes needed. */
+  | 'DISK_FULL'
+  /** Downloaded bytes do not match the advertised hash or size. */
+  | 'INTEGRITY_FAILED'
   /** A bug: anything not classified above. */
   | 'INTERNAL';
 

@@ -1,7 +1,7 @@
 /** The one place where typed pipeline errors become words for the user (VS Code and CLI alike). */
 import type { PipelineErrorInfo } from '../../shared/errors';
 
-export type ErrorAction = 'chooseModel' | 'howToGetModel' | 'showLog' | 'restartWorker' | 'openSettings';
+export type ErrorAction = 'chooseModel' | 'howToGetModel' | 'showLog' | 'restartWorker' | 'openSettings' | 'setHubToken';
 
 export interface UserMessage {
   readonly message: string;
@@ -37,6 +37,18 @@ export function describeForUser(error: PipelineErrorInfo): UserMessage {
       return { message: `${detail}.`, actions: ['showLog'] };
     case 'OUTPUT_FAILED':
       return { message: `${detail}. Choose another output folder.`, actions: ['openSettings'] };
+    case 'HUB_AUTH_REQUIRED':
+      return { message: `${detail}.`, actions: ['setHubToken'] };
+    case 'HUB_NOT_FOUND':
+      return { message: `${detail}.`, actions: [] };
+    case 'HUB_OFFLINE':
+      return { message: `${detail}.`, actions: [] };
+    case 'NETWORK_FAILED':
+      return { message: `${detail}. Models already in the cache still work; set HF_HUB_OFFLINE=1 to use only those.`, actions: ['showLog'] };
+    case 'DISK_FULL':
+      return { message: `${detail}.`, actions: [] };
+    case 'INTEGRITY_FAILED':
+      return { message: `${detail}. The damaged download was removed; try again.`, actions: ['showLog'] };
     case 'INTERNAL':
       return { message: `Atelier hit an internal error: ${error.message}. Please report it with the Atelier log.`, actions: ['showLog'] };
   }

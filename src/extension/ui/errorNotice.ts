@@ -9,6 +9,7 @@ const ACTION_LABELS: Record<ErrorAction, string> = {
   showLog: 'Show Log',
   restartWorker: 'Restart Worker',
   openSettings: 'Open Settings',
+  setHubToken: 'Set Hugging Face Token…',
 };
 
 const ACTION_COMMANDS: Record<ErrorAction, string> = {
@@ -17,6 +18,7 @@ const ACTION_COMMANDS: Record<ErrorAction, string> = {
   showLog: 'atelier.showLog',
   restartWorker: 'atelier.restartWorker',
   openSettings: 'workbench.action.openSettings',
+  setHubToken: 'atelier.setHubToken',
 };
 
 export async function showPipelineError(error: unknown, log: vscode.LogOutputChannel): Promise<void> {
