@@ -7,8 +7,8 @@
  * - a cancelled or dropped download keeps its partial for the next attempt.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, rename, stat, truncate, unlink } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { mkdir, open, rename, stat, truncate, unlink } from 'node:fs/promises';
 import type { IncomingMessage } from 'node:http';
 import { pipeline } from 'node:stream/promises';
 import { PipelineError } from '../../../shared/errors';
@@ -119,23 +119,22 @@ export async function downloadBlob(job: BlobDownload): Promise<boolean> {
 }
 
 async function writeBody(response: IncomingMessage, partial: string, append: boolean, expected: number, job: BlobDownload): Promise<void> {
-  const out = createWriteStream(partial, { flags: append ? 'a' : 'w' });
+  // Each chunk is awaited onto disk, so whatever arrived before a drop or a cancel survives for the resume
+  // (a destroyed write stream would discard its buffered chunks).
+  const handle = await open(partial, append ? 'a' : 'w');
   let received = 0;
   try {
-    await pipeline(
-      response,
-      async function* (source: AsyncIterable<Buffer>) {
-        for await (const chunk of source) {
-          received += chunk.length;
-          if (received > expected) throw new PipelineError('INTEGRITY_FAILED', `the server sent more than the ${expected} bytes advertised for ${job.entry.path}; refused`, { argument: job.entry.path });
-          job.onBytes?.(chunk.length);
-          yield chunk;
-        }
-      },
-      out,
-      { signal: job.signal },
-    );
+    for await (const chunk of response as AsyncIterable<Buffer>) {
+      received += chunk.length;
+      if (received > expected) {
+        response.destroy();
+        throw new PipelineError('INTEGRITY_FAILED', `the server sent more than the ${expected} bytes advertised for ${job.entry.path}; refused`, { argument: job.entry.path });
+      }
+      await handle.write(chunk);
+      job.onBytes?.(chunk.length);
+    }
   } catch (error) {
+    await handle.close();
     if (error instanceof PipelineError) {
       if (error.code === 'INTEGRITY_FAILED') await unlink(partial).catch(() => undefined);
       throw error;
@@ -145,6 +144,8 @@ async function writeBody(response: IncomingMessage, partial: string, append: boo
     if (code === 'ENOSPC') throw new PipelineError('DISK_FULL', `the disk filled up while downloading ${job.entry.path}; the partial file is kept for a resume`);
     throw new PipelineError('NETWORK_FAILED', `the connection dropped while downloading ${job.entry.path} (${code ?? (error as Error).message}); the partial file is kept for a resume`);
   }
+  await handle.sync();
+  await handle.close();
   if (received !== expected) {
     throw new PipelineError('NETWORK_FAILED', `the connection ended after ${received} of ${expected} bytes of ${job.entry.path}; the partial file is kept for a resume`);
   }
