@@ -118,7 +118,8 @@ export async function startHub(repos: readonly HubRepo[], faults: Faults = {}): 
     const drop = f.dropAfterBytes && file.path === f.dropAfterBytes.path ? f.dropAfterBytes.bytes : undefined;
     if (drop !== undefined) {
       f.dropAfterBytes = undefined; // once
-      res.write(slice.subarray(0, drop), () => res.destroy());
+      // A clean FIN after exactly `drop` bytes: the client sees a premature end of a longer body.
+      res.write(slice.subarray(0, drop), () => res.socket?.end());
       return;
     }
     if (f.slowChunkBytes) {
