@@ -7,6 +7,10 @@ export class UsageError extends Error {}
 export const USAGE = `Usage:
   atelier generate "<prompt>" [options]     generate an image (PNG with its parameters)
   atelier tokenize --tokenizer <dir> "<text>"  print {"ids":[…],"count":N} for a CLIP tokenizer
+  atelier models list                       models in the Hugging Face cache, and the catalogue
+  atelier models pull <org/name[@rev]>      download (resumable, verified) into the Hugging Face cache
+  atelier models path <org/name[@rev]>      print the folder of a cached model (for --model)
+  atelier models rm <org/name[@rev]>        delete a cached model (files shared with another revision stay)
 
 generate options:
   --model <dir>         ONNX model folder (default: $ATELIER_MODEL, else the built-in demo model)
@@ -45,7 +49,7 @@ export interface TokenizeArgs {
   readonly text: string;
 }
 
-export type CliArgs = GenerateArgs | TokenizeArgs | { readonly command: 'help' };
+export type CliArgs = GenerateArgs | TokenizeArgs | { readonly command: 'models'; readonly args: readonly string[] } | { readonly command: 'help' };
 
 function number(flag: string, raw: string | undefined, fallback: number | undefined, integer: boolean): number | undefined {
   if (raw === undefined) return fallback;
@@ -65,6 +69,7 @@ function oneOf<T extends string>(flag: string, raw: string | undefined, allowed:
 export function parseCli(argv: readonly string[]): CliArgs {
   const [command, ...rest] = argv;
   if (command === undefined || command === 'help' || command === '--help' || command === '-h') return { command: 'help' };
+  if (command === 'models') return { command: 'models', args: rest };
   if (command === 'tokenize') {
     const { values, positionals } = parseArgs({ args: [...rest], options: { tokenizer: { type: 'string' } }, allowPositionals: true, strict: true });
     if (!values.tokenizer) throw new UsageError('tokenize needs --tokenizer <dir> (a folder with vocab.json and merges.txt)');

@@ -13,7 +13,12 @@ import { promptSlug, splitOutputPath } from '../extension/output/saveImage';
 import { WorkerSupervisor } from '../extension/worker/workerSupervisor';
 import { parseCli, USAGE, UsageError, type GenerateArgs, type TokenizeArgs } from './args';
 import { ProgressBar } from './progressBar';
+import { modelsCommand } from './modelsCommand';
 import { readPromptFile } from './promptFile';
+import { listCachedModels } from '../extension/models/cachedModels';
+import { readRef, repoCache } from '../extension/models/hub/cacheLayout';
+import { parseRepoRef } from '../extension/models/hub/repoId';
+import { hubEnvironment } from '../extension/models/hubEnvironment';
 
 const DEMO_MODEL = path.join(__dirname, 'demo-model');
 
@@ -26,8 +31,17 @@ function supervisor(): WorkerSupervisor {
   });
 }
 
-function resolveModel(args: GenerateArgs): { dir: string; name: string } {
+async function resolveModel(args: GenerateArgs): Promise<{ dir: string; name: string }> {
   const chosen = args.model ?? process.env.ATELIER_MODEL;
+  if (chosen && !existsSync(chosen) && /^[\w.-]+\/[\w.-]+(@[\w./-]+)?$/.test(chosen)) {
+    // A Hugging Face repo id already in the cache (atelier models pull …).
+    const ref = parseRepoRef(chosen);
+    const cacheRoot = hubEnvironment().cacheRoot;
+    const commit = await readRef(repoCache(cacheRoot, ref.repo), ref.revision);
+    const cached = (await listCachedModels(cacheRoot)).find((m) => m.repo === ref.repo && m.commit === commit);
+    if (!cached) throw new UsageError(`${chosen} is neither a folder nor a cached model; run: atelier models pull ${chosen}`);
+    return { dir: cached.dir, name: ref.repo };
+  }
   if (chosen) return { dir: path.resolve(chosen), name: path.basename(path.resolve(chosen)) };
   if (!existsSync(DEMO_MODEL)) throw new UsageError('no --model given, ATELIER_MODEL is unset, and the built-in demo model is missing (run npm run build)');
   process.stderr.write(
@@ -40,7 +54,7 @@ function resolveModel(args: GenerateArgs): { dir: string; name: string } {
 
 async function generate(args: GenerateArgs): Promise<number> {
   const prompt = args.promptFile ? await readPromptFile(args.promptFile) : (args.prompt ?? '');
-  const model = resolveModel(args);
+  const model = await resolveModel(args);
   const request: Txt2ImgRequest = {
     kind: 'txt2img',
     modelDir: model.dir,
@@ -102,6 +116,7 @@ async function main(argv: readonly string[]): Promise<number> {
       process.stdout.write(USAGE);
       return 0;
     }
+    if (args.command === 'models') return await modelsCommand(args.args);
     return args.command === 'generate' ? await generate(args) : await tokenize(args);
   } catch (error) {
     if (error instanceof UsageError) {

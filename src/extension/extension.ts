@@ -6,6 +6,7 @@ import path from 'node:path';
 import * as vscode from 'vscode';
 import { chooseModelFolder } from './commands/chooseModelFolder';
 import { generateImage } from './commands/generateImage';
+import { manageModels, setHubToken } from './commands/manageModels';
 import { setModelPath } from './config/settings';
 import type { PipelineClient } from './worker/pipelineClient';
 import { WorkerSupervisor } from './worker/workerSupervisor';
@@ -42,6 +43,8 @@ export function activate(context: vscode.ExtensionContext): void {
       void vscode.window.showInformationMessage('Atelier: the worker will start fresh on the next job.');
     }),
     vscode.commands.registerCommand('atelier.showLog', () => log.show()),
+    vscode.commands.registerCommand('atelier.manageModels', () => manageModels({ context, log })),
+    vscode.commands.registerCommand('atelier.setHubToken', () => setHubToken({ context, log })),
     { dispose: () => void supervisor?.dispose() },
   );
 }

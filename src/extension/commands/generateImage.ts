@@ -7,7 +7,11 @@ import os from 'node:os';
 import path from 'node:path';
 import * as vscode from 'vscode';
 import type { Txt2ImgRequest } from '../../shared/request';
+import { existsSync } from 'node:fs';
 import { readSettings } from '../config/settings';
+import { loadCatalogue, recommendedModel } from '../models/catalogue';
+import { formatBytes } from '../models/hubEnvironment';
+import { catalogueFile, offerCatalogueModel } from './manageModels';
 import { decideOutputFolder } from '../output/outputFolder';
 import { saveGenerated, type SaveTarget } from '../output/saveGenerated';
 import { promptSlug, splitOutputPath } from '../output/saveImage';
@@ -46,15 +50,26 @@ async function askPrompt(context: vscode.ExtensionContext, initial?: string): Pr
   });
 }
 
+/** A GPU execution provider this machine can use (checked without loading onnxruntime). */
+function machineHasGpu(extensionPath: string): boolean {
+  if (process.platform === 'win32' || (process.platform === 'darwin' && process.arch === 'arm64')) return true;
+  return existsSync(path.join(extensionPath, 'node_modules', 'onnxruntime-node', 'bin', 'napi-v6', 'linux', 'x64', 'libonnxruntime_providers_cuda.so'));
+}
+
 async function resolveModel(deps: GenerateDeps): Promise<string | undefined> {
   const configured = readSettings().modelPath.trim();
   if (configured !== '') return configured;
+  // First run: offer the catalogue's recommendation for this machine, with its size.
+  const recommended = recommendedModel(loadCatalogue(catalogueFile(deps.context)), machineHasGpu(deps.context.extensionPath));
+  const download = recommended ? `Download ${recommended.name} (${formatBytes(recommended.sizeBytes)})…` : undefined;
   const choice = await vscode.window.showInformationMessage(
     'Atelier needs a Stable Diffusion ONNX model folder to generate images.',
+    ...(download ? [download] : []),
     'Choose Model Folder…',
     'Use Demo Model',
     'How to get a model',
   );
+  if (recommended && choice === download) return offerCatalogueModel(deps, recommended, true);
   if (choice === 'Choose Model Folder…') return vscode.commands.executeCommand<string | undefined>('atelier.chooseModelFolder');
   if (choice === 'Use Demo Model') return vscode.commands.executeCommand<string | undefined>('atelier.useDemoModel');
   if (choice === 'How to get a model') await vscode.commands.executeCommand('atelier.howToGetModel');

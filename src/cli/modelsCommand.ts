@@ -1,0 +1,76 @@
+/** `atelier models list | pull <repo[@rev]> | rm <repo[@commit]> | path <repo[@rev]>`. */
+import path from 'node:path';
+import { PipelineError } from '../shared/errors';
+import { loadCatalogue, selectionFor } from '../extension/models/catalogue';
+import { deleteCachedModel, listCachedModels } from '../extension/models/cachedModels';
+import { readRef, repoCache } from '../extension/models/hub/cacheLayout';
+import { pullModel } from '../extension/models/hub/pull';
+import { isCommit, parseRepoRef } from '../extension/models/hub/repoId';
+import { formatBytes, formatEta, hubEnvironment } from '../extension/models/hubEnvironment';
+import { UsageError } from './args';
+
+const CATALOGUE = path.join(__dirname, '..', 'assets', 'catalogue.json');
+
+export async function modelsCommand(args: readonly string[], out: NodeJS.WriteStream = process.stdout, err: NodeJS.WriteStream = process.stderr): Promise<number> {
+  const [action, target, ...rest] = args;
+  const env = hubEnvironment();
+  if (rest.length > 0) throw new UsageError(`models ${action} takes one argument, got ${rest.length + 1}`);
+  switch (action) {
+    case 'list': {
+      const models = await listCachedModels(env.cacheRoot);
+      if (models.length === 0) out.write(`no models in ${env.cacheRoot}\n`);
+      for (const m of models) {
+        out.write(`${m.repo}${m.refs.length ? `@${m.refs.join(',')}` : ''}  ${m.commit.slice(0, 10)}  ${formatBytes(m.sizeBytes)}  ${m.pipelineClass ?? ''}\n  ${m.dir}\n`);
+      }
+      const catalogue = loadCatalogue(CATALOGUE);
+      out.write(`\ncatalogue (${catalogue.length}; pull by repo id):\n`);
+      for (const c of catalogue) out.write(`  ${c.repo}@${c.revision}${c.subfolder ? ` [${c.subfolder}]` : ''}  ${c.kind} ${c.family} ${c.precision}  ~${formatBytes(c.sizeBytes)}  ${c.providers.join('/')}  ${c.licence}${c.verified ? '' : '  (unverified)'}\n`);
+      return 0;
+    }
+    case 'pull': {
+      if (!target) throw new UsageError('models pull needs a repo id: atelier models pull org/name[@revision]');
+      const ref = parseRepoRef(target);
+      const entry = loadCatalogue(CATALOGUE).find((c) => c.repo === ref.repo && c.revision === ref.revision);
+      const abort = new AbortController();
+      const onSigint = (): void => abort.abort();
+      process.on('SIGINT', onSigint);
+      try {
+        const result = await pullModel(ref, {
+          ...env,
+          selection: entry ? selectionFor(entry) : undefined,
+          signal: abort.signal,
+          onProgress: (p) => {
+            const line = `${formatBytes(p.doneBytes)} / ${formatBytes(p.totalBytes)}  ${formatBytes(p.bytesPerSecond)}/s  ETA ${formatEta(p.etaSeconds)}  (${p.filesDone}/${p.filesTotal} files)`;
+            err.write(err.isTTY ? `\r\x1b[2K${line}` : `${line}\n`);
+          },
+        });
+        if (err.isTTY) err.write('\n');
+        err.write(`atelier: ${result.fromCache ? 'already in the cache' : `downloaded ${formatBytes(result.downloadedBytes)}`} — ${ref.repo}@${result.commit.slice(0, 10)}\n`);
+        out.write(`${result.dir}\n`);
+        return 0;
+      } finally {
+        process.off('SIGINT', onSigint);
+      }
+    }
+    case 'path': {
+      if (!target) throw new UsageError('models path needs a repo id');
+      const ref = parseRepoRef(target);
+      const commit = await readRef(repoCache(env.cacheRoot, ref.repo), ref.revision);
+      const model = (await listCachedModels(env.cacheRoot)).find((m) => m.repo === ref.repo && m.commit === commit);
+      if (!model) throw new PipelineError('HUB_NOT_FOUND', `${ref.repo}@${ref.revision} is not in the cache at ${env.cacheRoot}; run atelier models pull ${target}`);
+      out.write(`${model.dir}\n`);
+      return 0;
+    }
+    case 'rm': {
+      if (!target) throw new UsageError('models rm needs a repo id');
+      const ref = parseRepoRef(target);
+      const commit = isCommit(ref.revision) ? ref.revision : target.includes('@') ? await readRef(repoCache(env.cacheRoot, ref.repo), ref.revision) : undefined;
+      if (target.includes('@') && !commit) throw new PipelineError('HUB_NOT_FOUND', `${target} is not in the cache`);
+      const result = await deleteCachedModel(env.cacheRoot, ref.repo, commit);
+      err.write(`atelier: removed ${result.removedSnapshots.length} snapshot(s) of ${ref.repo}, ${result.removedBlobs} unshared file(s), ${formatBytes(result.freedBytes)} freed\n`);
+      return 0;
+    }
+    default:
+      throw new UsageError(`models needs list, pull, rm or path; got ${JSON.stringify(action ?? '')}`);
+  }
+}

@@ -1,0 +1,81 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadCatalogue, parseCatalogue, recommendedModel, selectionFor } from '../../../src/extension/models/catalogue';
+import { hubCacheRoot, repoFolderName, repoFromFolderName, checkRepoPath } from '../../../src/extension/models/hub/cacheLayout';
+import { selectFiles, type TreeEntry } from '../../../src/extension/models/hub/selectFiles';
+import { hubEnvironment } from '../../../src/extension/models/hubEnvironment';
+
+describe('model catalogue', () => {
+  const catalogue = loadCatalogue('assets/catalogue.json');
+  it('the shipped catalogue is valid and covers the required kinds', () => {
+    expect(catalogue.some((e) => e.kind === 'pipeline' && e.family === 'SD 1.x' && e.providers.includes('cpu'))).toBe(true);
+    expect(catalogue.some((e) => e.family === 'SD-Turbo')).toBe(true);
+    expect(catalogue.some((e) => e.family === 'LCM')).toBe(true);
+    expect(catalogue.filter((e) => e.kind === 'controlnet').map((e) => e.controlType).sort()).toEqual(['canny', 'depth', 'openpose', 'scribble']);
+    expect(catalogue.every((e) => e.licence.length > 0)).toBe(true);
+  });
+  it('recommends a CPU-runnable model on CPU-only machines and the GPU build where a GPU provider exists', () => {
+    expect(recommendedModel(catalogue, false)?.providers).toContain('cpu');
+    expect(recommendedModel(catalogue, true)?.recommendedFor).toBe('gpu');
+  });
+  it.each([
+    [{ models: [{}] }, 'id must be a non-empty string'],
+    [{ models: [{ id: 'x', name: 'x', repo: '../x', revision: 'main' }] }, 'repo id must look like'],
+    [{ models: [{ id: 'x', name: 'x', repo: 'a/b', revision: 'main', kind: 'pipeline', family: 'f', precision: 'fp8' }] }, 'precision must be'],
+  ])('refuses an invalid entry %#', (json, message) => {
+    expect(() => parseCatalogue(json)).toThrow(message);
+  });
+  it('a ControlNet entry selects its single graph under its subfolder', () => {
+    const entry = catalogue.find((e) => e.kind === 'controlnet');
+    expect(entry && selectionFor(entry)).toMatchObject({ singleGraph: true, subfolder: entry?.subfolder });
+  });
+});
+
+describe('file selection', () => {
+  const file = (p: string): TreeEntry => ({ path: p, size: 1, oid: 'a'.repeat(40) });
+  const tree = [
+    'model_index.json', 'README.md', 'v1-5-pruned.ckpt', 'v1-5-pruned.safetensors',
+    'unet/model.onnx', 'unet/weights.pb', 'unet/diffusion_pytorch_model.safetensors', 'unet/diffusion_pytorch_model.bin', 'unet/config.json',
+    'text_encoder/model.onnx', 'text_encoder/model.onnx_data', 'vae_decoder/model.onnx', 'vae_decoder/config.json',
+    'tokenizer/vocab.json', 'tokenizer/merges.txt', 'tokenizer/special_tokens_map.json', 'scheduler/scheduler_config.json',
+    'safety_checker/model.onnx', 'feature_extractor/preprocessor_config.json',
+  ].map(file);
+  it('takes the ONNX graphs, their external data and the pipeline configs, never the PyTorch duplicates', () => {
+    expect(selectFiles(tree).map((f) => f.path).sort()).toEqual([
+      'model_index.json', 'scheduler/scheduler_config.json', 'text_encoder/model.onnx', 'text_encoder/model.onnx_data',
+      'tokenizer/merges.txt', 'tokenizer/special_tokens_map.json', 'tokenizer/vocab.json', 'unet/config.json', 'unet/model.onnx', 'unet/weights.pb',
+      'vae_decoder/config.json', 'vae_decoder/model.onnx',
+    ]);
+  });
+  it('honours a subfolder and a folder subset', () => {
+    const nested = tree.map((f) => ({ ...f, path: `onnx/${f.path}` }));
+    expect(selectFiles(nested, { subfolder: 'onnx', folders: ['unet'] }).map((f) => f.path)).toEqual(['onnx/model_index.json', 'onnx/unet/model.onnx', 'onnx/unet/weights.pb', 'onnx/unet/config.json']);
+  });
+});
+
+describe('cache layout and environment', () => {
+  it('finds the cache root the way huggingface_hub does', () => {
+    expect(hubCacheRoot({ HF_HUB_CACHE: '/a', HF_HOME: '/b' })).toBe('/a');
+    expect(hubCacheRoot({ HF_HOME: '/b' })).toBe(path.join('/b', 'hub'));
+    expect(hubCacheRoot({ XDG_CACHE_HOME: '/c' })).toBe(path.join('/c', 'huggingface', 'hub'));
+  });
+  it('maps repo ids to folder names and back', () => {
+    expect(repoFolderName('stable-diffusion-v1-5/stable-diffusion-v1-5')).toBe('models--stable-diffusion-v1-5--stable-diffusion-v1-5');
+    expect(repoFromFolderName('models--org--name')).toBe('org/name');
+    expect(repoFromFolderName('datasets--org--name')).toBeUndefined();
+  });
+  it.each(['../x', 'a/../../b', '/etc/passwd', 'C:/x', 'a\\\\b', 'a//b', 'a/./b', ''])('refuses repo path %j', (p) => {
+    expect(() => checkRepoPath(p)).toThrow(expect.objectContaining({ code: 'MODEL_UNSAFE' }));
+  });
+  it('token precedence: secret storage, then HF_TOKEN, then the token file; offline and endpoint from env', () => {
+    const home = mkdtempSync(path.join(os.tmpdir(), 'hfhome-'));
+    writeFileSync(path.join(home, 'token'), 'hf_fromfile\n');
+    expect(hubEnvironment({ HF_HOME: home }).connection.token).toBe('hf_fromfile');
+    expect(hubEnvironment({ HF_HOME: home, HF_TOKEN: 'hf_env' }).connection.token).toBe('hf_env');
+    expect(hubEnvironment({ HF_HOME: home, HF_TOKEN: 'hf_env' }, 'hf_secret').connection.token).toBe('hf_secret');
+    const env = hubEnvironment({ HF_ENDPOINT: 'https://mirror.example/', HF_HUB_OFFLINE: '1', HF_HOME: home });
+    expect([env.connection.endpoint, env.offline]).toEqual(['https://mirror.example', true]);
+  });
+});
