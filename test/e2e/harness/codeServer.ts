@@ -26,6 +26,8 @@ export interface SandboxOptions {
   readonly workspaceFiles?: Record<string, string>;
   /** Runs before code-server starts; may fill the workspace and return more user settings. */
   readonly prepare?: (workspace: string) => Record<string, unknown>;
+  /** Extra environment for code-server and so for the extension host (e.g. HF_ENDPOINT). */
+  readonly env?: NodeJS.ProcessEnv;
 }
 
 async function freePort(): Promise<number> {
@@ -91,7 +93,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   // In a remote window (which code-server is), machine-scoped settings such as atelier.modelPath are
   // read from the remote machine settings; Restricted Mode ignores them in local user settings.
   writeFileSync(path.join(userDataDir, 'Machine', 'settings.json'), JSON.stringify({ ...options.userSettings, ...prepared }, null, 2));
-  const env = { ...process.env, HOME: root, XDG_CONFIG_HOME: path.join(root, 'xdg'), ATELIER_MODEL: '' };
+  const env = { ...process.env, HOME: root, XDG_CONFIG_HOME: path.join(root, 'xdg'), ATELIER_MODEL: '', ...options.env };
   execFileSync(node24(), [CODE_SERVER, '--config', config, '--user-data-dir', userDataDir, '--extensions-dir', extensionsDir, '--install-extension', options.vsix], {
     env,
     stdio: 'pipe',
