@@ -62,9 +62,10 @@ export class SigmaSchedule {
   }
 }
 
-export class EulerScheduler implements Scheduler {
-  readonly name: ResolvedSampler = 'euler';
-  private readonly schedule: SigmaSchedule;
+/** What Euler and Euler ancestral share: the σ schedule and its input scaling; only `step` differs. */
+export abstract class SigmaScheduler implements Scheduler {
+  abstract readonly name: ResolvedSampler;
+  protected readonly schedule: SigmaSchedule;
 
   constructor(config: SchedulerConfig) {
     this.schedule = new SigmaSchedule(config);
@@ -87,6 +88,12 @@ export class EulerScheduler implements Scheduler {
   scaleModelInput(sample: Float32Array, index: number): Float32Array {
     return this.schedule.scale(sample, index);
   }
+
+  abstract step(modelOutput: Float32Array, index: number, sample: Float32Array, options?: StepOptions): StepResult;
+}
+
+export class EulerScheduler extends SigmaScheduler {
+  readonly name: ResolvedSampler = 'euler';
 
   step(modelOutput: Float32Array, index: number, sample: Float32Array, _options?: StepOptions): StepResult {
     const sigma = this.schedule.sigmas[index];

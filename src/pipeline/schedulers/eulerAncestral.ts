@@ -1,32 +1,9 @@
 /** Euler ancestral (EulerAncestralDiscreteScheduler): Euler step to σ_down plus fresh noise of σ_up. */
-import { SigmaSchedule } from './euler';
-import type { ResolvedSampler, Scheduler, SchedulerConfig, StepOptions, StepResult } from './types';
+import { SigmaScheduler } from './euler';
+import type { ResolvedSampler, StepOptions, StepResult } from './types';
 
-export class EulerAncestralScheduler implements Scheduler {
+export class EulerAncestralScheduler extends SigmaScheduler {
   readonly name: ResolvedSampler = 'euler-a';
-  private readonly schedule: SigmaSchedule;
-
-  constructor(config: SchedulerConfig) {
-    this.schedule = new SigmaSchedule(config);
-  }
-
-  get timesteps(): readonly number[] {
-    return this.schedule.timesteps;
-  }
-  get sigmas(): readonly number[] {
-    return this.schedule.sigmas;
-  }
-  get initNoiseSigma(): number {
-    return this.schedule.initNoiseSigma;
-  }
-
-  setTimesteps(steps: number): void {
-    this.schedule.set(steps);
-  }
-
-  scaleModelInput(sample: Float32Array, index: number): Float32Array {
-    return this.schedule.scale(sample, index);
-  }
 
   step(modelOutput: Float32Array, index: number, sample: Float32Array, options: StepOptions = {}): StepResult {
     const sigmaFrom = this.schedule.sigmas[index];
