@@ -100,6 +100,33 @@ describe('pull', () => {
     await generates(result.dir);
   });
 
+  it('416 for a partial that is already complete: verified and kept, no body transferred', async () => {
+    const h = await serve();
+    const cache = temp();
+    const source = readFileSync(path.join(oracleModel(), 'unet', 'model.onnx'));
+    const rc = repoCache(cache, 'atelier/oracle');
+    const sha = createHash('sha256').update(source).digest('hex');
+    mkdirSync(rc.blobs, { recursive: true });
+    writeFileSync(`${rc.blob(sha)}.incomplete`, source);
+    await pullModel(parseRepoRef('atelier/oracle'), options(h, cache));
+    expect(h.requests.find((r) => r.host === 'cdn' && r.url.endsWith(sha))).toMatchObject({ status: 416, range: `bytes=${source.length}-` });
+    expect(readFileSync(rc.blob(sha)).equals(source)).toBe(true);
+  });
+
+  it('416 for a full-length partial with wrong bytes: the file restarts from zero', async () => {
+    const h = await serve();
+    const cache = temp();
+    const source = readFileSync(path.join(oracleModel(), 'unet', 'model.onnx'));
+    const rc = repoCache(cache, 'atelier/oracle');
+    const sha = createHash('sha256').update(source).digest('hex');
+    mkdirSync(rc.blobs, { recursive: true });
+    writeFileSync(`${rc.blob(sha)}.incomplete`, Buffer.alloc(source.length, 7));
+    await pullModel(parseRepoRef('atelier/oracle'), options(h, cache));
+    const cdn = h.requests.filter((r) => r.host === 'cdn' && r.url.endsWith(sha));
+    expect(cdn.map((r) => r.status)).toEqual([416, 200]);
+    expect(readFileSync(rc.blob(sha)).equals(source)).toBe(true);
+  });
+
   it('wrong bytes are refused: the error names the file, the partial is removed, no blob is kept', async () => {
     const h = await serve();
     h.faults.corruptPath = 'unet/model.onnx';
