@@ -23,6 +23,8 @@ generate options:
   --width <px> --height <px>   multiples of 8 (default 512×512)
   --sampler <name>      ${SAMPLER_NAMES.join(' | ')}
   --provider <name>     ${EXECUTION_PROVIDERS.join(' | ')} (default auto)
+  --init-image <file>   img2img: start from this image (its size is the output size)
+  --strength <s>        img2img: 0 keeps the image, 1 ignores it (default 0.6)
   --no-metadata         do not write the parameters into the PNG
 `;
 
@@ -41,6 +43,8 @@ export interface GenerateArgs {
   readonly sampler: SamplerName;
   readonly provider: ExecutionProviderPreference;
   readonly metadata: boolean;
+  readonly initImage?: string;
+  readonly strength: number;
 }
 
 export interface TokenizeArgs {
@@ -96,6 +100,8 @@ export function parseCli(argv: readonly string[]): CliArgs {
         sampler: { type: 'string' },
         provider: { type: 'string' },
         'no-metadata': { type: 'boolean' },
+        'init-image': { type: 'string' },
+        strength: { type: 'string' },
       },
     });
   } catch (error) {
@@ -120,5 +126,7 @@ export function parseCli(argv: readonly string[]): CliArgs {
     sampler: oneOf('sampler', values.sampler, SAMPLER_NAMES, 'model-default'),
     provider: oneOf('provider', values.provider, EXECUTION_PROVIDERS, 'auto'),
     metadata: !values['no-metadata'],
+    initImage: values['init-image'],
+    strength: number('strength', values.strength, 0.6, false) ?? 0.6,
   };
 }

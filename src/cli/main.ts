@@ -6,7 +6,8 @@ import { randomInt } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { PipelineError, toErrorInfo } from '../shared/errors';
-import type { Txt2ImgRequest } from '../shared/request';
+import type { GenerationRequest } from '../shared/request';
+import { readFile } from 'node:fs/promises';
 import { describeForUser } from '../extension/errors/userMessage';
 import { saveGenerated } from '../extension/output/saveGenerated';
 import { promptSlug, splitOutputPath } from '../extension/output/saveImage';
@@ -55,17 +56,26 @@ async function resolveModel(args: GenerateArgs): Promise<{ dir: string; name: st
 async function generate(args: GenerateArgs): Promise<number> {
   const prompt = args.promptFile ? await readPromptFile(args.promptFile) : (args.prompt ?? '');
   const model = await resolveModel(args);
-  const request: Txt2ImgRequest = {
-    kind: 'txt2img',
+  const common = {
     modelDir: model.dir,
     prompt,
     negativePrompt: args.negative,
-    width: args.width,
-    height: args.height,
     sampling: { sampler: args.sampler, steps: args.steps, guidanceScale: args.guidance, seed: args.seed === undefined || args.seed === -1 ? randomInt(0, 2 ** 32) : args.seed },
     previewEvery: 0,
     executionProvider: args.provider,
   };
+  let request: GenerationRequest;
+  if (args.initImage) {
+    let bytes: Buffer;
+    try {
+      bytes = await readFile(args.initImage);
+    } catch (error) {
+      throw new UsageError(`cannot read --init-image ${args.initImage}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    }
+    request = { ...common, kind: 'img2img', initImage: new Uint8Array(bytes), strength: args.strength };
+  } else {
+    request = { ...common, kind: 'txt2img', width: args.width, height: args.height };
+  }
   const target = args.out ? splitOutputPath(args.out) : { dir: process.cwd(), stem: `${promptSlug(prompt)}-${request.sampling.seed}`, ext: '.png' };
 
   const client = supervisor();
@@ -85,7 +95,7 @@ async function generate(args: GenerateArgs): Promise<number> {
   try {
     const result = await client.generate(request, { signal: abort.signal, onEvent: (event) => bar.update(event) });
     bar.done();
-    const file = await saveGenerated(request, result, target, { writeMetadata: args.metadata, modelName: model.name });
+    const file = await saveGenerated(request, result, target, { writeMetadata: args.metadata, modelName: model.name, initImageLabel: args.initImage ? path.basename(args.initImage) : undefined });
     process.stderr.write(
       `atelier: ${result.width}×${result.height}, ${result.steps} steps (${result.sampler}), seed ${result.seed}, ${result.modelFamily} on ${result.executionProvider}, ${(result.timings.totalMs / 1000).toFixed(1)} s\n`,
     );

@@ -11,7 +11,9 @@ import { loadClipTokenizer, type ClipTokenizer } from './models/clip/tokenizer';
 import { inspectModelFolder } from './models/modelFolder';
 import { modelDefaultSampler } from './schedulers';
 import { chwToRgb8, latentPreview } from './ops/image';
-import { txt2img } from './pipelines/txt2img';
+import { txt2img, type PipelineHooks } from './pipelines/txt2img';
+import { img2img } from './pipelines/img2img';
+import { decodeImage } from './ops/decodeImage';
 import { ModelCache } from './runtime/modelCache';
 
 function send(message: FromWorkerMessage): void {
@@ -39,17 +41,18 @@ async function generate(request: GenerationRequest, context: RequestContext<Pipe
   if (loaded) log('info', `loaded ${model.folder.dir} (${model.family}) on ${model.provider} in ${loadMs.toFixed(0)} ms`);
   const runMsBefore = model.stats.runMs;
 
-  const output = await txt2img(model, request, {
+  const hooks: PipelineHooks = {
     signal: context.signal,
-    onProgress: (phase, step, totalSteps) => context.emit('progress', { phase, step, totalSteps }),
-    onStep: (index, total, latents, width, height) => {
+    onProgress: (phase: 'encoding' | 'denoising' | 'decoding', step: number, totalSteps: number) => context.emit('progress', { phase, step, totalSteps }),
+    onStep: (index: number, total: number, latents: Float32Array, width: number, height: number) => {
       const step = index + 1;
       if (request.previewEvery > 0 && step % request.previewEvery === 0 && step < total) {
         context.emit('preview', { step, width, height, rgb: latentPreview(latents, width, height) });
       }
     },
-    onWarning: (message) => context.emit('warning', { message }),
-  });
+    onWarning: (message: string) => context.emit('warning', { message }),
+  };
+  const output = request.kind === 'txt2img' ? await txt2img(model, request, hooks) : await img2img(model, request, await decodeImage(request.initImage, 'initImage'), hooks);
 
   context.emit('progress', { phase: 'encoding-png', step: output.unetCalls, totalSteps: output.unetCalls });
   const png = await encodePng(chwToRgb8(output.image, output.width, output.height), output.width, output.height);

@@ -56,7 +56,16 @@ export interface Txt2ImgRequest {
   readonly executionProvider: ExecutionProviderPreference;
 }
 
-export type GenerationRequest = Txt2ImgRequest;
+/** Image-to-image: the init image is noised to `strength` and denoised from there. */
+export interface Img2ImgRequest extends Omit<Txt2ImgRequest, 'kind' | 'width' | 'height'> {
+  readonly kind: 'img2img';
+  /** The encoded init image (PNG, JPEG or WebP bytes); the output has its size (multiples of 8). */
+  readonly initImage: Uint8Array;
+  /** 0 keeps the image (VAE round trip), 1 ignores it (txt2img from the same seed). */
+  readonly strength: number;
+}
+
+export type GenerationRequest = Txt2ImgRequest | Img2ImgRequest;
 
 /** What a finished generation returns to the host. */
 export interface GenerationResult {

@@ -164,6 +164,38 @@ describe('atelier generate', () => {
   });
 });
 
+describe('atelier generate --init-image (img2img)', () => {
+  it('writes a new image of the init image\'s size with the strength in its metadata; the original is untouched', async () => {
+    const dir = temp();
+    const init = path.join(dir, 'base.png');
+    expect((await cli(['generate', 'a blue lake', '--model', oracleModel(), '--out', init, '--width', '128', '--height', '64', '--steps', '4'])).code).toBe(0);
+    const before = createHash('sha256').update(readFileSync(init)).digest('hex');
+    const r = await cli(['generate', 'a lighthouse', '--model', oracleModel(), '--init-image', init, '--strength', '0.5', '--steps', '10', '--out', path.join(dir, 'varied.png')]);
+    expect(r.code).toBe(0);
+    const params = parseParameters(readTextChunks(readFileSync(path.join(dir, 'varied.png'))).get('parameters') ?? '');
+    expect(params).toMatchObject({ denoisingStrength: 0.5, width: 128, height: 64, prompt: 'a lighthouse' });
+    expect(params.fields.get('Init image')).toBe('base.png');
+    expect(createHash('sha256').update(readFileSync(init)).digest('hex')).toBe(before);
+  });
+
+  it('a strength outside 0–1 and an unreadable init image are clear errors', async () => {
+    const dir = temp();
+    const bad = await cli(['generate', 'x', '--model', oracleModel(), '--init-image', path.join(dir, 'missing.png'), '--out', path.join(dir, 'o.png')]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('cannot read --init-image');
+    writeFileSync(path.join(dir, 'fake.png'), 'not an image');
+    const fake = await cli(['generate', 'x', '--model', oracleModel(), '--init-image', path.join(dir, 'fake.png'), '--out', path.join(dir, 'o.png')]);
+    expect(fake.code).toBe(1);
+    expect(fake.stderr).toContain('not a readable PNG, JPEG or WebP image');
+    const init = path.join(dir, 'base.png');
+    await cli(['generate', 'x', '--model', oracleModel(), '--out', init, ...small]);
+    const strong = await cli(['generate', 'x', '--model', oracleModel(), '--init-image', init, '--strength', '2', '--out', path.join(dir, 'o.png')]);
+    expect(strong.code).toBe(1);
+    expect(strong.stderr).toContain('strength must be a number from 0 (keep the image) to 1 (ignore it), got 2');
+    expect(readdirSync(dir).sort()).toEqual(['base.png', 'fake.png']);
+  });
+});
+
 describe('atelier tokenize', () => {
   it('prints ids and count as JSON', async () => {
     const r = await cli(['tokenize', '--tokenizer', 'assets/clip-tokenizer', 'a photo of a cat']);

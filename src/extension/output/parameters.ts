@@ -20,6 +20,10 @@ export interface GenerationParameters {
   readonly model: string;
   readonly executionProvider?: string;
   readonly version?: string;
+  /** img2img: how far the init image was noised (A1111's "Denoising strength"). */
+  readonly denoisingStrength?: number;
+  /** img2img: the init image, by a workspace-relative path or file name (never a full path). */
+  readonly initImage?: string;
 }
 
 const A1111_SAMPLERS: Record<ResolvedSampler, { sampler: string; schedule?: string }> = {
@@ -47,6 +51,8 @@ export function formatParameters(p: GenerationParameters): string {
     ['Seed', String(p.seed)],
     ['Size', `${p.width}x${p.height}`],
     ['Model', value(p.model)],
+    ...(p.denoisingStrength !== undefined ? [['Denoising strength', String(p.denoisingStrength)] as [string, string]] : []),
+    ...(p.initImage !== undefined ? [['Init image', value(p.initImage)] as [string, string]] : []),
     ...(p.executionProvider ? [['Execution provider', p.executionProvider] as [string, string]] : []),
     ['Version', value(`Atelier ${p.version ?? 'dev'}`)],
   ];
@@ -68,6 +74,7 @@ export interface ParsedParameters {
   readonly width?: number;
   readonly height?: number;
   readonly model?: string;
+  readonly denoisingStrength?: number;
 }
 
 const FIELD = /\s*([\w \-/+]+):\s*("(?:\\.|[^\\"])+"|[^,]*)(?:,|$)/g;
@@ -108,5 +115,6 @@ export function parseParameters(text: string): ParsedParameters {
     width: size ? Number(size[1]) : undefined,
     height: size ? Number(size[2]) : undefined,
     model: fields.get('Model'),
+    denoisingStrength: num('Denoising strength'),
   };
 }

@@ -16,6 +16,8 @@ export interface SaveOptions {
   readonly writeMetadata: boolean;
   /** Shown as `Model:` in the parameters (a folder name, never a full path). */
   readonly modelName: string;
+  /** img2img: how to name the init image in the metadata (workspace-relative path or file name). */
+  readonly initImageLabel?: string;
 }
 
 export function pngBytesFor(request: GenerationRequest, result: GenerationResult, options: SaveOptions): Uint8Array {
@@ -32,6 +34,7 @@ export function pngBytesFor(request: GenerationRequest, result: GenerationResult
     model: options.modelName,
     executionProvider: result.executionProvider,
     version: ATELIER_VERSION,
+    ...(request.kind === 'img2img' ? { denoisingStrength: request.strength, initImage: options.initImageLabel } : {}),
   });
   return insertITxt(result.png, 'parameters', text);
 }

@@ -38,14 +38,21 @@ function checkPrompt(name: 'prompt' | 'negativePrompt', value: unknown): void {
 }
 
 export function checkRequest(request: GenerationRequest): void {
-  if (request.kind !== 'txt2img') throw invalid('kind', `kind must be "txt2img", got ${show(request.kind)}`);
+  if (request.kind !== 'txt2img' && request.kind !== 'img2img') throw invalid('kind', `kind must be "txt2img" or "img2img", got ${show((request as { kind: unknown }).kind)}`);
   if (typeof request.modelDir !== 'string' || request.modelDir.trim() === '') throw invalid('modelDir', 'modelDir must name a model folder, got an empty value');
   checkPrompt('prompt', request.prompt);
   checkPrompt('negativePrompt', request.negativePrompt);
-  const width = checkSide('width', request.width);
-  const height = checkSide('height', request.height);
-  if (width * height > MAX_PIXELS) {
-    throw invalid('width', `width × height must be at most ${MAX_PIXELS} pixels (4096×4096), got ${width}×${height}; generate smaller and upscale`);
+  if (request.kind === 'txt2img') {
+    const width = checkSide('width', request.width);
+    const height = checkSide('height', request.height);
+    if (width * height > MAX_PIXELS) {
+      throw invalid('width', `width × height must be at most ${MAX_PIXELS} pixels (4096×4096), got ${width}×${height}; generate smaller and upscale`);
+    }
+  } else {
+    if (typeof request.strength !== 'number' || !Number.isFinite(request.strength) || request.strength < 0 || request.strength > 1) {
+      throw invalid('strength', `strength must be a number from 0 (keep the image) to 1 (ignore it), got ${show(request.strength)}`);
+    }
+    if (!(request.initImage instanceof Uint8Array) || request.initImage.length === 0) throw invalid('initImage', 'initImage must be the bytes of a PNG, JPEG or WebP image');
   }
   const { sampler, steps, guidanceScale, seed } = request.sampling;
   if (!(SAMPLER_NAMES as readonly string[]).includes(sampler)) {

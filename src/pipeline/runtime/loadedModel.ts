@@ -6,6 +6,7 @@ import { TextEncoder } from '../models/clip/textEncoder';
 import { inspectModelFolder, type ModelFolder } from '../models/modelFolder';
 import { UNet } from '../models/sd/unet';
 import { VaeDecoder } from '../models/sd/vaeDecoder';
+import { VaeEncoder } from '../models/sd/vaeEncoder';
 import { PipelineError } from '../../shared/errors';
 
 export interface LoadedModel {
@@ -14,6 +15,8 @@ export interface LoadedModel {
   readonly textEncoder: TextEncoder;
   readonly unet: UNet;
   readonly vaeDecoder: VaeDecoder;
+  /** Present when the folder has vae_encoder/ (img2img, inpainting). */
+  readonly vaeEncoder: VaeEncoder | undefined;
   readonly provider: ExecutionProviderName;
   /** "SD 1.x", "SD 2.x", "SD-Turbo", "LCM" … for metadata and the UI. */
   readonly family: string;
@@ -43,6 +46,8 @@ export async function loadModel(dir: string, preference: ExecutionProviderPrefer
     opened.push(textSession);
     const vaeSession = await openSession(folder.vaeDecoder, pinned);
     opened.push(vaeSession);
+    const encoderSession = folder.vaeEncoder ? await openSession(folder.vaeEncoder, pinned) : undefined;
+    if (encoderSession) opened.push(encoderSession);
     const unet = new UNet(unetSession);
     const textEncoder = new TextEncoder(textSession);
     const probe = await textEncoder.encode(tokenizer.encodePadded('').ids);
@@ -55,6 +60,7 @@ export async function loadModel(dir: string, preference: ExecutionProviderPrefer
       textEncoder,
       unet,
       vaeDecoder: new VaeDecoder(vaeSession),
+      vaeEncoder: encoderSession ? new VaeEncoder(encoderSession) : undefined,
       provider: unetSession.provider,
       family: familyLabel(folder, unet, probe.width),
       stats,

@@ -1,5 +1,5 @@
 /** DDIM (DDIMScheduler) with η = 0: deterministic, x₀ re-noised to the previous timestep's ᾱ. */
-import { alphasCumprod, checkSteps, checkTimestepRange, discreteTimesteps, finalAlphaCumprod } from './noiseSchedule';
+import { addNoiseVp, alphasCumprod, checkSteps, checkTimestepRange, discreteTimesteps, finalAlphaCumprod } from './noiseSchedule';
 import { epsilonFromModelOutput, originalFromModelOutput } from './prediction';
 import type { ResolvedSampler, Scheduler, SchedulerConfig, StepOptions, StepResult } from './types';
 
@@ -26,6 +26,10 @@ export class DdimScheduler implements Scheduler {
 
   scaleModelInput(sample: Float32Array): Float32Array {
     return sample;
+  }
+
+  addNoise(original: Float32Array, noise: Float32Array, index: number): Float32Array {
+    return addNoiseVp(original, noise, this.alphas[this.timesteps[index]]);
   }
 
   step(modelOutput: Float32Array, index: number, sample: Float32Array, _options?: StepOptions): StepResult {

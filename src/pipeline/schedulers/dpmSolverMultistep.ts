@@ -90,6 +90,13 @@ export class DpmSolverMultistepScheduler implements Scheduler {
     return sample;
   }
 
+  addNoise(original: Float32Array, noise: Float32Array, index: number): Float32Array {
+    const { alpha, sigmaT } = alphaSigma(this.sigmas[index]);
+    const out = new Float32Array(original.length);
+    for (let i = 0; i < out.length; i++) out[i] = alpha * original[i] + sigmaT * noise[i];
+    return out;
+  }
+
   step(modelOutput: Float32Array, index: number, sample: Float32Array, _options?: StepOptions): StepResult {
     const x0 = this.dataPrediction(modelOutput, sample, this.sigmas[index]);
     this.modelOutputs = [...this.modelOutputs.slice(-1), x0];

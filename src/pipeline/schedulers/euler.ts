@@ -89,6 +89,13 @@ export abstract class SigmaScheduler implements Scheduler {
     return this.schedule.scale(sample, index);
   }
 
+  addNoise(original: Float32Array, noise: Float32Array, index: number): Float32Array {
+    const sigma = this.schedule.sigmas[index];
+    const out = new Float32Array(original.length);
+    for (let i = 0; i < out.length; i++) out[i] = original[i] + sigma * noise[i];
+    return out;
+  }
+
   abstract step(modelOutput: Float32Array, index: number, sample: Float32Array, options?: StepOptions): StepResult;
 }
 

@@ -2,7 +2,7 @@
  * LCM (LCMScheduler): consistency-model steps on a subset of the distillation grid; each step predicts
  * the clean sample and re-noises it to the next timestep (fresh noise), except the last.
  */
-import { alphasCumprod, checkSteps, finalAlphaCumprod } from './noiseSchedule';
+import { addNoiseVp, alphasCumprod, checkSteps, finalAlphaCumprod } from './noiseSchedule';
 import { originalFromModelOutput } from './prediction';
 import type { ResolvedSampler, Scheduler, SchedulerConfig, StepOptions, StepResult } from './types';
 
@@ -37,6 +37,10 @@ export class LcmScheduler implements Scheduler {
 
   scaleModelInput(sample: Float32Array): Float32Array {
     return sample;
+  }
+
+  addNoise(original: Float32Array, noise: Float32Array, index: number): Float32Array {
+    return addNoiseVp(original, noise, this.alphas[this.timesteps[index]]);
   }
 
   step(modelOutput: Float32Array, index: number, sample: Float32Array, options: StepOptions = {}): StepResult {

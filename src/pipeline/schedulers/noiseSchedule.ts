@@ -126,3 +126,12 @@ export function checkSteps(steps: number, numTrainTimesteps: number): void {
     throw new RangeError(`steps must be an integer from 1 to ${numTrainTimesteps}, got ${steps}`);
   }
 }
+
+/** √ᾱ·x₀ + √(1−ᾱ)·ε for a variance-preserving scheduler at cumulative alpha `alphaProd`. */
+export function addNoiseVp(original: Float32Array, noise: Float32Array, alphaProd: number): Float32Array {
+  const a = Math.sqrt(alphaProd);
+  const b = Math.sqrt(1 - alphaProd);
+  const out = new Float32Array(original.length);
+  for (let i = 0; i < out.length; i++) out[i] = a * original[i] + b * noise[i];
+  return out;
+}

@@ -2,7 +2,7 @@
  * PNDM in its PLMS form (PNDMScheduler with skip_prk_steps, SD 1.5's default): linear multistep over
  * the last four ε estimates. N steps make N+1 UNet calls (the second timestep repeats).
  */
-import { alphasCumprod, checkSteps, checkTimestepRange, discreteTimesteps, finalAlphaCumprod } from './noiseSchedule';
+import { addNoiseVp, alphasCumprod, checkSteps, checkTimestepRange, discreteTimesteps, finalAlphaCumprod } from './noiseSchedule';
 import type { ResolvedSampler, Scheduler, SchedulerConfig, StepOptions, StepResult } from './types';
 
 export class PndmScheduler implements Scheduler {
@@ -37,6 +37,10 @@ export class PndmScheduler implements Scheduler {
 
   scaleModelInput(sample: Float32Array): Float32Array {
     return sample;
+  }
+
+  addNoise(original: Float32Array, noise: Float32Array, index: number): Float32Array {
+    return addNoiseVp(original, noise, this.alphas[this.timesteps[index]]);
   }
 
   step(modelOutput: Float32Array, index: number, sample: Float32Array, _options?: StepOptions): StepResult {

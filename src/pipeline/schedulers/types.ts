@@ -49,6 +49,11 @@ export interface Scheduler {
   setTimesteps(steps: number): void;
   /** Input scaling before the UNet call at `index` (Euler: x/√(σ²+1)); returns a new array. */
   scaleModelInput(sample: Float32Array, index: number): Float32Array;
+  /**
+   * Noises clean latents to the level of the sample at call `index` (img2img, inpainting):
+   * VP schedulers √ᾱ·x₀ + √(1−ᾱ)·ε, Euler x₀ + σ·ε, DPM-Solver α·x₀ + σ_t·ε.
+   */
+  addNoise(original: Float32Array, noise: Float32Array, index: number): Float32Array;
   /** One update from the model output at call `index`. */
   step(modelOutput: Float32Array, index: number, sample: Float32Array, options?: StepOptions): StepResult;
 }

@@ -1,0 +1,40 @@
+/** Decodes an input image (PNG/JPEG/WebP) to RGB, checking its size from the header before decoding. */
+import sharp from 'sharp';
+import { PipelineError } from '../../shared/errors';
+import { MAX_PIXELS } from '../../shared/request';
+
+export interface RgbImage {
+  readonly width: number;
+  readonly height: number;
+  /** Interleaved RGB u8. */
+  readonly rgb: Uint8Array;
+}
+
+export async function decodeImage(bytes: Uint8Array, argument: string): Promise<RgbImage> {
+  let meta: { width?: number; height?: number };
+  try {
+    meta = await sharp(bytes, { limitInputPixels: MAX_PIXELS }).metadata();
+  } catch (error) {
+    throw new PipelineError('INVALID_INPUT', `${argument} is not a readable PNG, JPEG or WebP image (${(error as Error).message})`, { argument });
+  }
+  const { width = 0, height = 0 } = meta;
+  if (width * height > MAX_PIXELS) throw new PipelineError('INVALID_INPUT', `${argument} is ${width}×${height}, more than the ${MAX_PIXELS}-pixel limit; resize it first`, { argument });
+  if (width % 8 !== 0 || height % 8 !== 0 || width < 64 || height < 64) {
+    throw new PipelineError('INVALID_INPUT', `${argument} is ${width}×${height}; its sides must be multiples of 8 and at least 64 (crop or resize it, e.g. to ${Math.max(64, width - (width % 8))}×${Math.max(64, height - (height % 8))})`, { argument });
+  }
+  try {
+    const { data, info } = await sharp(bytes, { limitInputPixels: MAX_PIXELS }).toColorspace('srgb').removeAlpha().raw().toBuffer({ resolveWithObject: true });
+    if (info.channels !== 3) throw new Error(`decoded ${info.channels} channels`);
+    return { width: info.width, height: info.height, rgb: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
+  } catch (error) {
+    throw new PipelineError('INVALID_INPUT', `${argument} could not be decoded (${(error as Error).message}); the file may be truncated`, { argument });
+  }
+}
+
+/** Interleaved RGB u8 → CHW float in [−1, 1] (the VAE encoder's input). */
+export function rgbToNormalizedChw(image: RgbImage): Float32Array {
+  const plane = image.width * image.height;
+  const out = new Float32Array(3 * plane);
+  for (let i = 0; i < plane; i++) for (let c = 0; c < 3; c++) out[c * plane + i] = image.rgb[3 * i + c] / 127.5 - 1;
+  return out;
+}

@@ -1,0 +1,124 @@
+/** Stages shared by the task pipelines (each pipeline reads as numbered calls to these). */
+import { PipelineError } from '../../shared/errors';
+import type { SamplingOptions } from '../../shared/request';
+import { guidanceScaleEmbedding } from '../models/sd/lcmGuidance';
+import { denormalize_ } from '../ops/image';
+import { allFinite, cfg, concatBatch, repeatInto_, scale } from '../ops/tensor';
+import type { GaussianNoise } from '../random/gaussian';
+import { createScheduler, resolveSampler, type ResolvedSampler, type Scheduler } from '../schedulers';
+import type { LoadedModel } from '../runtime/loadedModel';
+import type { PipelineHooks } from './hooks';
+
+/** Gives queued IPC messages (cancel) a chance to arrive, then throws if the job was cancelled. */
+export async function checkpoint(signal: AbortSignal | undefined): Promise<void> {
+  await new Promise<void>((resolve) => setImmediate(resolve));
+  if (signal?.aborted) throw new PipelineError('CANCELLED', 'generation was cancelled');
+}
+
+export function prepareScheduler(model: LoadedModel, sampling: SamplingOptions, hooks: PipelineHooks): { scheduler: Scheduler; sampler: ResolvedSampler } {
+  const sampler = resolveSampler(sampling.sampler, model.folder.schedulerConfig);
+  const created = createScheduler(sampler, model.folder.schedulerConfig);
+  const scheduler = hooks.adaptScheduler ? hooks.adaptScheduler(created) : created;
+  try {
+    scheduler.setTimesteps(sampling.steps);
+  } catch (error) {
+    throw new PipelineError('INVALID_INPUT', `${(error as Error).message} for the ${sampler} sampler`, { argument: 'steps' });
+  }
+  return { scheduler, sampler };
+}
+
+export interface Conditioning {
+  /** [batch, seq, D]: [uncond, cond] under CFG, else [cond]. */
+  readonly context: Float32Array;
+  readonly seqLength: number;
+  readonly batch: number;
+  readonly useCfg: boolean;
+  readonly timestepCond?: Float32Array;
+}
+
+/** Tokenizes and encodes the prompts; LCM-distilled UNets take guidance as an embedding instead of CFG. */
+export async function encodePrompts(
+  model: LoadedModel,
+  prompt: string,
+  negativePrompt: string,
+  guidanceScale: number,
+  warn: (message: string) => void,
+): Promise<Conditioning> {
+  const distilledGuidance = model.unet.timestepCondInput !== undefined;
+  const useCfg = !distilledGuidance && guidanceScale > 1;
+  const encode = async (text: string, label: string): Promise<{ hidden: Float32Array; seqLength: number }> => {
+    const { ids, droppedTokens } = model.tokenizer.encodePadded(text);
+    if (droppedTokens > 0) {
+      warn(`${label} is longer than ${model.tokenizer.maxLength - 2} tokens; the last ${droppedTokens} token${droppedTokens === 1 ? ' was' : 's were'} dropped`);
+    }
+    return model.textEncoder.encode(ids);
+  };
+  const cond = await encode(prompt, 'prompt');
+  const uncond = useCfg ? await encode(negativePrompt, 'negative prompt') : undefined;
+  if (!useCfg && negativePrompt.trim() !== '') {
+    warn(distilledGuidance ? 'the negative prompt is ignored: LCM models have guidance distilled in' : 'the negative prompt is ignored when guidance is 1 or less');
+  }
+  let timestepCond: Float32Array | undefined;
+  if (distilledGuidance) {
+    const dim = model.unet.timestepCondInput?.shape[1];
+    timestepCond = guidanceScaleEmbedding(guidanceScale, typeof dim === 'number' ? dim : 256);
+  }
+  return { context: uncond ? concatBatch([uncond.hidden, cond.hidden]) : cond.hidden, seqLength: cond.seqLength, batch: useCfg ? 2 : 1, useCfg, timestepCond };
+}
+
+export interface DenoiseArgs {
+  readonly model: LoadedModel;
+  readonly scheduler: Scheduler;
+  readonly conditioning: Conditioning;
+  readonly guidanceScale: number;
+  readonly noise: GaussianNoise;
+  readonly latentWidth: number;
+  readonly latentHeight: number;
+  /** First scheduler index to run (img2img starts part-way down the schedule). */
+  readonly startIndex: number;
+  readonly hooks: PipelineHooks;
+}
+
+/** The denoising loop from `startIndex` to the end; returns the final latents. */
+export async function denoise(latents: Float32Array, args: DenoiseArgs): Promise<Float32Array> {
+  const { model, scheduler, conditioning, hooks } = args;
+  const timesteps = scheduler.timesteps;
+  const total = timesteps.length - args.startIndex;
+  const batchInput = new Float32Array(latents.length * conditioning.batch);
+  const guidedBuffer = new Float32Array(latents.length);
+  const stepNoise = (length: number): Float32Array => args.noise.normal(length);
+  let current = latents;
+  for (let i = args.startIndex; i < timesteps.length; i++) {
+    await checkpoint(hooks.signal);
+    const input = scheduler.scaleModelInput(current, i);
+    const noisePred = await model.unet.predict({
+      sample: conditioning.useCfg ? repeatInto_(batchInput, input, 2) : input,
+      batch: conditioning.batch,
+      height: args.latentHeight,
+      width: args.latentWidth,
+      timestep: timesteps[i],
+      encoderHiddenStates: conditioning.context,
+      seqLength: conditioning.seqLength,
+      timestepCond: conditioning.timestepCond,
+    });
+    const guided = conditioning.useCfg ? cfg(noisePred.subarray(0, input.length), noisePred.subarray(input.length), args.guidanceScale, guidedBuffer) : noisePred;
+    current = scheduler.step(guided, i, current, { noise: stepNoise }).prevSample;
+    if (!allFinite(current)) {
+      throw new PipelineError('INFERENCE_FAILED', `the latents became NaN or infinite at step ${i + 1}: the model produced non-finite values (an fp16 model may be overflowing; try an fp32 export or another execution provider)`);
+    }
+    const step = i - args.startIndex + 1;
+    hooks.onProgress?.('denoising', step, total);
+    hooks.onStep?.(step - 1, total, current, args.latentWidth, args.latentHeight, timesteps[i]);
+  }
+  return current;
+}
+
+/** latents / scaling_factor → VAE decoder → [0,1] CHW image of the requested size. */
+export async function decodeLatents(model: LoadedModel, latents: Float32Array, width: number, height: number): Promise<Float32Array> {
+  const decoded = await model.vaeDecoder.decode(scale(latents, 1 / model.folder.vaeScalingFactor), height / 8, width / 8);
+  if (decoded.width !== width || decoded.height !== height) {
+    throw new PipelineError('MODEL_INVALID', `the VAE decoder returned ${decoded.width}×${decoded.height} for a ${width}×${height} request; expected an 8× upsampling decoder`);
+  }
+  // The decoder output is a fresh buffer owned by this call; map it to [0, 1] in place.
+  return denormalize_(decoded.image);
+}
