@@ -24,7 +24,9 @@ generate options:
   --sampler <name>      ${SAMPLER_NAMES.join(' | ')}
   --provider <name>     ${EXECUTION_PROVIDERS.join(' | ')} (default auto)
   --init-image <file>   img2img: start from this image (its size is the output size)
-  --strength <s>        img2img: 0 keeps the image, 1 ignores it (default 0.6)
+  --strength <s>        img2img: 0 keeps the image, 1 ignores it (default 0.6; 1 with --mask)
+  --mask <file>         inpaint (with --init-image): repaint where the mask is white; the rest stays bit-exact
+  --mask-blur <px>      feather radius of the seam (default 4)
   --no-metadata         do not write the parameters into the PNG
 `;
 
@@ -45,6 +47,8 @@ export interface GenerateArgs {
   readonly metadata: boolean;
   readonly initImage?: string;
   readonly strength: number;
+  readonly mask?: string;
+  readonly maskBlur: number;
 }
 
 export interface TokenizeArgs {
@@ -102,6 +106,8 @@ export function parseCli(argv: readonly string[]): CliArgs {
         'no-metadata': { type: 'boolean' },
         'init-image': { type: 'string' },
         strength: { type: 'string' },
+        mask: { type: 'string' },
+        'mask-blur': { type: 'string' },
       },
     });
   } catch (error) {
@@ -111,6 +117,7 @@ export function parseCli(argv: readonly string[]): CliArgs {
   if (positionals.length > 1) throw new UsageError(`generate takes one prompt argument (quote it), got ${positionals.length}`);
   if (positionals.length === 1 && values['prompt-file']) throw new UsageError('give the prompt as an argument or with --prompt-file, not both');
   if (positionals.length === 0 && !values['prompt-file']) throw new UsageError('generate needs a prompt: atelier generate "a lighthouse at dusk"');
+  if (values.mask && !values['init-image']) throw new UsageError('--mask needs --init-image (the image to inpaint)');
   return {
     command: 'generate',
     prompt: positionals[0],
@@ -127,6 +134,8 @@ export function parseCli(argv: readonly string[]): CliArgs {
     provider: oneOf('provider', values.provider, EXECUTION_PROVIDERS, 'auto'),
     metadata: !values['no-metadata'],
     initImage: values['init-image'],
-    strength: number('strength', values.strength, 0.6, false) ?? 0.6,
+    strength: number('strength', values.strength, values.mask ? 1 : 0.6, false) ?? 0.6,
+    mask: values.mask,
+    maskBlur: number('mask-blur', values['mask-blur'], 4, true) ?? 4,
   };
 }

@@ -72,7 +72,17 @@ async function generate(args: GenerateArgs): Promise<number> {
     } catch (error) {
       throw new UsageError(`cannot read --init-image ${args.initImage}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
     }
-    request = { ...common, kind: 'img2img', initImage: new Uint8Array(bytes), strength: args.strength };
+    if (args.mask) {
+      let mask: Buffer;
+      try {
+        mask = await readFile(args.mask);
+      } catch (error) {
+        throw new UsageError(`cannot read --mask ${args.mask}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+      }
+      request = { ...common, kind: 'inpaint', initImage: new Uint8Array(bytes), mask: new Uint8Array(mask), maskBlur: args.maskBlur, strength: args.strength };
+    } else {
+      request = { ...common, kind: 'img2img', initImage: new Uint8Array(bytes), strength: args.strength };
+    }
   } else {
     request = { ...common, kind: 'txt2img', width: args.width, height: args.height };
   }
@@ -95,7 +105,7 @@ async function generate(args: GenerateArgs): Promise<number> {
   try {
     const result = await client.generate(request, { signal: abort.signal, onEvent: (event) => bar.update(event) });
     bar.done();
-    const file = await saveGenerated(request, result, target, { writeMetadata: args.metadata, modelName: model.name, initImageLabel: args.initImage ? path.basename(args.initImage) : undefined });
+    const file = await saveGenerated(request, result, target, { writeMetadata: args.metadata, modelName: model.name, initImageLabel: args.initImage ? path.basename(args.initImage) : undefined, maskLabel: args.mask ? path.basename(args.mask) : undefined });
     process.stderr.write(
       `atelier: ${result.width}×${result.height}, ${result.steps} steps (${result.sampler}), seed ${result.seed}, ${result.modelFamily} on ${result.executionProvider}, ${(result.timings.totalMs / 1000).toFixed(1)} s\n`,
     );

@@ -13,7 +13,8 @@ import { modelDefaultSampler } from './schedulers';
 import { chwToRgb8, latentPreview } from './ops/image';
 import { txt2img, type PipelineHooks } from './pipelines/txt2img';
 import { img2img } from './pipelines/img2img';
-import { decodeImage } from './ops/decodeImage';
+import { decodeImage, decodeMask } from './ops/decodeImage';
+import { inpaint } from './pipelines/inpaint';
 import { ModelCache } from './runtime/modelCache';
 
 function send(message: FromWorkerMessage): void {
@@ -52,7 +53,12 @@ async function generate(request: GenerationRequest, context: RequestContext<Pipe
     },
     onWarning: (message: string) => context.emit('warning', { message }),
   };
-  const output = request.kind === 'txt2img' ? await txt2img(model, request, hooks) : await img2img(model, request, await decodeImage(request.initImage, 'initImage'), hooks);
+  const output =
+    request.kind === 'txt2img'
+      ? await txt2img(model, request, hooks)
+      : request.kind === 'img2img'
+        ? await img2img(model, request, await decodeImage(request.initImage, 'initImage'), hooks)
+        : await inpaint(model, request, await decodeImage(request.initImage, 'initImage'), await decodeMask(request.mask, 'mask'), hooks);
 
   context.emit('progress', { phase: 'encoding-png', step: output.unetCalls, totalSteps: output.unetCalls });
   const png = await encodePng(chwToRgb8(output.image, output.width, output.height), output.width, output.height);

@@ -65,7 +65,16 @@ export interface Img2ImgRequest extends Omit<Txt2ImgRequest, 'kind' | 'width' | 
   readonly strength: number;
 }
 
-export type GenerationRequest = Txt2ImgRequest | Img2ImgRequest;
+/** Inpainting: repaint where the mask is white; pixels where it is black come back bit-exact. */
+export interface InpaintRequest extends Omit<Img2ImgRequest, 'kind'> {
+  readonly kind: 'inpaint';
+  /** Encoded mask image (white = repaint); resized to the image with a notice when sizes differ. */
+  readonly mask: Uint8Array;
+  /** Feather radius in pixels for the seam (0 = hard edge). */
+  readonly maskBlur: number;
+}
+
+export type GenerationRequest = Txt2ImgRequest | Img2ImgRequest | InpaintRequest;
 
 /** What a finished generation returns to the host. */
 export interface GenerationResult {

@@ -1,3 +1,4 @@
+import sharp from 'sharp';
 /** The `atelier` CLI as a user runs it: real process, real worker, real files. */
 import { execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -176,6 +177,24 @@ describe('atelier generate --init-image (img2img)', () => {
     expect(params).toMatchObject({ denoisingStrength: 0.5, width: 128, height: 64, prompt: 'a lighthouse' });
     expect(params.fields.get('Init image')).toBe('base.png');
     expect(createHash('sha256').update(readFileSync(init)).digest('hex')).toBe(before);
+  });
+
+  it('--mask inpaints: unmasked pixels are byte-identical to the init image; the metadata names the mask', async () => {
+    const dir = temp();
+    const init = path.join(dir, 'base.png');
+    expect((await cli(['generate', 'a blue lake', '--model', oracleModel(), '--out', init, '--width', '64', '--height', '64', '--steps', '4'])).code).toBe(0);
+    const mask = Buffer.alloc(64 * 64);
+    for (let y = 0; y < 64; y++) mask.fill(255, y * 64, y * 64 + 16);
+    await sharp(mask, { raw: { width: 64, height: 64, channels: 1 } }).png().toFile(path.join(dir, 'base.mask.png'));
+    const r = await cli(['generate', 'a lighthouse', '--model', oracleModel(), '--init-image', init, '--mask', path.join(dir, 'base.mask.png'), '--mask-blur', '2', '--steps', '8', '--out', path.join(dir, 'inpainted.png')]);
+    expect(r.code).toBe(0);
+    const [a, b] = await Promise.all([init, path.join(dir, 'inpainted.png')].map((f) => sharp(f).raw().toBuffer()));
+    for (let y = 0; y < 64; y++) for (let x = 32; x < 64; x++) for (let c = 0; c < 3; c++) expect(b[(y * 64 + x) * 3 + c]).toBe(a[(y * 64 + x) * 3 + c]);
+    const params = parseParameters(readTextChunks(readFileSync(path.join(dir, 'inpainted.png'))).get('parameters') ?? '');
+    expect([params.fields.get('Mask'), params.fields.get('Mask blur'), params.denoisingStrength]).toEqual(['base.mask.png', '2', 1]);
+    const noInit = await cli(['generate', 'x', '--model', oracleModel(), '--mask', path.join(dir, 'base.mask.png')]);
+    expect(noInit.code).toBe(2);
+    expect(noInit.stderr).toContain('--mask needs --init-image');
   });
 
   it('a strength outside 0–1 and an unreadable init image are clear errors', async () => {

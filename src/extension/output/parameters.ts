@@ -24,6 +24,9 @@ export interface GenerationParameters {
   readonly denoisingStrength?: number;
   /** img2img: the init image, by a workspace-relative path or file name (never a full path). */
   readonly initImage?: string;
+  /** Inpainting: the mask file (workspace-relative path or file name) and its feather radius. */
+  readonly mask?: string;
+  readonly maskBlur?: number;
 }
 
 const A1111_SAMPLERS: Record<ResolvedSampler, { sampler: string; schedule?: string }> = {
@@ -53,6 +56,8 @@ export function formatParameters(p: GenerationParameters): string {
     ['Model', value(p.model)],
     ...(p.denoisingStrength !== undefined ? [['Denoising strength', String(p.denoisingStrength)] as [string, string]] : []),
     ...(p.initImage !== undefined ? [['Init image', value(p.initImage)] as [string, string]] : []),
+    ...(p.mask !== undefined ? [['Mask', value(p.mask)] as [string, string]] : []),
+    ...(p.maskBlur !== undefined ? [['Mask blur', String(p.maskBlur)] as [string, string]] : []),
     ...(p.executionProvider ? [['Execution provider', p.executionProvider] as [string, string]] : []),
     ['Version', value(`Atelier ${p.version ?? 'dev'}`)],
   ];

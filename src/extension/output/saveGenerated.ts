@@ -18,6 +18,7 @@ export interface SaveOptions {
   readonly modelName: string;
   /** img2img: how to name the init image in the metadata (workspace-relative path or file name). */
   readonly initImageLabel?: string;
+  readonly maskLabel?: string;
 }
 
 export function pngBytesFor(request: GenerationRequest, result: GenerationResult, options: SaveOptions): Uint8Array {
@@ -34,7 +35,8 @@ export function pngBytesFor(request: GenerationRequest, result: GenerationResult
     model: options.modelName,
     executionProvider: result.executionProvider,
     version: ATELIER_VERSION,
-    ...(request.kind === 'img2img' ? { denoisingStrength: request.strength, initImage: options.initImageLabel } : {}),
+    ...(request.kind !== 'txt2img' ? { denoisingStrength: request.strength, initImage: options.initImageLabel } : {}),
+    ...(request.kind === 'inpaint' ? { mask: options.maskLabel, maskBlur: request.maskBlur } : {}),
   });
   return insertITxt(result.png, 'parameters', text);
 }

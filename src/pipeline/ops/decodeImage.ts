@@ -38,3 +38,17 @@ export function rgbToNormalizedChw(image: RgbImage): Float32Array {
   for (let i = 0; i < plane; i++) for (let c = 0; c < 3; c++) out[c * plane + i] = image.rgb[3 * i + c] / 127.5 - 1;
   return out;
 }
+
+/** Decodes a mask image to one channel (any size; transparency counts as black = keep). */
+export async function decodeMask(bytes: Uint8Array, argument: string): Promise<{ width: number; height: number; data: Uint8Array }> {
+  try {
+    const meta = await sharp(bytes, { limitInputPixels: MAX_PIXELS }).metadata();
+    if ((meta.width ?? 0) * (meta.height ?? 0) > MAX_PIXELS) throw new Error(`${meta.width}×${meta.height} is more than the ${MAX_PIXELS}-pixel limit`);
+    const { data, info } = await sharp(bytes, { limitInputPixels: MAX_PIXELS }).flatten({ background: '#000000' }).greyscale().raw().toBuffer({ resolveWithObject: true });
+    const plane = info.width * info.height;
+    const single = info.channels === 1 ? new Uint8Array(data.buffer, data.byteOffset, plane) : Uint8Array.from({ length: plane }, (_, i) => data[i * info.channels]);
+    return { width: info.width, height: info.height, data: single };
+  } catch (error) {
+    throw new PipelineError('INVALID_INPUT', `${argument} is not a readable mask image (${(error as Error).message})`, { argument });
+  }
+}

@@ -38,7 +38,9 @@ function checkPrompt(name: 'prompt' | 'negativePrompt', value: unknown): void {
 }
 
 export function checkRequest(request: GenerationRequest): void {
-  if (request.kind !== 'txt2img' && request.kind !== 'img2img') throw invalid('kind', `kind must be "txt2img" or "img2img", got ${show((request as { kind: unknown }).kind)}`);
+  if (request.kind !== 'txt2img' && request.kind !== 'img2img' && request.kind !== 'inpaint') {
+    throw invalid('kind', `kind must be "txt2img", "img2img" or "inpaint", got ${show((request as { kind: unknown }).kind)}`);
+  }
   if (typeof request.modelDir !== 'string' || request.modelDir.trim() === '') throw invalid('modelDir', 'modelDir must name a model folder, got an empty value');
   checkPrompt('prompt', request.prompt);
   checkPrompt('negativePrompt', request.negativePrompt);
@@ -53,6 +55,12 @@ export function checkRequest(request: GenerationRequest): void {
       throw invalid('strength', `strength must be a number from 0 (keep the image) to 1 (ignore it), got ${show(request.strength)}`);
     }
     if (!(request.initImage instanceof Uint8Array) || request.initImage.length === 0) throw invalid('initImage', 'initImage must be the bytes of a PNG, JPEG or WebP image');
+    if (request.kind === 'inpaint') {
+      if (!(request.mask instanceof Uint8Array) || request.mask.length === 0) throw invalid('mask', 'mask must be the bytes of a PNG image (white = repaint)');
+      if (typeof request.maskBlur !== 'number' || !Number.isInteger(request.maskBlur) || request.maskBlur < 0 || request.maskBlur > 256) {
+        throw invalid('maskBlur', `mask blur must be a whole number of pixels from 0 to 256, got ${show(request.maskBlur)}`);
+      }
+    }
   }
   const { sampler, steps, guidanceScale, seed } = request.sampling;
   if (!(SAMPLER_NAMES as readonly string[]).includes(sampler)) {

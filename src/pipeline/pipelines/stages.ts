@@ -76,6 +76,8 @@ export interface DenoiseArgs {
   readonly latentHeight: number;
   /** First scheduler index to run (img2img starts part-way down the schedule). */
   readonly startIndex: number;
+  /** Runs after each scheduler step with the index just completed (inpainting blends here). */
+  readonly afterStep?: (latents: Float32Array, index: number) => Float32Array;
   readonly hooks: PipelineHooks;
 }
 
@@ -103,6 +105,7 @@ export async function denoise(latents: Float32Array, args: DenoiseArgs): Promise
     });
     const guided = conditioning.useCfg ? cfg(noisePred.subarray(0, input.length), noisePred.subarray(input.length), args.guidanceScale, guidedBuffer) : noisePred;
     current = scheduler.step(guided, i, current, { noise: stepNoise }).prevSample;
+    if (args.afterStep) current = args.afterStep(current, i);
     if (!allFinite(current)) {
       throw new PipelineError('INFERENCE_FAILED', `the latents became NaN or infinite at step ${i + 1}: the model produced non-finite values (an fp16 model may be overflowing; try an fp32 export or another execution provider)`);
     }
