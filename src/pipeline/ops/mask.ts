@@ -1,4 +1,5 @@
 /** Mask math for inpainting (pure): resize, feather, latent-resolution mask, pixel compositing. */
+import { boxBlur3 } from '../../shared/imageMath/boxBlur';
 
 /** Nearest-neighbour resize of a single-channel W×H mask. */
 export function resizeMask(mask: Uint8Array, width: number, height: number, toWidth: number, toHeight: number): Uint8Array {
@@ -12,25 +13,7 @@ export function resizeMask(mask: Uint8Array, width: number, height: number, toWi
 
 /** Mask u8 → [0,1] float, feathered by a triple box blur of `radius` px (≈ Gaussian); 0 keeps it hard. */
 export function featherMask(mask: Uint8Array, width: number, height: number, radius: number): Float32Array {
-  let data: Float32Array = Float32Array.from(mask, (v) => v / 255);
-  if (radius === 0) return data;
-  const pass = (src: Float32Array, horizontal: boolean): Float32Array => {
-    const out = new Float32Array(src.length);
-    const lines = horizontal ? height : width;
-    const length = horizontal ? width : height;
-    for (let line = 0; line < lines; line++) {
-      const at = (i: number): number => src[horizontal ? line * width + Math.min(length - 1, Math.max(0, i)) : Math.min(length - 1, Math.max(0, i)) * width + line];
-      let sum = 0;
-      for (let i = -radius; i <= radius; i++) sum += at(i);
-      for (let i = 0; i < length; i++) {
-        out[horizontal ? line * width + i : i * width + line] = sum / (2 * radius + 1);
-        sum += at(i + radius + 1) - at(i - radius);
-      }
-    }
-    return out;
-  };
-  for (let k = 0; k < 3; k++) data = pass(pass(data, true), false);
-  return data;
+  return boxBlur3(Float32Array.from(mask, (v) => v / 255), width, height, radius);
 }
 
 /** The mask at latent resolution (h×w): the mean of each 8×8 block, in [0,1]. */

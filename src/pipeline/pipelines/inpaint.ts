@@ -8,13 +8,10 @@ import { PipelineError } from '../../shared/errors';
 import type { InpaintRequest } from '../../shared/request';
 import { rgbToNormalizedChw, type RgbImage } from '../ops/decodeImage';
 import { blendLatents, compositeByMask, featherMask, latentMask, resizeMask } from '../ops/mask';
-import { scale } from '../ops/tensor';
-import { GaussianNoise } from '../random/gaussian';
 import type { LoadedModel } from '../runtime/loadedModel';
 import { checkRequest } from './checkRequest';
 import type { PipelineHooks, PipelineOutput } from './hooks';
-import { img2imgStartIndex } from './img2img';
-import { checkpoint, decodeLatents, denoise, encodePrompts, prepareScheduler } from './stages';
+import { checkpoint, decodeLatents, denoise, startFromImage } from './stages';
 
 export interface MaskImage {
   readonly width: number;
@@ -32,7 +29,6 @@ export async function inpaint(model: LoadedModel, request: InpaintRequest, init:
 
   // 1. Check inputs; bring the mask to the image size (with a notice) and read what it asks for.
   checkRequest(request);
-  if (!model.vaeEncoder) throw new PipelineError('MODEL_UNSUPPORTED', `${model.folder.dir} has no vae_encoder/model.onnx; inpainting needs the VAE encoder`);
   if (model.unet.inChannels === 9) throw new PipelineError('MODEL_UNSUPPORTED', 'this is a 9-channel inpainting UNet; its dedicated path is not in this version — use an ordinary SD model');
   const { width, height } = init;
   let maskData = maskInput.data;
@@ -48,32 +44,22 @@ export async function inpaint(model: LoadedModel, request: InpaintRequest, init:
   const latentWidth = width / 8;
   const latentHeight = height / 8;
 
-  // 2. Scheduler and start index (strength 1 repaints from pure noise inside the mask).
-  const { scheduler, sampler } = prepareScheduler(model, request.sampling, hooks);
-  const startIndex = img2imgStartIndex(request.sampling.steps, request.strength, scheduler.timesteps.length);
-
-  // 3. Prompts and the clean latents of the original.
-  hooks.onProgress?.('encoding', 0, scheduler.timesteps.length - startIndex);
-  const conditioning = await encodePrompts(model, request.prompt, request.negativePrompt, request.sampling.guidanceScale, warn);
-  const clean = scale(await model.vaeEncoder.encode(rgbToNormalizedChw(init), height, width), model.folder.vaeScalingFactor);
-
-  // 4. Start latents: the original noised to the first step that runs (its noise re-used for the blends).
-  const noise = new GaussianNoise(request.sampling.seed);
-  const eps = noise.normal(clean.length);
+  // 2–4. Scheduler cut for the strength, prompts, encoded original, start latents.
+  const start = await startFromImage(model, request, rgbToNormalizedChw(init), width, height, hooks, warn);
+  const { scheduler, clean, eps } = start;
   const last = scheduler.timesteps.length;
-  const latents = startIndex < last ? scheduler.addNoise(clean, eps, startIndex) : clean;
 
   // 5. Denoise, keeping the unmasked latents on the original's trajectory.
   const started = performance.now();
-  const final = await denoise(latents, {
+  const final = await denoise(start.latents, {
     model,
     scheduler,
-    conditioning,
+    conditioning: start.conditioning,
     guidanceScale: request.sampling.guidanceScale,
-    noise,
+    noise: start.noise,
     latentWidth,
     latentHeight,
-    startIndex,
+    startIndex: start.startIndex,
     hooks,
     afterStep: (current, index) => blendLatents(current, index + 1 < last ? scheduler.addNoise(clean, eps, index + 1) : clean, lmask),
   });
@@ -81,8 +67,8 @@ export async function inpaint(model: LoadedModel, request: InpaintRequest, init:
 
   // 6. Decode, then paste the original back outside the mask.
   await checkpoint(hooks.signal);
-  const calls = last - startIndex;
+  const calls = last - start.startIndex;
   hooks.onProgress?.('decoding', calls, calls);
   const generated = await decodeLatents(model, final, width, height);
-  return { image: compositeByMask(generated, init.rgb, pixelMask), width, height, sampler, unetCalls: calls, warnings, denoiseMs };
+  return { image: compositeByMask(generated, init.rgb, pixelMask), width, height, sampler: start.sampler, unetCalls: calls, warnings, denoiseMs };
 }

@@ -4,7 +4,7 @@ import type { SamplingOptions } from '../../shared/request';
 import { guidanceScaleEmbedding } from '../models/sd/lcmGuidance';
 import { denormalize_ } from '../ops/image';
 import { allFinite, cfg, concatBatch, repeatInto_, scale } from '../ops/tensor';
-import type { GaussianNoise } from '../random/gaussian';
+import { GaussianNoise } from '../random/gaussian';
 import { createScheduler, resolveSampler, type ResolvedSampler, type Scheduler } from '../schedulers';
 import type { LoadedModel } from '../runtime/loadedModel';
 import type { PipelineHooks } from './hooks';
@@ -124,4 +124,52 @@ export async function decodeLatents(model: LoadedModel, latents: Float32Array, w
   }
   // The decoder output is a fresh buffer owned by this call; map it to [0, 1] in place.
   return denormalize_(decoded.image);
+}
+
+/** diffusers' img2img cut: init = min(⌊steps·strength⌋, steps); denoising starts at steps − init. */
+export function strengthStartIndex(steps: number, strength: number, scheduleLength: number): number {
+  return Math.min(scheduleLength, Math.max(steps - Math.min(Math.floor(steps * strength), steps), 0));
+}
+
+export interface ImageStart {
+  readonly scheduler: Scheduler;
+  readonly sampler: ResolvedSampler;
+  /** First scheduler index to run for the requested strength. */
+  readonly startIndex: number;
+  readonly conditioning: Conditioning;
+  /** scaling_factor · encoder(image): the clean latents of the input image. */
+  readonly clean: Float32Array;
+  readonly noise: GaussianNoise;
+  /** The noise that takes `clean` to the start level (re-used by inpainting's blends). */
+  readonly eps: Float32Array;
+  /** `clean` noised to the first step that runs (or `clean` when no step runs). */
+  readonly latents: Float32Array;
+}
+
+/**
+ * What img2img and inpainting share: the scheduler cut for the strength, the prompts, the encoded
+ * input image, and the start latents. The cut is current diffusers' `get_timesteps`:
+ * init = min(⌊steps·strength⌋, steps), denoising starts at index steps − init.
+ */
+export async function startFromImage(
+  model: LoadedModel,
+  request: { readonly prompt: string; readonly negativePrompt: string; readonly sampling: SamplingOptions; readonly strength: number },
+  image: Float32Array,
+  width: number,
+  height: number,
+  hooks: PipelineHooks,
+  warn: (message: string) => void,
+): Promise<ImageStart> {
+  if (!model.vaeEncoder) throw new PipelineError('MODEL_UNSUPPORTED', `${model.folder.dir} has no vae_encoder/model.onnx; starting from an image needs the VAE encoder`);
+  const { scheduler, sampler } = prepareScheduler(model, request.sampling, hooks);
+  const steps = request.sampling.steps;
+  const length = scheduler.timesteps.length;
+  const startIndex = strengthStartIndex(steps, request.strength, length);
+  hooks.onProgress?.('encoding', 0, length - startIndex);
+  const conditioning = await encodePrompts(model, request.prompt, request.negativePrompt, request.sampling.guidanceScale, warn);
+  const clean = scale(await model.vaeEncoder.encode(image, height, width), model.folder.vaeScalingFactor);
+  const noise = new GaussianNoise(request.sampling.seed);
+  const eps = noise.normal(clean.length);
+  const latents = startIndex < length ? scheduler.addNoise(clean, eps, startIndex) : clean;
+  return { scheduler, sampler, startIndex, conditioning, clean, noise, eps, latents };
 }

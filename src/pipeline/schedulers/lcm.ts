@@ -2,9 +2,10 @@
  * LCM (LCMScheduler): consistency-model steps on a subset of the distillation grid; each step predicts
  * the clean sample and re-noises it to the next timestep (fresh noise), except the last.
  */
-import { addNoiseVp, alphasCumprod, checkSteps, finalAlphaCumprod } from './noiseSchedule';
+import { checkSteps } from './noiseSchedule';
 import { originalFromModelOutput } from './prediction';
-import type { ResolvedSampler, Scheduler, SchedulerConfig, StepOptions, StepResult } from './types';
+import { AlphaScheduler } from './alphaScheduler';
+import type { ResolvedSampler, StepOptions, StepResult } from './types';
 
 const SIGMA_DATA = 0.5;
 
@@ -15,17 +16,9 @@ export function lcmBoundaryScalings(t: number, timestepScaling: number): { cSkip
   return { cSkip: (SIGMA_DATA * SIGMA_DATA) / denom, cOut: scaled / Math.sqrt(denom) };
 }
 
-export class LcmScheduler implements Scheduler {
+export class LcmScheduler extends AlphaScheduler {
   readonly name: ResolvedSampler = 'lcm';
-  readonly initNoiseSigma = 1;
-  timesteps: number[] = [];
-  private readonly alphas: Float64Array;
-  private readonly finalAlpha: number;
 
-  constructor(private readonly config: SchedulerConfig) {
-    this.alphas = alphasCumprod(config);
-    this.finalAlpha = finalAlphaCumprod(config, this.alphas);
-  }
 
   setTimesteps(steps: number): void {
     const original = this.config.originalInferenceSteps;
@@ -35,20 +28,13 @@ export class LcmScheduler implements Scheduler {
     this.timesteps = Array.from({ length: steps }, (_, i) => origin[Math.floor((i * original) / steps)]);
   }
 
-  scaleModelInput(sample: Float32Array): Float32Array {
-    return sample;
-  }
-
-  addNoise(original: Float32Array, noise: Float32Array, index: number): Float32Array {
-    return addNoiseVp(original, noise, this.alphas[this.timesteps[index]]);
-  }
 
   step(modelOutput: Float32Array, index: number, sample: Float32Array, options: StepOptions = {}): StepResult {
     const t = this.timesteps[index];
     const isLast = index === this.timesteps.length - 1;
     const prevT = isLast ? t : this.timesteps[index + 1];
     const alphaProd = this.alphas[t];
-    const alphaPrev = prevT >= 0 ? this.alphas[prevT] : this.finalAlpha;
+    const alphaPrev = this.alphaAt(prevT);
     const { cSkip, cOut } = lcmBoundaryScalings(t, this.config.timestepScaling);
     const x0 = originalFromModelOutput(this.config.predictionType, modelOutput, sample, alphaProd);
     const denoised = x0.map((v, i) => cOut * v + cSkip * sample[i]);

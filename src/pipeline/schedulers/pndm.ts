@@ -2,24 +2,17 @@
  * PNDM in its PLMS form (PNDMScheduler with skip_prk_steps, SD 1.5's default): linear multistep over
  * the last four ε estimates. N steps make N+1 UNet calls (the second timestep repeats).
  */
-import { addNoiseVp, alphasCumprod, checkSteps, checkTimestepRange, discreteTimesteps, finalAlphaCumprod } from './noiseSchedule';
-import type { ResolvedSampler, Scheduler, SchedulerConfig, StepOptions, StepResult } from './types';
+import { checkSteps, checkTimestepRange, discreteTimesteps } from './noiseSchedule';
+import { AlphaScheduler } from './alphaScheduler';
+import type { ResolvedSampler, StepOptions, StepResult } from './types';
 
-export class PndmScheduler implements Scheduler {
+export class PndmScheduler extends AlphaScheduler {
   readonly name: ResolvedSampler = 'pndm';
-  readonly initNoiseSigma = 1;
-  timesteps: number[] = [];
-  private readonly alphas: Float64Array;
-  private readonly finalAlpha: number;
   private stepRatio = 1;
   private ets: Float32Array[] = [];
   private curSample: Float32Array | undefined;
   private counter = 0;
 
-  constructor(private readonly config: SchedulerConfig) {
-    this.alphas = alphasCumprod(config);
-    this.finalAlpha = finalAlphaCumprod(config, this.alphas);
-  }
 
   setTimesteps(steps: number): void {
     checkSteps(steps, this.config.numTrainTimesteps);
@@ -35,13 +28,6 @@ export class PndmScheduler implements Scheduler {
     this.counter = 0;
   }
 
-  scaleModelInput(sample: Float32Array): Float32Array {
-    return sample;
-  }
-
-  addNoise(original: Float32Array, noise: Float32Array, index: number): Float32Array {
-    return addNoiseVp(original, noise, this.alphas[this.timesteps[index]]);
-  }
 
   step(modelOutput: Float32Array, index: number, sample: Float32Array, _options?: StepOptions): StepResult {
     let timestep = this.timesteps[index];
@@ -95,7 +81,7 @@ export class PndmScheduler implements Scheduler {
   /** Formula (9) of the PNDM paper, on ε. */
   private previousSample(sample: Float32Array, t: number, prevT: number, eps: Float32Array): Float32Array {
     const alphaProd = this.alphas[t];
-    const alphaPrev = prevT >= 0 ? this.alphas[prevT] : this.finalAlpha;
+    const alphaPrev = this.alphaAt(prevT);
     const betaProd = 1 - alphaProd;
     const betaPrev = 1 - alphaPrev;
     const sampleCoeff = Math.sqrt(alphaPrev / alphaProd);

@@ -2,6 +2,7 @@
  * Mask math on single-channel W×H bitmaps (0 = keep, 255 = repaint). Pure functions; the `_`
  * suffix marks in-place variants used while a stroke is being drawn.
  */
+import { boxBlur3 } from '../../../shared/imageMath/boxBlur';
 import { clipRect, type Rect } from '../history/history';
 
 export interface Bitmap {
@@ -80,32 +81,11 @@ export function invert(bitmap: Bitmap): Bitmap {
   return { ...bitmap, data: bitmap.data.map((v) => 255 - v) };
 }
 
-/** Separable box blur, applied three times (≈ Gaussian), radius in pixels; 0 returns a copy. */
+/** Feathers the mask edge: three box-blur passes of `radius` px (≈ Gaussian); 0 returns a copy. */
 export function feather(bitmap: Bitmap, radius: number): Bitmap {
   if (!Number.isInteger(radius) || radius < 0) throw new RangeError(`feather radius must be a whole number ≥ 0, got ${radius}`);
-  let data: Float32Array = Float32Array.from(bitmap.data);
-  if (radius === 0) return { ...bitmap, data: bitmap.data.slice() };
-  const { width, height } = bitmap;
-  const pass = (src: Float32Array, horizontal: boolean): Float32Array => {
-    const out = new Float32Array(src.length);
-    const lines = horizontal ? height : width;
-    const length = horizontal ? width : height;
-    for (let line = 0; line < lines; line++) {
-      const at = (i: number): number => {
-        const clamped = Math.min(length - 1, Math.max(0, i));
-        return src[horizontal ? line * width + clamped : clamped * width + line];
-      };
-      let sum = 0;
-      for (let i = -radius; i <= radius; i++) sum += at(i);
-      for (let i = 0; i < length; i++) {
-        out[horizontal ? line * width + i : i * width + line] = sum / (2 * radius + 1);
-        sum += at(i + radius + 1) - at(i - radius);
-      }
-    }
-    return out;
-  };
-  for (let k = 0; k < 3; k++) data = pass(pass(data, true), false);
-  return { ...bitmap, data: Uint8Array.from(data, (v) => Math.round(v)) };
+  const blurred = boxBlur3(Float32Array.from(bitmap.data), bitmap.width, bitmap.height, radius);
+  return { ...bitmap, data: Uint8Array.from(blurred, (v) => Math.round(v)) };
 }
 
 /** Nearest-neighbour resize (masks stay binary-ish; used when a mask of another size is loaded). */
