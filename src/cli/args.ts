@@ -27,6 +27,8 @@ generate options:
   --strength <s>        img2img: 0 keeps the image, 1 ignores it (default 0.6; 1 with --mask)
   --mask <file>         inpaint (with --init-image): repaint where the mask is white; the rest stays bit-exact
   --mask-blur <px>      feather radius of the seam (default 4)
+  --outpaint <l,r,t,b>  outpaint (with --init-image): grow each side by this many pixels (multiples of 8)
+  --outpaint-fill <f>   edge | noise: how the new area starts (default edge)
   --no-metadata         do not write the parameters into the PNG
 `;
 
@@ -49,6 +51,8 @@ export interface GenerateArgs {
   readonly strength: number;
   readonly mask?: string;
   readonly maskBlur: number;
+  readonly outpaint?: { readonly left: number; readonly right: number; readonly top: number; readonly bottom: number };
+  readonly outpaintFill: 'edge' | 'noise';
 }
 
 export interface TokenizeArgs {
@@ -108,6 +112,8 @@ export function parseCli(argv: readonly string[]): CliArgs {
         strength: { type: 'string' },
         mask: { type: 'string' },
         'mask-blur': { type: 'string' },
+        outpaint: { type: 'string' },
+        'outpaint-fill': { type: 'string' },
       },
     });
   } catch (error) {
@@ -118,6 +124,14 @@ export function parseCli(argv: readonly string[]): CliArgs {
   if (positionals.length === 1 && values['prompt-file']) throw new UsageError('give the prompt as an argument or with --prompt-file, not both');
   if (positionals.length === 0 && !values['prompt-file']) throw new UsageError('generate needs a prompt: atelier generate "a lighthouse at dusk"');
   if (values.mask && !values['init-image']) throw new UsageError('--mask needs --init-image (the image to inpaint)');
+  if (values.outpaint && !values['init-image']) throw new UsageError('--outpaint needs --init-image (the image to extend)');
+  if (values.outpaint && values.mask) throw new UsageError('use --mask or --outpaint, not both');
+  let outpaint: GenerateArgs['outpaint'];
+  if (values.outpaint !== undefined) {
+    const parts = values.outpaint.split(',').map((p) => Number(p.trim()));
+    if (parts.length !== 4 || parts.some((p) => !Number.isInteger(p))) throw new UsageError(`--outpaint takes four whole numbers left,right,top,bottom, got ${JSON.stringify(values.outpaint)}`);
+    outpaint = { left: parts[0], right: parts[1], top: parts[2], bottom: parts[3] };
+  }
   return {
     command: 'generate',
     prompt: positionals[0],
@@ -134,8 +148,10 @@ export function parseCli(argv: readonly string[]): CliArgs {
     provider: oneOf('provider', values.provider, EXECUTION_PROVIDERS, 'auto'),
     metadata: !values['no-metadata'],
     initImage: values['init-image'],
-    strength: number('strength', values.strength, values.mask ? 1 : 0.6, false) ?? 0.6,
+    strength: number('strength', values.strength, values.mask || values.outpaint ? 1 : 0.6, false) ?? 0.6,
     mask: values.mask,
     maskBlur: number('mask-blur', values['mask-blur'], 4, true) ?? 4,
+    outpaint,
+    outpaintFill: oneOf('outpaint-fill', values['outpaint-fill'], ['edge', 'noise'] as const, 'edge'),
   };
 }

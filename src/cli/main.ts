@@ -72,7 +72,9 @@ async function generate(args: GenerateArgs): Promise<number> {
     } catch (error) {
       throw new UsageError(`cannot read --init-image ${args.initImage}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
     }
-    if (args.mask) {
+    if (args.outpaint) {
+      request = { ...common, kind: 'outpaint', initImage: new Uint8Array(bytes), extend: args.outpaint, fill: args.outpaintFill, maskBlur: args.maskBlur, strength: args.strength };
+    } else if (args.mask) {
       let mask: Buffer;
       try {
         mask = await readFile(args.mask);

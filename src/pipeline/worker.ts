@@ -15,6 +15,7 @@ import { txt2img, type PipelineHooks } from './pipelines/txt2img';
 import { img2img } from './pipelines/img2img';
 import { decodeImage, decodeMask } from './ops/decodeImage';
 import { inpaint } from './pipelines/inpaint';
+import { outpaint } from './pipelines/outpaint';
 import { ModelCache } from './runtime/modelCache';
 
 function send(message: FromWorkerMessage): void {
@@ -58,7 +59,9 @@ async function generate(request: GenerationRequest, context: RequestContext<Pipe
       ? await txt2img(model, request, hooks)
       : request.kind === 'img2img'
         ? await img2img(model, request, await decodeImage(request.initImage, 'initImage'), hooks)
-        : await inpaint(model, request, await decodeImage(request.initImage, 'initImage'), await decodeMask(request.mask, 'mask'), hooks);
+        : request.kind === 'inpaint'
+          ? await inpaint(model, request, await decodeImage(request.initImage, 'initImage'), await decodeMask(request.mask, 'mask'), hooks)
+          : await outpaint(model, request, await decodeImage(request.initImage, 'initImage'), hooks);
 
   context.emit('progress', { phase: 'encoding-png', step: output.unetCalls, totalSteps: output.unetCalls });
   const png = await encodePng(chwToRgb8(output.image, output.width, output.height), output.width, output.height);

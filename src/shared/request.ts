@@ -74,7 +74,17 @@ export interface InpaintRequest extends Omit<Img2ImgRequest, 'kind'> {
   readonly maskBlur: number;
 }
 
-export type GenerationRequest = Txt2ImgRequest | Img2ImgRequest | InpaintRequest;
+/** Outpainting: the canvas grows by these pixels per side; the new area is filled, masked and inpainted. */
+export interface OutpaintRequest extends Omit<Img2ImgRequest, 'kind'> {
+  readonly kind: 'outpaint';
+  readonly extend: { readonly left: number; readonly right: number; readonly top: number; readonly bottom: number };
+  /** How the new area starts: the nearest edge pixels stretched outwards, or seeded noise. */
+  readonly fill: 'edge' | 'noise';
+  /** Feather radius in pixels; the blend stays inside the new area, so the original pixels are kept exactly. */
+  readonly maskBlur: number;
+}
+
+export type GenerationRequest = Txt2ImgRequest | Img2ImgRequest | InpaintRequest | OutpaintRequest;
 
 /** What a finished generation returns to the host. */
 export interface GenerationResult {

@@ -197,6 +197,20 @@ describe('atelier generate --init-image (img2img)', () => {
     expect(noInit.stderr).toContain('--mask needs --init-image');
   });
 
+  it('--outpaint grows the canvas and keeps the original bytes at their offset', async () => {
+    const dir = temp();
+    const init = path.join(dir, 'base.png');
+    expect((await cli(['generate', 'a blue lake', '--model', oracleModel(), '--out', init, '--width', '64', '--height', '64', '--steps', '4'])).code).toBe(0);
+    const r = await cli(['generate', 'a lighthouse', '--model', oracleModel(), '--init-image', init, '--outpaint', '8,0,16,0', '--steps', '6', '--out', path.join(dir, 'wide.png')]);
+    expect(r.code).toBe(0);
+    const [a, b] = await Promise.all([init, path.join(dir, 'wide.png')].map((f) => sharp(f).raw().toBuffer({ resolveWithObject: true })));
+    expect([b.info.width, b.info.height]).toEqual([72, 80]);
+    for (let y = 0; y < 64; y++) for (let x = 0; x < 64; x++) for (let c = 0; c < 3; c++) expect(b.data[((y + 16) * 72 + x + 8) * 3 + c]).toBe(a.data[(y * 64 + x) * 3 + c]);
+    const bad = await cli(['generate', 'x', '--model', oracleModel(), '--init-image', init, '--outpaint', '8,0', '--out', path.join(dir, 'o.png')]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--outpaint takes four whole numbers left,right,top,bottom');
+  });
+
   it('a strength outside 0–1 and an unreadable init image are clear errors', async () => {
     const dir = temp();
     const bad = await cli(['generate', 'x', '--model', oracleModel(), '--init-image', path.join(dir, 'missing.png'), '--out', path.join(dir, 'o.png')]);

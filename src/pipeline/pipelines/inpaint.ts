@@ -20,7 +20,11 @@ export interface MaskImage {
   readonly data: Uint8Array;
 }
 
-export async function inpaint(model: LoadedModel, request: InpaintRequest, init: RgbImage, maskInput: MaskImage, hooks: PipelineHooks = {}): Promise<PipelineOutput> {
+/**
+ * `keep` (optional, W×H, 1 = must stay original) pins pixels whatever the feathered mask says:
+ * outpainting uses it so the seam blend happens only in the new area.
+ */
+export async function inpaint(model: LoadedModel, request: InpaintRequest, init: RgbImage, maskInput: MaskImage, hooks: PipelineHooks = {}, keep?: Uint8Array): Promise<PipelineOutput> {
   const warnings: string[] = [];
   const warn = (message: string): void => {
     warnings.push(message);
@@ -40,6 +44,7 @@ export async function inpaint(model: LoadedModel, request: InpaintRequest, init:
   if (painted === 0) throw new PipelineError('INVALID_INPUT', 'the mask is empty: nothing to repaint (paint the area to change in white)', { argument: 'mask' });
   if (painted === maskData.length) warn('the mask covers the whole image: this is the same as img2img/txt2img');
   const pixelMask = featherMask(maskData, width, height, request.maskBlur);
+  if (keep) for (let i = 0; i < pixelMask.length; i++) if (keep[i]) pixelMask[i] = 0;
   const lmask = latentMask(pixelMask, width, height);
   const latentWidth = width / 8;
   const latentHeight = height / 8;
