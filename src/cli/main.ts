@@ -16,8 +16,7 @@ import { parseCli, USAGE, UsageError, type GenerateArgs, type TokenizeArgs } fro
 import { ProgressBar } from './progressBar';
 import { modelsCommand } from './modelsCommand';
 import { readPromptFile } from './promptFile';
-import { listCachedModels } from '../extension/models/cachedModels';
-import { readRef, repoCache } from '../extension/models/hub/cacheLayout';
+import { findCachedModel } from '../extension/models/cachedModels';
 import { parseRepoRef } from '../extension/models/hub/repoId';
 import { hubEnvironment } from '../extension/models/hubEnvironment';
 
@@ -37,9 +36,7 @@ async function resolveModel(args: GenerateArgs): Promise<{ dir: string; name: st
   if (chosen && !existsSync(chosen) && /^[\w.-]+\/[\w.-]+(@[\w./-]+)?$/.test(chosen)) {
     // A Hugging Face repo id already in the cache (atelier models pull …).
     const ref = parseRepoRef(chosen);
-    const cacheRoot = hubEnvironment().cacheRoot;
-    const commit = await readRef(repoCache(cacheRoot, ref.repo), ref.revision);
-    const cached = (await listCachedModels(cacheRoot)).find((m) => m.repo === ref.repo && m.commit === commit);
+    const cached = await findCachedModel(hubEnvironment().cacheRoot, ref);
     if (!cached) throw new UsageError(`${chosen} is neither a folder nor a cached model; run: atelier models pull ${chosen}`);
     return { dir: cached.dir, name: ref.repo };
   }

@@ -2,11 +2,12 @@
 import path from 'node:path';
 import { PipelineError } from '../shared/errors';
 import { loadCatalogue, selectionFor } from '../extension/models/catalogue';
-import { deleteCachedModel, listCachedModels } from '../extension/models/cachedModels';
+import { deleteCachedModel, findCachedModel, listCachedModels } from '../extension/models/cachedModels';
 import { readRef, repoCache } from '../extension/models/hub/cacheLayout';
 import { pullModel } from '../extension/models/hub/pull';
 import { isCommit, parseRepoRef } from '../extension/models/hub/repoId';
-import { formatBytes, formatEta, hubEnvironment } from '../extension/models/hubEnvironment';
+import { hubEnvironment } from '../extension/models/hubEnvironment';
+import { formatBytes, formatEta } from '../extension/models/units';
 import { UsageError } from './args';
 
 const CATALOGUE = path.join(__dirname, '..', 'assets', 'catalogue.json');
@@ -55,8 +56,7 @@ export async function modelsCommand(args: readonly string[], out: NodeJS.WriteSt
     case 'path': {
       if (!target) throw new UsageError('models path needs a repo id');
       const ref = parseRepoRef(target);
-      const commit = await readRef(repoCache(env.cacheRoot, ref.repo), ref.revision);
-      const model = (await listCachedModels(env.cacheRoot)).find((m) => m.repo === ref.repo && m.commit === commit);
+      const model = await findCachedModel(env.cacheRoot, ref);
       if (!model) throw new PipelineError('HUB_NOT_FOUND', `${ref.repo}@${ref.revision} is not in the cache at ${env.cacheRoot}; run atelier models pull ${target}`);
       out.write(`${model.dir}\n`);
       return 0;

@@ -12,7 +12,7 @@ import { readTextChunks } from '../../src/extension/output/pngText';
 import { parseParameters } from '../../src/extension/output/parameters';
 import { oracleModel, tinyModel } from '../helpers/fixtures';
 import { startSandbox, type Sandbox, type SandboxOptions } from './harness/codeServer';
-import { answerQuickInput, launchBrowser, openWorkbench, runCommand, toasts } from './harness/workbench';
+import { answerQuickInput, launchBrowser, openWorkbench, runCommand, toasts, waitFor } from './harness/workbench';
 
 const VSIX = path.resolve(process.env.ATELIER_VSIX ?? 'atelier-linux-x64.vsix');
 const RESULTS = path.resolve('test-results', 'e2e');
@@ -52,16 +52,6 @@ async function open(settings: Record<string, unknown>, options: Partial<SandboxO
 
 function pngsIn(dir: string): string[] {
   return existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.png')) : [];
-}
-
-async function waitFor<T>(probe: () => T | undefined, timeoutMs: number, what: string): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
 }
 
 const slowSettings = (steps: number): Record<string, unknown> => ({ 'atelier.modelPath': tinyModel(), 'atelier.steps': steps, 'atelier.width': 512, 'atelier.height': 512, 'atelier.sampler': 'euler' });

@@ -7,7 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { oracleModel } from '../helpers/fixtures';
 import { GOOD_TOKEN, startHub, type TestHub } from '../helpers/hubServer';
 import { startSandbox, type Sandbox } from './harness/codeServer';
-import { answerQuickInput, launchBrowser, openWorkbench, runCommand, toasts } from './harness/workbench';
+import { answerQuickInput, launchBrowser, openWorkbench, runCommand, toasts, waitFor } from './harness/workbench';
 
 const VSIX = path.resolve(process.env.ATELIER_VSIX ?? 'atelier-linux-x64.vsix');
 let browser: Browser;
@@ -55,11 +55,7 @@ describe('Atelier model manager in a real VS Code', () => {
     await runCommand(page, 'Atelier: Generate Image');
     await answerQuickInput(page, 'from the hub');
     const out = path.join(sandbox.workspace, 'assets', 'generated');
-    const deadline = Date.now() + 60_000;
-    while (!(existsSync(out) && readdirSync(out).some((f) => f.endsWith('.png')))) {
-      if (Date.now() > deadline) throw new Error('no PNG generated from the downloaded model');
-      await new Promise((r) => setTimeout(r, 250));
-    }
+    await waitFor(() => (existsSync(out) ? readdirSync(out).find((f) => f.endsWith('.png')) : undefined), 60_000, 'a PNG generated from the downloaded model');
     // The token went to the Hub only.
     expect(hub.requests.filter((r) => r.host === 'cdn').every((r) => r.authorization === undefined)).toBe(true);
   });

@@ -6,11 +6,12 @@ import { randomInt } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import * as vscode from 'vscode';
+import { PipelineError } from '../../shared/errors';
 import type { Txt2ImgRequest } from '../../shared/request';
 import { existsSync } from 'node:fs';
 import { readSettings } from '../config/settings';
 import { loadCatalogue, recommendedModel } from '../models/catalogue';
-import { formatBytes } from '../models/hubEnvironment';
+import { formatBytes } from '../models/units';
 import { catalogueFile, offerCatalogueModel } from './manageModels';
 import { decideOutputFolder } from '../output/outputFolder';
 import { saveGenerated, type SaveTarget } from '../output/saveGenerated';
@@ -143,7 +144,8 @@ export async function generateImage(deps: GenerateDeps, promptArg?: string): Pro
             reported = Math.max(reported, fraction);
           },
         });
-        if (token.isCancellationRequested) throw Object.assign(new Error('cancelled'), { code: 'CANCELLED' });
+        // A result that raced the Cancel button is dropped, never saved.
+        if (token.isCancellationRequested) throw new PipelineError('CANCELLED', 'generation was cancelled');
         const modelName = path.basename(modelDir);
         const saved = await saveGenerated(request, result, target, { writeMetadata: settings.writeMetadata, modelName });
         deps.log.info(`saved ${saved} (${result.modelFamily} on ${result.executionProvider}, ${(result.timings.totalMs / 1000).toFixed(1)} s, session.run ${(result.timings.sessionRunMs / 1000).toFixed(1)} s)`);
@@ -154,10 +156,6 @@ export async function generateImage(deps: GenerateDeps, promptArg?: string): Pro
     await vscode.commands.executeCommand('vscode.open', uri, { viewColumn: vscode.ViewColumn.Beside, preview: false });
     return uri;
   } catch (error) {
-    if ((error as { code?: string }).code === 'CANCELLED') {
-      deps.log.info('generation cancelled; nothing was saved');
-      return undefined;
-    }
     await showPipelineError(error, deps.log);
     return undefined;
   }

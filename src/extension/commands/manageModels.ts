@@ -12,7 +12,8 @@ import { loadCatalogue, selectionFor, type CatalogueEntry } from '../models/cata
 import { deleteCachedModel, listCachedModels, type CachedModel } from '../models/cachedModels';
 import { pullModel, type PullResult } from '../models/hub/pull';
 import { parseRepoRef, type RepoRef } from '../models/hub/repoId';
-import { formatBytes, formatEta, hubEnvironment } from '../models/hubEnvironment';
+import { hubEnvironment } from '../models/hubEnvironment';
+import { formatBytes, formatEta } from '../models/units';
 import { showPipelineError } from '../ui/errorNotice';
 
 export const HUB_TOKEN_SECRET = 'atelier.huggingFaceToken';

@@ -1,7 +1,8 @@
 /** Models in the Hugging Face cache (ours and Python's), and deleting one without breaking another. */
 import { lstat, readdir, readFile, readlink, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { repoCache, repoFolderName, repoFromFolderName } from './hub/cacheLayout';
+import { readRef, repoCache, repoFolderName, repoFromFolderName } from './hub/cacheLayout';
+import type { RepoRef } from './hub/repoId';
 
 export interface CachedModel {
   readonly repo: string;
@@ -53,27 +54,38 @@ async function pipelineClass(dir: string): Promise<string | undefined> {
   }
 }
 
+/** The models in one repo's cache folder (every snapshot; the export at its root or one folder down). */
+async function modelsInRepo(cacheRoot: string, repo: string): Promise<CachedModel[]> {
+  const models: CachedModel[] = [];
+  const root = path.join(cacheRoot, repoFolderName(repo));
+  const refs = await refsOf(root);
+  for (const commit of await entries(path.join(root, 'snapshots'))) {
+    const snapshot = path.join(root, 'snapshots', commit);
+    const candidates = [snapshot, ...(await entries(snapshot)).map((n) => path.join(snapshot, n))];
+    for (const dir of candidates) {
+      const cls = await pipelineClass(dir);
+      if (cls === undefined) continue;
+      let size = 0;
+      for (const file of await walkFiles(dir)) size += (await stat(file).catch(() => ({ size: 0 }))).size;
+      models.push({ repo, commit, dir, refs: refs.get(commit) ?? [], sizeBytes: size, pipelineClass: cls });
+    }
+  }
+  return models;
+}
+
 export async function listCachedModels(cacheRoot: string): Promise<CachedModel[]> {
   const models: CachedModel[] = [];
   for (const folder of await entries(cacheRoot)) {
     const repo = repoFromFolderName(folder);
-    if (!repo) continue;
-    const root = path.join(cacheRoot, folder);
-    const refs = await refsOf(root);
-    for (const commit of await entries(path.join(root, 'snapshots'))) {
-      const snapshot = path.join(root, 'snapshots', commit);
-      // The export is at the snapshot root or one folder down (e.g. onnx/).
-      const candidates = [snapshot, ...(await entries(snapshot)).map((n) => path.join(snapshot, n))];
-      for (const dir of candidates) {
-        const cls = await pipelineClass(dir);
-        if (cls === undefined) continue;
-        let size = 0;
-        for (const file of await walkFiles(dir)) size += (await stat(file).catch(() => ({ size: 0 }))).size;
-        models.push({ repo, commit, dir, refs: refs.get(commit) ?? [], sizeBytes: size, pipelineClass: cls });
-      }
-    }
+    if (repo) models.push(...(await modelsInRepo(cacheRoot, repo)));
   }
   return models;
+}
+
+/** The cached model a `org/name[@revision]` points at (via refs/), reading only that repo's folder. */
+export async function findCachedModel(cacheRoot: string, ref: RepoRef): Promise<CachedModel | undefined> {
+  const commit = await readRef(repoCache(cacheRoot, ref.repo), ref.revision);
+  return commit ? (await modelsInRepo(cacheRoot, ref.repo)).find((m) => m.commit === commit) : undefined;
 }
 
 /** Blob names that snapshot symlinks still point at. */
@@ -117,4 +129,3 @@ export async function deleteCachedModel(cacheRoot: string, repo: string, commit?
   return { removedSnapshots: snapshots, removedBlobs, freedBytes };
 }
 
-export { repoFolderName };

@@ -35,15 +35,3 @@ export function hubEnvironment(env: NodeJS.ProcessEnv = process.env, token?: str
     offline: TRUTHY.has((env.HF_HUB_OFFLINE ?? '').toLowerCase()),
   };
 }
-
-export function formatBytes(n: number): string {
-  if (n >= 2 ** 30) return `${(n / 2 ** 30).toFixed(2)} GB`;
-  if (n >= 2 ** 20) return `${(n / 2 ** 20).toFixed(1)} MB`;
-  return `${(n / 1024).toFixed(0)} kB`;
-}
-
-export function formatEta(seconds: number | undefined): string {
-  if (seconds === undefined || !Number.isFinite(seconds)) return '…';
-  if (seconds < 60) return `${Math.ceil(seconds)} s`;
-  return `${Math.floor(seconds / 60)} min ${Math.ceil(seconds % 60)} s`;
-}

@@ -24,7 +24,7 @@ const ACTION_COMMANDS: Record<ErrorAction, string> = {
 export async function showPipelineError(error: unknown, log: vscode.LogOutputChannel): Promise<void> {
   const info = toErrorInfo(error);
   if (info.code === 'CANCELLED') {
-    log.info('generation cancelled');
+    log.info('cancelled; nothing was saved');
     return;
   }
   log.error(`${info.code}: ${info.message}${info.detail ? `\n${info.detail}` : ''}`);

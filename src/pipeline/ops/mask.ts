@@ -1,16 +1,6 @@
 /** Mask math for inpainting (pure): resize, feather, latent-resolution mask, pixel compositing. */
 import { boxBlur3 } from '../../shared/imageMath/boxBlur';
 
-/** Nearest-neighbour resize of a single-channel W×H mask. */
-export function resizeMask(mask: Uint8Array, width: number, height: number, toWidth: number, toHeight: number): Uint8Array {
-  const out = new Uint8Array(toWidth * toHeight);
-  for (let y = 0; y < toHeight; y++) {
-    const sy = Math.min(height - 1, Math.floor(((y + 0.5) * height) / toHeight));
-    for (let x = 0; x < toWidth; x++) out[y * toWidth + x] = mask[sy * width + Math.min(width - 1, Math.floor(((x + 0.5) * width) / toWidth))];
-  }
-  return out;
-}
-
 /** Mask u8 → [0,1] float, feathered by a triple box blur of `radius` px (≈ Gaussian); 0 keeps it hard. */
 export function featherMask(mask: Uint8Array, width: number, height: number, radius: number): Float32Array {
   return boxBlur3(Float32Array.from(mask, (v) => v / 255), width, height, radius);

@@ -33,20 +33,9 @@ export function concatBatch(parts: readonly Float32Array[]): Float32Array {
   return out;
 }
 
-/** Splits a batch tensor into `count` equal parts (views, not copies). */
-export function splitBatch(x: Float32Array, count: number): Float32Array[] {
-  const size = x.length / count;
-  if (!Number.isInteger(size)) throw new Error(`cannot split ${x.length} values into ${count} equal parts`);
-  return Array.from({ length: count }, (_, i) => x.subarray(i * size, (i + 1) * size));
-}
 
 export function allFinite(x: Float32Array): boolean {
   for (let i = 0; i < x.length; i++) if (!Number.isFinite(x[i])) return false;
   return true;
 }
 
-export function maxAbsDiff(a: Float32Array, b: Float32Array): number {
-  let max = 0;
-  for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i] - b[i]));
-  return max;
-}

@@ -55,6 +55,9 @@ export function checkRequest(request: GenerationRequest): void {
       throw invalid('strength', `strength must be a number from 0 (keep the image) to 1 (ignore it), got ${show(request.strength)}`);
     }
     if (!(request.initImage instanceof Uint8Array) || request.initImage.length === 0) throw invalid('initImage', 'initImage must be the bytes of a PNG, JPEG or WebP image');
+    if ((request.kind === 'inpaint' || request.kind === 'outpaint') && (typeof request.maskBlur !== 'number' || !Number.isInteger(request.maskBlur) || request.maskBlur < 0 || request.maskBlur > 256)) {
+      throw invalid('maskBlur', `mask blur must be a whole number of pixels from 0 to 256, got ${show(request.maskBlur)}`);
+    }
     if (request.kind === 'outpaint') {
       const sides = request.extend;
       for (const side of ['left', 'right', 'top', 'bottom'] as const) {
@@ -63,15 +66,9 @@ export function checkRequest(request: GenerationRequest): void {
       }
       if (sides.left + sides.right + sides.top + sides.bottom === 0) throw invalid('extend', 'outpaint needs at least one side to extend (all four are 0)');
       if (request.fill !== 'edge' && request.fill !== 'noise') throw invalid('fill', `outpaint fill must be "edge" or "noise", got ${show(request.fill)}`);
-      if (typeof request.maskBlur !== 'number' || !Number.isInteger(request.maskBlur) || request.maskBlur < 0 || request.maskBlur > 256) {
-        throw invalid('maskBlur', `mask blur must be a whole number of pixels from 0 to 256, got ${show(request.maskBlur)}`);
-      }
     }
     if (request.kind === 'inpaint') {
       if (!(request.mask instanceof Uint8Array) || request.mask.length === 0) throw invalid('mask', 'mask must be the bytes of a PNG image (white = repaint)');
-      if (typeof request.maskBlur !== 'number' || !Number.isInteger(request.maskBlur) || request.maskBlur < 0 || request.maskBlur > 256) {
-        throw invalid('maskBlur', `mask blur must be a whole number of pixels from 0 to 256, got ${show(request.maskBlur)}`);
-      }
     }
   }
   const { sampler, steps, guidanceScale, seed } = request.sampling;

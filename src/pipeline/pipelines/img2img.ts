@@ -6,7 +6,6 @@ import { checkRequest } from './checkRequest';
 import type { PipelineHooks, PipelineOutput } from './hooks';
 import { checkpoint, decodeLatents, denoise, startFromImage } from './stages';
 
-export { strengthStartIndex as img2imgStartIndex } from './stages';
 
 export async function img2img(model: LoadedModel, request: Img2ImgRequest, init: RgbImage, hooks: PipelineHooks = {}): Promise<PipelineOutput> {
   const warnings: string[] = [];

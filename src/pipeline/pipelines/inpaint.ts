@@ -7,7 +7,8 @@
 import { PipelineError } from '../../shared/errors';
 import type { InpaintRequest } from '../../shared/request';
 import { rgbToNormalizedChw, type RgbImage } from '../ops/decodeImage';
-import { blendLatents, compositeByMask, featherMask, latentMask, resizeMask } from '../ops/mask';
+import { resizeNearest } from '../../shared/imageMath/resizeNearest';
+import { blendLatents, compositeByMask, featherMask, latentMask } from '../ops/mask';
 import type { LoadedModel } from '../runtime/loadedModel';
 import { checkRequest } from './checkRequest';
 import type { PipelineHooks, PipelineOutput } from './hooks';
@@ -38,7 +39,7 @@ export async function inpaint(model: LoadedModel, request: InpaintRequest, init:
   let maskData = maskInput.data;
   if (maskInput.width !== width || maskInput.height !== height) {
     warn(`the mask is ${maskInput.width}×${maskInput.height} but the image is ${width}×${height}; the mask was resized to fit`);
-    maskData = resizeMask(maskData, maskInput.width, maskInput.height, width, height);
+    maskData = resizeNearest(maskData, maskInput.width, maskInput.height, width, height);
   }
   const painted = maskData.reduce((n, v) => n + (v > 127 ? 1 : 0), 0);
   if (painted === 0) throw new PipelineError('INVALID_INPUT', 'the mask is empty: nothing to repaint (paint the area to change in white)', { argument: 'mask' });

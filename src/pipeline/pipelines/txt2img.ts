@@ -8,7 +8,6 @@ import type { PipelineHooks, PipelineOutput } from './hooks';
 import { checkpoint, decodeLatents, denoise, encodePrompts, prepareScheduler } from './stages';
 
 export type { PipelineHooks } from './hooks';
-export type Txt2ImgOutput = PipelineOutput;
 
 export async function txt2img(model: LoadedModel, request: Txt2ImgRequest, hooks: PipelineHooks = {}): Promise<PipelineOutput> {
   const warnings: string[] = [];

@@ -11,7 +11,6 @@ const RESTART_GROWTH_BYTES = 768 * 1024 * 1024;
 
 export class ModelCache {
   private current: { key: string; model: LoadedModel } | undefined;
-  private loading: Promise<LoadedModel> | undefined;
   private readonly baselineRss = process.memoryUsage().rss;
   /** Resident memory measured right after the last release of a model. */
   private rssAfterRelease: number | undefined;
@@ -29,14 +28,9 @@ export class ModelCache {
       await this.release();
       this.rssAfterRelease = process.memoryUsage().rss;
     }
-    this.loading = this.load(dir, preference, this.log);
-    try {
-      const model = await this.loading;
-      this.current = { key, model };
-      return { model, loaded: true };
-    } finally {
-      this.loading = undefined;
-    }
+    const model = await this.load(dir, preference, this.log);
+    this.current = { key, model };
+    return { model, loaded: true };
   }
 
   async release(): Promise<void> {

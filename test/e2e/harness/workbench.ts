@@ -48,3 +48,14 @@ export async function answerQuickInput(page: Page, text: string): Promise<void> 
 export function toasts(page: Page, text: string | RegExp) {
   return page.locator('.notifications-toasts .notification-toast', { hasText: text });
 }
+
+/** Polls `probe` until it returns a value (files appearing in the workspace, for instance). */
+export async function waitFor<T>(probe: () => T | undefined, timeoutMs: number, what: string): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}

@@ -100,14 +100,20 @@ describe('pull', () => {
     await generates(result.dir);
   });
 
-  it('416 for a partial that is already complete: verified and kept, no body transferred', async () => {
-    const h = await serve();
+  /** Leaves a full-length partial of unet/model.onnx in a fresh cache, with the given bytes. */
+  function seedPartial(bytes: (source: Buffer) => Buffer): { cache: string; source: Buffer; sha: string; rc: ReturnType<typeof repoCache> } {
     const cache = temp();
     const source = readFileSync(path.join(oracleModel(), 'unet', 'model.onnx'));
     const rc = repoCache(cache, 'atelier/oracle');
     const sha = createHash('sha256').update(source).digest('hex');
     mkdirSync(rc.blobs, { recursive: true });
-    writeFileSync(`${rc.blob(sha)}.incomplete`, source);
+    writeFileSync(`${rc.blob(sha)}.incomplete`, bytes(source));
+    return { cache, source, sha, rc };
+  }
+
+  it('416 for a partial that is already complete: verified and kept, no body transferred', async () => {
+    const h = await serve();
+    const { cache, source, sha, rc } = seedPartial((s) => s);
     await pullModel(parseRepoRef('atelier/oracle'), options(h, cache));
     expect(h.requests.find((r) => r.host === 'cdn' && r.url.endsWith(sha))).toMatchObject({ status: 416, range: `bytes=${source.length}-` });
     expect(readFileSync(rc.blob(sha)).equals(source)).toBe(true);
@@ -115,12 +121,7 @@ describe('pull', () => {
 
   it('416 for a full-length partial with wrong bytes: the file restarts from zero', async () => {
     const h = await serve();
-    const cache = temp();
-    const source = readFileSync(path.join(oracleModel(), 'unet', 'model.onnx'));
-    const rc = repoCache(cache, 'atelier/oracle');
-    const sha = createHash('sha256').update(source).digest('hex');
-    mkdirSync(rc.blobs, { recursive: true });
-    writeFileSync(`${rc.blob(sha)}.incomplete`, Buffer.alloc(source.length, 7));
+    const { cache, source, sha, rc } = seedPartial((s) => Buffer.alloc(s.length, 7));
     await pullModel(parseRepoRef('atelier/oracle'), options(h, cache));
     const cdn = h.requests.filter((r) => r.host === 'cdn' && r.url.endsWith(sha));
     expect(cdn.map((r) => r.status)).toEqual([416, 200]);

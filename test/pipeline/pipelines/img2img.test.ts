@@ -3,7 +3,8 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeImage } from '../../../src/pipeline/ops/decodeImage';
 import { chwToRgb8 } from '../../../src/pipeline/ops/image';
-import { img2img, img2imgStartIndex } from '../../../src/pipeline/pipelines/img2img';
+import { img2img } from '../../../src/pipeline/pipelines/img2img';
+import { strengthStartIndex } from '../../../src/pipeline/pipelines/stages';
 import { txt2img } from '../../../src/pipeline/pipelines/txt2img';
 import { loadModel, type LoadedModel } from '../../../src/pipeline/runtime/loadedModel';
 import type { Img2ImgRequest, SamplerName } from '../../../src/shared/request';
@@ -42,7 +43,7 @@ const maxDiff = (a: Float32Array, b: Float32Array): number => a.reduce((m, v, i)
 
 describe('img2img', () => {
   it('the strength cut matches diffusers: DDIM 50 at 0.6 runs 30 steps from t = 581', async () => {
-    expect(img2imgStartIndex(50, 0.6, 50)).toBe(20);
+    expect(strengthStartIndex(50, 0.6, 50)).toBe(20);
     const timesteps: number[] = [];
     const out = await img2img(model, request(0.6, 'ddim', 50), await decodeImage(initPng, 'initImage'), { onStep: (_i, _n, _l, _w, _h, t) => timesteps.push(t) });
     expect(out.unetCalls).toBe(30);

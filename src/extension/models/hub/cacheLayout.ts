@@ -5,7 +5,7 @@
  *   <cache>/models--org--name/refs/<revision>            ← the commit, as text
  * The cache root is $HF_HUB_CACHE, else $HF_HOME/hub, else ~/.cache/huggingface/hub.
  */
-import { copyFile, lstat, mkdir, readFile, readlink, rename, symlink, unlink, writeFile } from 'node:fs/promises';
+import { copyFile, lstat, mkdir, readFile, readlink, rename, stat, symlink, unlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { PipelineError } from '../../../shared/errors';
@@ -93,6 +93,15 @@ export async function readRef(cache: RepoCache, revision: string): Promise<strin
   try {
     const commit = (await readFile(cache.ref(revision), 'utf8')).trim();
     return /^[0-9a-f]{40}$/.test(commit) ? commit : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Size of a file or folder entry, or undefined when there is nothing at `file`. */
+export async function fileSize(file: string): Promise<number | undefined> {
+  try {
+    return (await stat(file)).size;
   } catch {
     return undefined;
   }

@@ -8,11 +8,11 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, open, rename, stat, truncate, unlink } from 'node:fs/promises';
+import { mkdir, open, rename, truncate, unlink } from 'node:fs/promises';
 import type { IncomingMessage } from 'node:http';
 import { pipeline } from 'node:stream/promises';
 import { PipelineError } from '../../../shared/errors';
-import type { RepoCache } from './cacheLayout';
+import { fileSize, type RepoCache } from './cacheLayout';
 import { hubGet, statusError, type HubConnection } from './http';
 import { blobHash, contentSize, type TreeEntry } from './selectFiles';
 
@@ -25,14 +25,6 @@ export interface BlobDownload {
   readonly signal?: AbortSignal;
   /** Called with each chunk's size as bytes arrive (and with the resumed amount first). */
   readonly onBytes?: (bytes: number) => void;
-}
-
-async function sizeOf(file: string): Promise<number | undefined> {
-  try {
-    return (await stat(file)).size;
-  } catch {
-    return undefined;
-  }
 }
 
 /** The digest the Hub advertises for this file: SHA-256 (LFS) or sha1("blob <size>\0" + bytes). */
@@ -53,10 +45,10 @@ export async function downloadBlob(job: BlobDownload): Promise<boolean> {
   const hash = blobHash(job.entry);
   const size = contentSize(job.entry);
   const final = job.cache.blob(hash);
-  if ((await sizeOf(final)) === size) return true;
+  if ((await fileSize(final)) === size) return true;
   await mkdir(job.cache.blobs, { recursive: true });
   const partial = `${final}.incomplete`;
-  let have = (await sizeOf(partial)) ?? 0;
+  let have = (await fileSize(partial)) ?? 0;
   if (have > size) {
     await truncate(partial, 0);
     have = 0;

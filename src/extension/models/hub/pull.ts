@@ -3,10 +3,11 @@
  * resumed on dropped connections) → link the snapshot → write the ref. Files already in the cache,
  * from Atelier or from Python's huggingface_hub, are never downloaded again.
  */
-import { stat, statfs } from 'node:fs/promises';
+import { statfs } from 'node:fs/promises';
 import path from 'node:path';
 import { PipelineError } from '../../../shared/errors';
-import { linkSnapshotFile, readRef, repoCache, writeRef, type RepoCache } from './cacheLayout';
+import { fileSize, linkSnapshotFile, readRef, repoCache, writeRef, type RepoCache } from './cacheLayout';
+import { formatBytes } from '../units';
 import { downloadBlob } from './downloadBlob';
 import { fileUrl, listTree, resolveCommit } from './hubApi';
 import type { HubConnection } from './http';
@@ -62,18 +63,6 @@ async function defaultFreeBytes(dir: string): Promise<number> {
   }
 }
 
-async function sizeOf(file: string): Promise<number> {
-  try {
-    return (await stat(file)).size;
-  } catch {
-    return -1;
-  }
-}
-
-function formatBytes(n: number): string {
-  return n >= 2 ** 30 ? `${(n / 2 ** 30).toFixed(2)} GiB` : `${(n / 2 ** 20).toFixed(1)} MiB`;
-}
-
 export async function pullModel(ref: RepoRef, options: PullOptions): Promise<PullResult> {
   const cache = repoCache(options.cacheRoot, ref.repo);
   const subdir = options.selection?.subfolder ? options.selection.subfolder.split('/') : [];
@@ -81,7 +70,7 @@ export async function pullModel(ref: RepoRef, options: PullOptions): Promise<Pul
   // 1. Offline: the cache must already hold the revision.
   if (options.offline) {
     const commit = await readRef(cache, ref.revision);
-    if (commit && (await sizeOf(cache.snapshot(commit))) >= 0) {
+    if (commit && (await fileSize(cache.snapshot(commit))) !== undefined) {
       return { repo: ref.repo, commit, dir: path.join(cache.snapshot(commit), ...subdir), files: [], downloadedBytes: 0, fromCache: true };
     }
     throw new PipelineError('HUB_OFFLINE', `offline mode (HF_HUB_OFFLINE) is on and ${ref.repo}@${ref.revision} is not in the cache at ${options.cacheRoot}; unset HF_HUB_OFFLINE to download it`);
@@ -99,8 +88,8 @@ export async function pullModel(ref: RepoRef, options: PullOptions): Promise<Pul
   const missing: Array<{ entry: TreeEntry; partial: number }> = [];
   for (const entry of files) {
     const blob = cache.blob(blobHash(entry));
-    if ((await sizeOf(blob)) === contentSize(entry)) continue;
-    missing.push({ entry, partial: Math.max(0, await sizeOf(`${blob}.incomplete`)) });
+    if ((await fileSize(blob)) === contentSize(entry)) continue;
+    missing.push({ entry, partial: (await fileSize(`${blob}.incomplete`)) ?? 0 });
   }
   const needed = missing.reduce((n, m) => n + Math.max(0, contentSize(m.entry) - m.partial), 0);
   const free = await (options.freeBytes ?? defaultFreeBytes)(cache.blobs);

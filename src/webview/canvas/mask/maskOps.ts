@@ -3,7 +3,8 @@
  * suffix marks in-place variants used while a stroke is being drawn.
  */
 import { boxBlur3 } from '../../../shared/imageMath/boxBlur';
-import { clipRect, type Rect } from '../history/history';
+import { resizeNearest as resizeNearestData } from '../../../shared/imageMath/resizeNearest';
+import { clipRect, unionRect, type Rect } from '../history/history';
 
 export interface Bitmap {
   readonly width: number;
@@ -62,15 +63,9 @@ export function strokeSegment_(bitmap: Bitmap, x0: number, y0: number, x1: numbe
   for (let s = 1; s <= steps; s++) {
     const t = s / steps;
     const r = stamp_(bitmap, x0 + (x1 - x0) * t, y0 + (y1 - y0) * t, brush);
-    if (r) touched = touched ? union(touched, r) : r;
+    if (r) touched = unionRect(touched, r);
   }
   return touched;
-}
-
-function union(a: Rect, b: Rect): Rect {
-  const x = Math.min(a.x, b.x);
-  const y = Math.min(a.y, b.y);
-  return { x, y, width: Math.max(a.x + a.width, b.x + b.width) - x, height: Math.max(a.y + a.height, b.y + b.height) - y };
 }
 
 export function fill(bitmap: Bitmap, value: number): Bitmap {
@@ -90,15 +85,7 @@ export function feather(bitmap: Bitmap, radius: number): Bitmap {
 
 /** Nearest-neighbour resize (masks stay binary-ish; used when a mask of another size is loaded). */
 export function resizeNearest(bitmap: Bitmap, width: number, height: number): Bitmap {
-  const out = createBitmap(width, height);
-  for (let y = 0; y < height; y++) {
-    const sy = Math.min(bitmap.height - 1, Math.floor(((y + 0.5) * bitmap.height) / height));
-    for (let x = 0; x < width; x++) {
-      const sx = Math.min(bitmap.width - 1, Math.floor(((x + 0.5) * bitmap.width) / width));
-      out.data[y * width + x] = bitmap.data[sy * bitmap.width + sx];
-    }
-  }
-  return out;
+  return { width, height, data: resizeNearestData(bitmap.data, bitmap.width, bitmap.height, width, height) };
 }
 
 /** Smallest rectangle holding every pixel above `threshold`, or undefined for an empty mask. */
