@@ -1,4 +1,4 @@
-// Bundles the extension host, the pipeline worker, the CLI and the benchmark; then builds the
+// Bundles the extension host, the pipeline worker, the CLI, the benchmark and the webviews; then builds the
 // built-in demo model (an oracle model from the fixture builder) into dist/demo-model.
 const esbuild = require('esbuild');
 const { execFileSync } = require('node:child_process');
@@ -28,6 +28,18 @@ async function main() {
     esbuild.build({ ...common, entryPoints: { bench: 'test/bench/bench.ts' }, outdir: 'dist' }),
     esbuild.build({ ...common, entryPoints: { 'build-demo-model': 'test/fixtures/buildDemoModel.ts' }, outdir: 'dist/tools' }),
     esbuild.build({ ...common, entryPoints: { sandbox: 'test/e2e/sandbox.ts' }, outdir: 'dist/tools', external: [...common.external, 'playwright-core'] }),
+    // Webviews: browser bundles (script + stylesheet) loaded under a nonce CSP from dist/webview.
+    esbuild.build({
+      entryPoints: { canvas: 'src/webview/canvas/main.ts', panel: 'src/webview/panel/main.ts' },
+      outdir: 'dist/webview',
+      bundle: true,
+      platform: 'browser',
+      format: 'esm',
+      target: 'es2022',
+      sourcemap: production ? false : 'linked',
+      minify: production,
+      logLevel: 'warning',
+    }),
   ]);
   if (!skipDemo) {
     const target = path.join(__dirname, 'dist', 'demo-model');

@@ -4,9 +4,12 @@
  */
 import path from 'node:path';
 import * as vscode from 'vscode';
+import { CanvasEditorProvider } from './canvas/canvasEditorProvider';
 import { chooseModelFolder } from './commands/chooseModelFolder';
 import { generateImage } from './commands/generateImage';
 import { manageModels, setHubToken } from './commands/manageModels';
+import { newBlankCanvas, openInCanvas } from './commands/openInCanvas';
+import { PromptPanelProvider } from './panel/promptPanelProvider';
 import { setModelPath } from './config/settings';
 import type { PipelineClient } from './worker/pipelineClient';
 import { WorkerSupervisor } from './worker/workerSupervisor';
@@ -45,6 +48,10 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.commands.registerCommand('atelier.showLog', () => log.show()),
     vscode.commands.registerCommand('atelier.manageModels', () => manageModels({ context, log })),
     vscode.commands.registerCommand('atelier.setHubToken', () => setHubToken({ context, log })),
+    vscode.commands.registerCommand('atelier.openInCanvas', (uri?: vscode.Uri) => openInCanvas(uri)),
+    vscode.commands.registerCommand('atelier.newCanvas', () => newBlankCanvas()),
+    CanvasEditorProvider.register(deps),
+    PromptPanelProvider.register(deps),
     { dispose: () => void supervisor?.dispose() },
   );
 }

@@ -6,7 +6,6 @@ import { randomInt } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import * as vscode from 'vscode';
-import { PipelineError } from '../../shared/errors';
 import type { Txt2ImgRequest } from '../../shared/request';
 import { existsSync } from 'node:fs';
 import { readSettings } from '../config/settings';
@@ -14,7 +13,8 @@ import { loadCatalogue, recommendedModel } from '../models/catalogue';
 import { formatBytes } from '../models/units';
 import { catalogueFile, offerCatalogueModel } from './manageModels';
 import { decideOutputFolder } from '../output/outputFolder';
-import { saveGenerated, type SaveTarget } from '../output/saveGenerated';
+import { type SaveTarget } from '../output/saveGenerated';
+import { generateAndSave, progressMessage } from '../generation/generateAndSave';
 import { promptSlug, splitOutputPath } from '../output/saveImage';
 import { showPipelineError } from '../ui/errorNotice';
 import { readRecentPrompts, withRecentPrompt } from '../ui/recentPrompts';
@@ -57,7 +57,7 @@ function machineHasGpu(extensionPath: string): boolean {
   return existsSync(path.join(extensionPath, 'node_modules', 'onnxruntime-node', 'bin', 'napi-v6', 'linux', 'x64', 'libonnxruntime_providers_cuda.so'));
 }
 
-async function resolveModel(deps: GenerateDeps): Promise<string | undefined> {
+export async function resolveModel(deps: GenerateDeps): Promise<string | undefined> {
   const configured = readSettings().modelPath.trim();
   if (configured !== '') return configured;
   // First run: offer the catalogue's recommendation for this machine, with its size.
@@ -77,7 +77,7 @@ async function resolveModel(deps: GenerateDeps): Promise<string | undefined> {
   return undefined;
 }
 
-async function resolveTarget(prompt: string, seed: number, setting: string): Promise<SaveTarget | undefined> {
+export async function resolveTarget(prompt: string, seed: number, setting: string): Promise<SaveTarget | undefined> {
   const decision = decideOutputFolder({
     setting,
     workspaceFolders: (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file').map((f) => f.uri.fsPath),
@@ -120,7 +120,6 @@ export async function generateImage(deps: GenerateDeps, promptArg?: string): Pro
   const target = await resolveTarget(prompt, seed, settings.outputFolder);
   if (!target) return undefined;
 
-  deps.log.info(`generate: "${prompt.slice(0, 80)}" seed ${seed}, ${request.width}×${request.height}, ${request.sampling.steps} steps, model ${modelDir}`);
   try {
     const file = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: 'Atelier', cancellable: true },
@@ -128,28 +127,20 @@ export async function generateImage(deps: GenerateDeps, promptArg?: string): Pro
         const abort = new AbortController();
         token.onCancellationRequested(() => abort.abort());
         let reported = 0;
-        const result = await deps.client().generate(request, {
+        return generateAndSave(deps, request, target, {
           signal: abort.signal,
           onEvent: (event) => {
             if (event.event === 'warning') {
-              deps.log.warn(event.payload.message);
               void vscode.window.showWarningMessage(`Atelier: ${event.payload.message}`);
               return;
             }
             if (event.event !== 'progress') return;
-            const { phase, step, totalSteps } = event.payload;
+            const { step, totalSteps } = event.payload;
             const fraction = totalSteps > 0 ? (step / totalSteps) * 100 : 0;
-            const message = phase === 'denoising' ? `Step ${step}/${totalSteps}` : phase === 'loading' ? 'Loading model…' : phase === 'decoding' ? 'Decoding…' : phase === 'encoding' ? 'Reading the prompt…' : 'Saving…';
-            progress.report({ message, increment: Math.max(0, fraction - reported) });
+            progress.report({ message: progressMessage(event.payload), increment: Math.max(0, fraction - reported) });
             reported = Math.max(reported, fraction);
           },
         });
-        // A result that raced the Cancel button is dropped, never saved.
-        if (token.isCancellationRequested) throw new PipelineError('CANCELLED', 'generation was cancelled');
-        const modelName = path.basename(modelDir);
-        const saved = await saveGenerated(request, result, target, { writeMetadata: settings.writeMetadata, modelName });
-        deps.log.info(`saved ${saved} (${result.modelFamily} on ${result.executionProvider}, ${(result.timings.totalMs / 1000).toFixed(1)} s, session.run ${(result.timings.sessionRunMs / 1000).toFixed(1)} s)`);
-        return saved;
       },
     );
     const uri = vscode.Uri.file(file);

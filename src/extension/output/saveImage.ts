@@ -109,3 +109,19 @@ export function splitOutputPath(file: string): { dir: string; stem: string; ext:
   const ext = path.extname(file);
   return { dir: path.dirname(path.resolve(file)), stem: path.basename(file, ext), ext: ext || '.png' };
 }
+
+/**
+ * Replaces `file` with `bytes` atomically (temp file in the same folder, then rename), for files the
+ * user asked to save: a canvas document's own layer files. A reader never sees a half-written file.
+ */
+export async function replaceFile(file: string, bytes: Uint8Array): Promise<void> {
+  const dir = path.dirname(file);
+  let temp: string | undefined;
+  try {
+    temp = await writeTemp(dir, bytes);
+    await rename(temp, file);
+  } catch (error) {
+    if (temp) await unlink(temp).catch(() => undefined);
+    throw outputError(dir, error);
+  }
+}

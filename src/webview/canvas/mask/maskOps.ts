@@ -4,7 +4,7 @@
  */
 import { boxBlur3 } from '../../../shared/imageMath/boxBlur';
 import { resizeNearest as resizeNearestData } from '../../../shared/imageMath/resizeNearest';
-import { clipRect, unionRect, type Rect } from '../history/history';
+import { clipRect, unionRect, type Rect } from '../../../shared/canvas/rect';
 
 export interface Bitmap {
   readonly width: number;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { COLORS, defaultPerson, fromOpenPoseJson, KEYPOINTS, LIMBS, mirror, moveJoint, rasterizePose, scale, setJointVisible, toOpenPoseJson, translate } from '../../../src/webview/canvas/pose/openpose';
+import { COLORS, defaultPerson, fromOpenPoseJson, KEYPOINTS, LIMBS, mirror, moveJoint, rasterizePose, scale, setJointVisible, toOpenPoseJson, translate } from '../../../src/shared/canvas/openpose';
 
 describe('OpenPose skeletons', () => {
   const person = defaultPerson(512, 512);

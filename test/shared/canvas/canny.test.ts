@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { canny, luminance } from '../../../src/webview/canvas/edges/canny';
+import { canny, luminance } from '../../../src/shared/canvas/canny';
 
 /** A 64×64 image: a bright square from (16,16) to (47,47) on black. */
 function square(): Float32Array {

@@ -1,0 +1,144 @@
+/**
+ * "Atelier Canvas": a custom editor for PNG, JPEG and WebP images. The webview draws; this provider
+ * validates what it sends, applies it to the document, and answers imports, exports and Generate.
+ * No retainContextWhenHidden: a rebuilt webview asks again with `ready` and gets the document.
+ */
+import path from 'node:path';
+import { readFile, writeFile } from 'node:fs/promises';
+import * as vscode from 'vscode';
+import { fromOpenPoseJson, toOpenPoseJson } from '../../shared/canvas/openpose';
+import type { FromCanvas, ToCanvas } from '../../shared/protocol/canvas';
+import { decodeGray, resizeGray } from '../images/imageCodec';
+import { showBundle } from '../webview/webviewAssets';
+import { InvalidMessage } from '../webview/validate';
+import { CanvasDocument } from './canvasDocument';
+import { parseFromCanvas } from './canvasMessages';
+import { generateFromCanvas, type CanvasGenerateDeps } from './generateFromCanvas';
+
+export const CANVAS_VIEW_TYPE = 'atelier.canvas';
+
+/** Why an image cannot be opened in the canvas, or undefined when it can. */
+export function canvasLocationProblem(uri: vscode.Uri): string | undefined {
+  if (uri.scheme !== 'file') return `Atelier Canvas edits files on disk; ${uri.toString()} is not one.`;
+  const folder = vscode.workspace.getWorkspaceFolder(uri);
+  if (!folder) return `${path.basename(uri.fsPath)} is outside the workspace. Atelier Canvas saves layer files beside the image, so it edits images inside the workspace only: copy the image into the workspace first.`;
+  return undefined;
+}
+
+export class CanvasEditorProvider implements vscode.CustomEditorProvider<CanvasDocument> {
+  private readonly changed = new vscode.EventEmitter<vscode.CustomDocumentEditEvent<CanvasDocument>>();
+  readonly onDidChangeCustomDocument = this.changed.event;
+
+  constructor(private readonly deps: CanvasGenerateDeps) {}
+
+  static register(deps: CanvasGenerateDeps): vscode.Disposable {
+    return vscode.window.registerCustomEditorProvider(CANVAS_VIEW_TYPE, new CanvasEditorProvider(deps), { supportsMultipleEditorsPerDocument: true });
+  }
+
+  async openCustomDocument(uri: vscode.Uri, context: vscode.CustomDocumentOpenContext): Promise<CanvasDocument> {
+    const problem = canvasLocationProblem(uri);
+    if (problem) throw new Error(problem);
+    const document = await CanvasDocument.open(uri, context.backupId);
+    // The document's emitter drops this listener when the document is disposed.
+    document.onDidChange((e) => this.changed.fire(e));
+    return document;
+  }
+
+  resolveCustomEditor(document: CanvasDocument, panel: vscode.WebviewPanel): void {
+    showBundle(panel.webview, this.deps.context.extensionUri, 'canvas', `Atelier Canvas: ${path.basename(document.uri.fsPath)}`);
+    const detach = document.attach(panel.webview);
+    const listener = panel.webview.onDidReceiveMessage(async (raw: unknown) => {
+      let message: FromCanvas;
+      try {
+        message = parseFromCanvas(raw, document.canvas.width, document.canvas.height);
+      } catch (error) {
+        if (!(error instanceof InvalidMessage)) throw error;
+        this.deps.log.warn(`canvas: ignored an invalid message from the webview: ${error.message}`);
+        return;
+      }
+      try {
+        await this.handle(document, panel.webview, message);
+      } catch (error) {
+        this.deps.log.error(`canvas: ${(error as Error).message}`);
+        void panel.webview.postMessage({ type: 'status', level: 'error', message: (error as Error).message } satisfies ToCanvas);
+      }
+    });
+    panel.onDidDispose(() => {
+      listener.dispose();
+      detach.dispose();
+    });
+  }
+
+  private async handle(document: CanvasDocument, webview: vscode.Webview, message: FromCanvas): Promise<void> {
+    const model = document.canvas;
+    switch (message.type) {
+      case 'ready':
+        document.sendInit(webview);
+        return;
+      case 'rasterEdit':
+        document.record(model.paint(message.layer, message.label, message.rect, message.pixels), webview, { type: 'patch', layer: message.layer, rect: message.rect, pixels: message.pixels });
+        return;
+      case 'poseEdit':
+        document.record(model.setPose(message.label, message.pose), webview, { type: 'pose', pose: message.pose });
+        return;
+      case 'edgesEdit':
+        document.record(model.setEdges(message.edges), webview, { type: 'edges', edges: message.edges });
+        return;
+      case 'import':
+        return message.what === 'pose' ? this.importPose(document) : this.importDepth(document);
+      case 'exportPose':
+        return this.exportPose(document);
+      case 'generate':
+        return generateFromCanvas(this.deps, document, webview, message.options);
+    }
+  }
+
+  private async importPose(document: CanvasDocument): Promise<void> {
+    const [file] = (await vscode.window.showOpenDialog({ title: 'Import OpenPose JSON', filters: { 'OpenPose JSON': ['json'] }, defaultUri: vscode.Uri.file(path.dirname(document.uri.fsPath)) })) ?? [];
+    if (!file) return;
+    const { width, height } = document.canvas;
+    const pose = fromOpenPoseJson(await readFile(file.fsPath, 'utf8'), { width, height });
+    const [sx, sy] = [width / pose.width, height / pose.height];
+    const scaled = { width, height, people: pose.people.map((p) => ({ keypoints: p.keypoints.map((k) => ({ ...k, x: k.x * sx, y: k.y * sy })) })) };
+    document.record(document.canvas.setPose('Import pose', scaled), undefined, { type: 'pose', pose: scaled });
+    document.broadcast({ type: 'status', level: 'info', message: `Imported ${scaled.people.length} ${scaled.people.length === 1 ? 'person' : 'people'} from ${path.basename(file.fsPath)}${sx !== 1 || sy !== 1 ? ` (scaled from ${pose.width}×${pose.height})` : ''}.` });
+  }
+
+  private async importDepth(document: CanvasDocument): Promise<void> {
+    const [file] = (await vscode.window.showOpenDialog({ title: 'Import depth image', filters: { Images: ['png', 'jpg', 'jpeg', 'webp'] } })) ?? [];
+    if (!file) return;
+    const { width, height } = document.canvas;
+    const gray = await decodeGray(await readFile(file.fsPath), path.basename(file.fsPath));
+    const resized = gray.width === width && gray.height === height;
+    const pixels = resized ? gray.data : await resizeGray(gray.data, gray, { width, height });
+    const rect = { x: 0, y: 0, width, height };
+    document.record(document.canvas.paint('depth', 'Import depth', rect, pixels), undefined, { type: 'patch', layer: 'depth', rect, pixels });
+    if (!resized) document.broadcast({ type: 'status', level: 'warning', message: `The depth image was ${gray.width}×${gray.height}; it was resized to ${width}×${height}.` });
+  }
+
+  private async exportPose(document: CanvasDocument): Promise<void> {
+    const stem = path.basename(document.uri.fsPath, path.extname(document.uri.fsPath));
+    const target = await vscode.window.showSaveDialog({ title: 'Export OpenPose JSON', defaultUri: vscode.Uri.file(path.join(path.dirname(document.uri.fsPath), `${stem}.openpose.json`)), filters: { 'OpenPose JSON': ['json'] } });
+    // The save dialog already asked before replacing an existing file.
+    if (target) await writeFile(target.fsPath, toOpenPoseJson(document.canvas.pose));
+  }
+
+  async saveCustomDocument(document: CanvasDocument): Promise<void> {
+    const written = await document.save();
+    this.deps.log.info(`canvas: saved ${written.length} layer file(s) for ${document.uri.fsPath}`);
+  }
+
+  async saveCustomDocumentAs(document: CanvasDocument, destination: vscode.Uri): Promise<void> {
+    const problem = canvasLocationProblem(destination);
+    if (problem) throw new Error(problem);
+    await document.saveAs(destination);
+  }
+
+  revertCustomDocument(document: CanvasDocument): Promise<void> {
+    return document.revert();
+  }
+
+  backupCustomDocument(document: CanvasDocument, context: vscode.CustomDocumentBackupContext): Promise<vscode.CustomDocumentBackup> {
+    return document.backup(context.destination);
+  }
+}

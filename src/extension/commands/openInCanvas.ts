@@ -1,0 +1,73 @@
+/** "Open in Canvas" (explorer, editor and palette) and "New Blank Canvas…". */
+import path from 'node:path';
+import * as vscode from 'vscode';
+import { CANVAS_VIEW_TYPE, canvasLocationProblem } from '../canvas/canvasEditorProvider';
+import { isLayerFile } from '../canvas/layerFiles';
+import { encodePng } from '../images/imageCodec';
+import { decideOutputFolder } from '../output/outputFolder';
+import { saveNewFile } from '../output/saveImage';
+import { readSettings } from '../config/settings';
+
+const IMAGE = /\.(png|jpe?g|webp)$/i;
+
+function activeResource(): vscode.Uri | undefined {
+  const input = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
+  if (input instanceof vscode.TabInputText || input instanceof vscode.TabInputCustom) return input.uri;
+  return undefined;
+}
+
+export async function openInCanvas(target?: vscode.Uri): Promise<void> {
+  const uri = target instanceof vscode.Uri ? target : activeResource();
+  if (!uri || !IMAGE.test(uri.path)) {
+    void vscode.window.showWarningMessage('Atelier: Open in Canvas works on a PNG, JPEG or WebP image; pick one in the Explorer or open it first.');
+    return;
+  }
+  if (isLayerFile(uri.fsPath)) {
+    void vscode.window.showWarningMessage(`Atelier: ${path.basename(uri.fsPath)} is a layer file of another image; open that image in the canvas to edit its layers.`);
+    return;
+  }
+  const problem = canvasLocationProblem(uri);
+  if (problem) {
+    void vscode.window.showWarningMessage(`Atelier: ${problem}`);
+    return;
+  }
+  await vscode.commands.executeCommand('vscode.openWith', uri, CANVAS_VIEW_TYPE);
+}
+
+const BLANK_SIZES = ['512×512', '768×768', '512×768', '768×512', '1024×1024'];
+
+export async function newBlankCanvas(): Promise<void> {
+  const folders = (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file').map((f) => f.uri.fsPath);
+  if (folders.length === 0) {
+    void vscode.window.showWarningMessage('Atelier: open a folder first; the canvas saves its image and layers inside the workspace.');
+    return;
+  }
+  const size = await vscode.window.showQuickPick([...BLANK_SIZES, 'Custom…'], { title: 'New blank canvas: size' });
+  if (!size) return;
+  let text = size;
+  if (size === 'Custom…') {
+    const typed = await vscode.window.showInputBox({
+      title: 'New blank canvas: size',
+      prompt: 'Width × height in pixels, multiples of 8',
+      value: '640×480',
+      validateInput: (v) => {
+        const m = /^(\d+)\s*[x×]\s*(\d+)$/.exec(v.trim());
+        if (!m) return 'Write it as WIDTH×HEIGHT, e.g. 640×480';
+        const [w, h] = [Number(m[1]), Number(m[2])];
+        if (w % 8 || h % 8) return `Both sides must be multiples of 8, got ${w}×${h} (try ${w - (w % 8) || 8}×${h - (h % 8) || 8})`;
+        if (w < 64 || h < 64 || w * h > 4096 * 4096) return `Between 64×64 and 16.7 Mpx, got ${w}×${h}`;
+        return undefined;
+      },
+    });
+    if (!typed) return;
+    text = typed;
+  }
+  const [, w, h] = /^(\d+)\s*[x×]\s*(\d+)$/.exec(text.trim()) ?? [];
+  const width = Number(w);
+  const height = Number(h);
+  const decision = decideOutputFolder({ setting: readSettings().outputFolder, workspaceFolders: folders, activeFile: undefined });
+  const dir = decision.kind === 'folder' ? decision.dir : folders[0];
+  const png = await encodePng(new Uint8Array(width * height * 3).fill(255), { width, height }, 3);
+  const file = await saveNewFile(dir, 'canvas', '.png', png);
+  await vscode.commands.executeCommand('vscode.openWith', vscode.Uri.file(file), CANVAS_VIEW_TYPE);
+}

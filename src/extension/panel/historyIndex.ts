@@ -1,0 +1,64 @@
+/**
+ * The images Atelier made in this workspace, read back from their PNG `parameters` (so the list
+ * survives restarts and includes images the CLI made), newest first.
+ */
+import { open, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { isLayerFile } from '../canvas/layerFiles';
+import { parseParameters, type ParsedParameters } from '../output/parameters';
+import { readTextChunks } from '../output/pngText';
+
+export interface HistoryRecord {
+  readonly file: string;
+  readonly modifiedMs: number;
+  readonly parameters: ParsedParameters;
+}
+
+/** Text chunks sit before the image data; this much of the file always holds ours. */
+const HEAD_BYTES = 256 * 1024;
+
+async function readHead(file: string): Promise<Uint8Array> {
+  const handle = await open(file, 'r');
+  try {
+    const buffer = new Uint8Array(HEAD_BYTES);
+    const { bytesRead } = await handle.read(buffer, 0, HEAD_BYTES, 0);
+    return buffer.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
+  }
+}
+
+/** The Atelier parameters of a PNG, or undefined when it is not an Atelier image. */
+export async function readAtelierParameters(file: string): Promise<ParsedParameters | undefined> {
+  try {
+    const text = readTextChunks(await readHead(file)).get('parameters');
+    if (!text) return undefined;
+    const parsed = parseParameters(text);
+    return parsed.fields.get('Version')?.startsWith('Atelier') ? parsed : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Reads the candidates (newest first) until `limit` Atelier images are found. */
+export async function buildHistory(files: readonly string[], limit: number): Promise<HistoryRecord[]> {
+  const dated = await Promise.all(
+    files.filter((f) => f.toLowerCase().endsWith('.png') && !isLayerFile(f)).map(async (file) => ({ file, modifiedMs: await stat(file).then((s) => s.mtimeMs, () => -1) })),
+  );
+  dated.sort((a, b) => b.modifiedMs - a.modifiedMs || a.file.localeCompare(b.file));
+  const out: HistoryRecord[] = [];
+  for (const { file, modifiedMs } of dated) {
+    if (modifiedMs < 0) continue;
+    const parameters = await readAtelierParameters(file);
+    if (parameters) out.push({ file, modifiedMs, parameters });
+    if (out.length >= limit) break;
+  }
+  return out;
+}
+
+export function displayFolder(file: string, workspaceRoot: string | undefined): string {
+  const dir = path.dirname(file);
+  if (!workspaceRoot) return dir;
+  const rel = path.relative(workspaceRoot, dir);
+  return rel === '' ? '.' : rel.startsWith('..') ? dir : rel;
+}

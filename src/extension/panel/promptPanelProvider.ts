@@ -1,0 +1,255 @@
+/**
+ * The Atelier side panel (a WebviewView in its own activity-bar container): prompt with a live token
+ * counter, model and sampling settings, Generate/Cancel with live preview, and the history of images
+ * made in this workspace. The panel is a view that can be rebuilt: every `ready` gets the full state.
+ */
+import { randomInt } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import * as vscode from 'vscode';
+import { toErrorInfo } from '../../shared/errors';
+import { PANEL_PROTOCOL_VERSION, type FromPanel, type PanelForm, type ToPanel } from '../../shared/protocol/panel';
+import { MAX_SEED, type Txt2ImgRequest } from '../../shared/request';
+import { CANVAS_VIEW_TYPE } from '../canvas/canvasEditorProvider';
+import { readSettings } from '../config/settings';
+import { resolveModel, resolveTarget, type GenerateDeps } from '../commands/generateImage';
+import { modelTrustProblem } from '../commands/trust';
+import { describeForUser } from '../errors/userMessage';
+import { generateAndSave, progressMessage } from '../generation/generateAndSave';
+import { thumbnail } from '../images/imageCodec';
+import { hubEnvironment } from '../models/hubEnvironment';
+import { showBundle } from '../webview/webviewAssets';
+import { InvalidMessage } from '../webview/validate';
+import { buildHistory, displayFolder, readAtelierParameters } from './historyIndex';
+import { parseFromPanel } from './panelMessages';
+import { listModelChoices, type ModelChoice } from './panelModels';
+
+export const PANEL_VIEW_ID = 'atelier.panel';
+const FORM_KEY = 'atelier.panelForm';
+const HISTORY_LIMIT = 60;
+const THUMB_SIZE = 96;
+
+export class PromptPanelProvider implements vscode.WebviewViewProvider {
+  private view: vscode.WebviewView | undefined;
+  private models: ModelChoice[] = [];
+  private history = new Map<string, string>();
+  private job: AbortController | undefined;
+  private lastSeed: number | undefined;
+  private refreshTimer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly deps: GenerateDeps) {}
+
+  static register(deps: GenerateDeps): vscode.Disposable {
+    const provider = new PromptPanelProvider(deps);
+    const watcher = vscode.workspace.createFileSystemWatcher('**/*.png');
+    const refresh = (): void => provider.scheduleHistoryRefresh();
+    return vscode.Disposable.from(
+      vscode.window.registerWebviewViewProvider(PANEL_VIEW_ID, provider),
+      watcher,
+      watcher.onDidCreate(refresh),
+      watcher.onDidDelete(refresh),
+      vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('atelier.modelPath') && void provider.sendInit()),
+    );
+  }
+
+  resolveWebviewView(view: vscode.WebviewView): void {
+    this.view = view;
+    showBundle(view.webview, this.deps.context.extensionUri, 'panel', 'Atelier');
+    view.webview.onDidReceiveMessage(async (raw: unknown) => {
+      let message: FromPanel;
+      try {
+        message = parseFromPanel(raw);
+      } catch (error) {
+        if (!(error instanceof InvalidMessage)) throw error;
+        this.deps.log.warn(`panel: ignored an invalid message from the webview: ${error.message}`);
+        return;
+      }
+      try {
+        await this.handle(message);
+      } catch (error) {
+        this.deps.log.error(`panel: ${(error as Error).message}`);
+      }
+    });
+    view.onDidDispose(() => (this.view = undefined));
+  }
+
+  private post(message: ToPanel): void {
+    void this.view?.webview.postMessage(message);
+  }
+
+  private form(): PanelForm {
+    const settings = readSettings();
+    const defaults: PanelForm = {
+      prompt: '',
+      negativePrompt: vscode.workspace.getConfiguration('atelier').get<string>('negativePrompt', ''),
+      modelId: '',
+      sampler: settings.sampler,
+      steps: settings.steps,
+      guidanceScale: settings.guidanceScale,
+      seedMode: settings.seed >= 0 ? 'fixed' : 'random',
+      seed: Math.max(0, settings.seed),
+      width: settings.width,
+      height: settings.height,
+      batch: 1,
+    };
+    return { ...defaults, ...this.deps.context.workspaceState.get<Partial<PanelForm>>(FORM_KEY, {}) };
+  }
+
+  private async sendInit(): Promise<void> {
+    if (!this.view) return;
+    const demoDir = path.join(this.deps.context.extensionPath, 'dist', 'demo-model');
+    this.models = await listModelChoices(readSettings().modelPath.trim(), demoDir, hubEnvironment().cacheRoot);
+    const form = this.form();
+    const modelId = this.models.some((m) => m.id === form.modelId) ? form.modelId : (this.models[0]?.id ?? '');
+    this.post({ type: 'init', v: PANEL_PROTOCOL_VERSION, form: { ...form, modelId }, models: this.models.map(({ id, label, description }) => ({ id, label, description })), lastSeed: this.lastSeed, busy: this.job !== undefined });
+  }
+
+  private async handle(message: FromPanel): Promise<void> {
+    switch (message.type) {
+      case 'ready':
+        await this.sendInit();
+        await this.sendHistory();
+        return;
+      case 'form':
+        await this.deps.context.workspaceState.update(FORM_KEY, message.form);
+        return;
+      case 'tokenize':
+        return this.tokenize(message.field, message.text);
+      case 'generate':
+        await this.deps.context.workspaceState.update(FORM_KEY, message.form);
+        return this.generate(message.form);
+      case 'cancel':
+        this.job?.abort();
+        return;
+      case 'refreshHistory':
+        return this.sendHistory();
+      case 'chooseModel': {
+        const dir = await vscode.commands.executeCommand<string | undefined>('atelier.chooseModelFolder');
+        if (dir) await this.sendInit();
+        return;
+      }
+      case 'historyAction':
+        return this.historyAction(message.id, message.action);
+    }
+  }
+
+  private modelDirFor(form: PanelForm): string | undefined {
+    return this.models.find((m) => m.id === form.modelId)?.dir;
+  }
+
+  private async tokenize(field: 'prompt' | 'negativePrompt', text: string): Promise<void> {
+    const dir = this.modelDirFor(this.form()) ?? this.models[0]?.dir;
+    if (!dir) return;
+    try {
+      const { count } = await this.deps.client().tokenize({ tokenizerDir: path.join(dir, 'tokenizer'), text });
+      this.post({ type: 'tokens', field, count, max: 75 });
+    } catch (error) {
+      this.deps.log.debug(`token count unavailable: ${(error as Error).message}`);
+    }
+  }
+
+  private async generate(form: PanelForm): Promise<void> {
+    if (this.job) return;
+    const fail = (message: string): void => this.post({ type: 'done', level: 'error', message });
+    if (form.prompt.trim() === '') return fail('Type a prompt first.');
+    const modelDir = this.modelDirFor(form) ?? (await resolveModel(this.deps));
+    if (!modelDir) return fail('No model chosen.');
+    const trust = modelTrustProblem(modelDir);
+    if (trust) return fail(trust);
+    const firstSeed = form.seedMode === 'fixed' ? form.seed : form.seedMode === 'reuse' && this.lastSeed !== undefined ? this.lastSeed : randomInt(0, 2 ** 32);
+    const settings = readSettings();
+    const target = await resolveTarget(form.prompt, firstSeed, settings.outputFolder);
+    if (!target) return fail('No output folder chosen.');
+
+    const job = new AbortController();
+    this.job = job;
+    const started = Date.now();
+    try {
+      for (let i = 0; i < form.batch && !job.signal.aborted; i++) {
+        const seed = (firstSeed + i) % (MAX_SEED + 1);
+        const request: Txt2ImgRequest = {
+          kind: 'txt2img',
+          modelDir,
+          prompt: form.prompt,
+          negativePrompt: form.negativePrompt,
+          width: form.width,
+          height: form.height,
+          sampling: { sampler: form.sampler, steps: form.steps, guidanceScale: form.guidanceScale, seed },
+          previewEvery: Math.max(1, settings.previewEvery),
+          executionProvider: settings.executionProvider,
+        };
+        const file = await generateAndSave(this.deps, request, target, {
+          signal: job.signal,
+          onEvent: (event) => {
+            if (event.event === 'progress') {
+              this.post({ type: 'progress', message: progressMessage(event.payload), step: event.payload.step, totalSteps: event.payload.totalSteps, elapsedMs: Date.now() - started, image: i + 1, images: form.batch });
+            } else if (event.event === 'preview') {
+              this.post({ type: 'preview', width: event.payload.width, height: event.payload.height, rgb: event.payload.rgb });
+            } else {
+              this.post({ type: 'done', level: 'warning', message: event.payload.message });
+            }
+          },
+        });
+        this.lastSeed = seed;
+        this.post({ type: 'result', png: await readFile(file), fileName: path.basename(file), seed });
+      }
+      this.post({ type: 'done', level: 'info', message: `Done in ${((Date.now() - started) / 1000).toFixed(1)} s.` });
+    } catch (error) {
+      const info = toErrorInfo(error);
+      this.deps.log[info.code === 'CANCELLED' ? 'info' : 'error'](`panel generate: ${info.code}: ${info.message}`);
+      this.post({ type: 'done', level: info.code === 'CANCELLED' ? 'info' : 'error', message: info.code === 'CANCELLED' ? 'Cancelled; nothing more was saved.' : describeForUser(info).message });
+    } finally {
+      this.job = undefined;
+      await this.sendHistory();
+    }
+  }
+
+  scheduleHistoryRefresh(): void {
+    clearTimeout(this.refreshTimer);
+    this.refreshTimer = setTimeout(() => void this.sendHistory(), 500);
+  }
+
+  private async sendHistory(): Promise<void> {
+    if (!this.view) return;
+    const files = (await vscode.workspace.findFiles('**/*.png', '**/{node_modules,.git}/**', 2000)).filter((u) => u.scheme === 'file').map((u) => u.fsPath);
+    const records = await buildHistory(files, HISTORY_LIMIT);
+    const root = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+    this.history = new Map(records.map((r, i) => [String(i + 1), r.file]));
+    this.post({
+      type: 'history',
+      items: records.map((r, i) => ({ id: String(i + 1), fileName: path.basename(r.file), folder: displayFolder(r.file, root), prompt: r.parameters.prompt, seed: r.parameters.seed, size: r.parameters.width ? `${r.parameters.width}×${r.parameters.height}` : undefined, modifiedMs: r.modifiedMs })),
+    });
+    for (const [id, file] of this.history) {
+      try {
+        this.post({ type: 'thumbnail', id, png: await thumbnail(await readFile(file), path.basename(file), THUMB_SIZE) });
+      } catch (error) {
+        this.deps.log.debug(`no thumbnail for ${file}: ${(error as Error).message}`);
+      }
+    }
+  }
+
+  private async historyAction(id: string, action: 'open' | 'reuse' | 'canvas' | 'reveal'): Promise<void> {
+    const file = this.history.get(id);
+    if (!file) return;
+    const uri = vscode.Uri.file(file);
+    if (action === 'open') await vscode.commands.executeCommand('vscode.open', uri, { preview: false });
+    else if (action === 'canvas') await vscode.commands.executeCommand('vscode.openWith', uri, CANVAS_VIEW_TYPE);
+    else if (action === 'reveal') await vscode.commands.executeCommand('revealInExplorer', uri);
+    else {
+      const p = await readAtelierParameters(file);
+      if (!p) return;
+      this.post({
+        type: 'loadForm',
+        form: {
+          prompt: p.prompt,
+          negativePrompt: p.negativePrompt,
+          ...(p.seed !== undefined ? { seed: p.seed, seedMode: 'fixed' as const } : {}),
+          ...(p.steps !== undefined ? { steps: p.steps } : {}),
+          ...(p.guidanceScale !== undefined ? { guidanceScale: p.guidanceScale } : {}),
+          ...(p.sampler !== undefined ? { sampler: p.sampler } : {}),
+          ...(p.width !== undefined && p.height !== undefined ? { width: p.width, height: p.height } : {}),
+        },
+      });
+    }
+  }
+}

@@ -1,0 +1,75 @@
+/**
+ * Messages between the host and the canvas webview (the "Atelier Canvas" custom editor). The host
+ * owns the document (base image, layers, undo stack); the webview draws and reports one edit per
+ * gesture. Bitmaps cross as Uint8Array (structured clone), never as JSON number arrays.
+ */
+import type { PoseDocument } from '../canvas/openpose';
+import type { Rect } from '../canvas/rect';
+
+/** Protocol version; a webview built for another version is told to reload. */
+export const CANVAS_PROTOCOL_VERSION = 1;
+
+/** Single-channel layers painted with brushes (W×H u8). */
+export const RASTER_LAYERS = ['mask', 'sketch', 'depth'] as const;
+export type RasterLayer = (typeof RASTER_LAYERS)[number];
+export type CanvasLayer = RasterLayer | 'pose' | 'edges';
+
+/** The canny control layer: computed from the base image, so only its thresholds are stored. */
+export interface EdgeSettings {
+  readonly enabled: boolean;
+  readonly low: number;
+  readonly high: number;
+}
+
+export interface CanvasSnapshot {
+  readonly width: number;
+  readonly height: number;
+  /** Base image, RGBA u8 interleaved. */
+  readonly base: Uint8Array;
+  readonly layers: Readonly<Record<RasterLayer, Uint8Array>>;
+  readonly pose: PoseDocument;
+  readonly edges: EdgeSettings;
+}
+
+/** Host → canvas. */
+export type ToCanvas =
+  /** The whole document, after `ready` (also after the webview was rebuilt) and after revert. */
+  | ({ readonly type: 'init'; readonly v: number; readonly fileName: string; readonly editable: boolean } & CanvasSnapshot)
+  /** Replace a rectangle of a raster layer (undo, redo). */
+  | { readonly type: 'patch'; readonly layer: RasterLayer; readonly rect: Rect; readonly pixels: Uint8Array }
+  /** Replace the pose layer (undo, redo, import). */
+  | { readonly type: 'pose'; readonly pose: PoseDocument }
+  /** Replace the edge settings (undo, redo). */
+  | { readonly type: 'edges'; readonly edges: EdgeSettings }
+  /** A line for the status bar of the canvas (notices, generation progress, errors worded by the host). */
+  | { readonly type: 'status'; readonly level: 'info' | 'warning' | 'error'; readonly message: string }
+  /** Generation from the canvas started or finished (enables/disables the Generate button). */
+  | { readonly type: 'busy'; readonly busy: boolean };
+
+/** What "Generate from canvas" asks for; the host fills in model, sampler and files. */
+export interface CanvasGenerateOptions {
+  readonly prompt: string;
+  /** img2img/inpaint strength, 0…1. */
+  readonly strength: number;
+  /** Mask feather radius in pixels. */
+  readonly maskBlur: number;
+  /** Control layers the user switched on (ControlNet inputs). */
+  readonly controls: readonly ('pose' | 'depth' | 'sketch' | 'edges')[];
+}
+
+/** Canvas → host. */
+export type FromCanvas =
+  /** The webview loaded (or was rebuilt) and wants the document. */
+  | { readonly type: 'ready'; readonly v: number }
+  /** One finished gesture on a raster layer: the new pixels of the touched rectangle. */
+  | { readonly type: 'rasterEdit'; readonly layer: RasterLayer; readonly label: string; readonly rect: Rect; readonly pixels: Uint8Array }
+  /** One finished pose gesture: the whole pose layer after it. */
+  | { readonly type: 'poseEdit'; readonly label: string; readonly pose: PoseDocument }
+  /** The edge layer was switched or its thresholds moved. */
+  | { readonly type: 'edgesEdit'; readonly edges: EdgeSettings }
+  /** Ask the host to import OpenPose JSON, or a depth image, chosen in a file dialog. */
+  | { readonly type: 'import'; readonly what: 'pose' | 'depth' }
+  /** Ask the host to export the pose layer as OpenPose JSON (save dialog). */
+  | { readonly type: 'exportPose' }
+  /** "Generate from canvas". */
+  | { readonly type: 'generate'; readonly options: CanvasGenerateOptions };

@@ -1,0 +1,501 @@
+/**
+ * The canvas webview: builds the UI, routes pointer input to the active tool, keeps the layer
+ * bitmaps it draws from, and reports each finished gesture to the host (which owns the document and
+ * the undo stack). Everything the host sends replaces local state; nothing here touches files.
+ */
+import { canny, luminance } from '../../../shared/canvas/canny';
+import { defaultPerson, mirror, scale, setJointVisible, type PoseDocument } from '../../../shared/canvas/openpose';
+import { pasteRect, type Rect } from '../../../shared/canvas/rect';
+import { CANVAS_PROTOCOL_VERSION, type EdgeSettings, type FromCanvas, type RasterLayer, type ToCanvas } from '../../../shared/protocol/canvas';
+import { h, slider } from '../../common/dom';
+import type { HostChannel } from '../../common/vscodeApi';
+import { fill, invert, type Bitmap, type Brush } from '../mask/maskOps';
+import { BrushTool } from '../tools/brushTool';
+import { drawGradient_ } from '../tools/gradient';
+import { PoseTool, replacePerson, type JointRef } from '../tools/poseTool';
+import { panBy, zoomAt } from '../view/viewport';
+import { Stage, SHOWN_LAYERS, type ShownLayer } from './stage';
+import { restoreUiState, type CanvasUiState, type Tool } from './uiState';
+
+type Init = Extract<ToCanvas, { type: 'init' }>;
+
+const LAYER_LABELS: Record<ShownLayer, string> = { mask: 'Mask', sketch: 'Sketch', depth: 'Depth', edges: 'Edges', pose: 'Pose' };
+const TOOL_LABELS: Record<Tool, string> = { brush: 'Brush (B)', eraser: 'Eraser (E)', linear: 'Linear gradient (G)', radial: 'Radial gradient (R)', pose: 'Move joints (Shift: whole person)' };
+const TOOLS_FOR: Record<ShownLayer, readonly Tool[]> = { mask: ['brush', 'eraser'], sketch: ['brush', 'eraser'], depth: ['brush', 'eraser', 'linear', 'radial'], pose: ['pose'], edges: [] };
+
+interface Doc {
+  readonly width: number;
+  readonly height: number;
+  readonly base: Uint8Array;
+  readonly layers: Record<RasterLayer, Bitmap>;
+  pose: PoseDocument;
+  edges: EdgeSettings;
+  edgeMap?: { key: string; map: Uint8Array };
+}
+
+export class CanvasApp {
+  private ui: CanvasUiState;
+  private doc: Doc | undefined;
+  private stage: Stage | undefined;
+  private brush: BrushTool | undefined;
+  private readonly poseTool = new PoseTool();
+  private selected: JointRef | undefined;
+  private gradient: { x0: number; y0: number; mark: Uint8Array } | undefined;
+  private pan: { x: number; y: number } | undefined;
+  private spaceHeld = false;
+  private busy = false;
+  private readonly status = h('span', { class: 'status-text', role: 'status' });
+  private readonly zoomLabel = h('span', { class: 'zoom' });
+  private readonly sidebar = h('aside', { class: 'sidebar' });
+  private readonly main = h('main', { class: 'main' });
+
+  constructor(private readonly host: HostChannel<FromCanvas, CanvasUiState>, root: HTMLElement) {
+    this.ui = restoreUiState(host.loadState());
+    root.append(h('div', { class: 'canvas-app' }, [this.sidebar, this.main]));
+    window.addEventListener('message', (event: MessageEvent<ToCanvas>) => this.receive(event.data));
+    window.addEventListener('keydown', (e) => this.onKey(e, true));
+    window.addEventListener('keyup', (e) => this.onKey(e, false));
+    window.addEventListener('resize', () => this.fit());
+    this.main.append(h('p', { class: 'loading' }, ['Loading image…']));
+    host.post({ type: 'ready', v: CANVAS_PROTOCOL_VERSION });
+  }
+
+  // ---- host messages -------------------------------------------------------------------------
+
+  private receive(message: ToCanvas): void {
+    switch (message.type) {
+      case 'init':
+        return this.init(message);
+      case 'patch': {
+        const doc = this.doc;
+        if (!doc) return;
+        pasteRect(doc.layers[message.layer].data, doc.width, message.rect, message.pixels);
+        this.stage?.drawRect(message.layer, doc.layers[message.layer].data, message.rect);
+        return;
+      }
+      case 'pose':
+        if (!this.doc) return;
+        this.doc.pose = message.pose;
+        this.selected = undefined;
+        this.drawPose();
+        return;
+      case 'edges':
+        if (!this.doc) return;
+        this.doc.edges = message.edges;
+        this.renderSidebar();
+        this.drawEdges();
+        return;
+      case 'status':
+        this.status.textContent = message.message;
+        this.status.dataset.level = message.level;
+        return;
+      case 'busy':
+        this.busy = message.busy;
+        this.renderSidebar();
+        return;
+    }
+  }
+
+  private init(message: Init): void {
+    const { width, height } = message;
+    const bitmap = (data: Uint8Array): Bitmap => ({ width, height, data });
+    this.doc = { width, height, base: message.base, layers: { mask: bitmap(message.layers.mask), sketch: bitmap(message.layers.sketch), depth: bitmap(message.layers.depth) }, pose: message.pose, edges: message.edges };
+    this.stage = new Stage(width, height, message.base);
+    this.brush = undefined;
+    this.main.replaceChildren(this.stage.root, h('footer', { class: 'statusbar' }, [h('span', { class: 'file' }, [`${message.fileName} · ${width}×${height}`]), this.zoomLabel, this.status]));
+    for (const layer of ['mask', 'sketch', 'depth'] as const) this.stage.drawAll(layer, this.doc.layers[layer].data);
+    this.drawEdges();
+    this.drawPose();
+    this.applyLayerStyles();
+    this.attachPointer(this.stage);
+    this.renderSidebar();
+    requestAnimationFrame(() => this.fit());
+  }
+
+  // ---- pointer input -------------------------------------------------------------------------
+
+  private attachPointer(stage: Stage): void {
+    const el = stage.root;
+    el.addEventListener('pointerdown', (e) => this.onPointerDown(e));
+    el.addEventListener('pointermove', (e) => this.onPointerMove(e));
+    el.addEventListener('pointerup', (e) => this.onPointerUp(e));
+    el.addEventListener('pointercancel', () => this.cancelGesture());
+    el.addEventListener('wheel', (e) => {
+      e.preventDefault();
+      const box = el.getBoundingClientRect();
+      this.setViewport(zoomAt(stage.viewport, e.clientX - box.left, e.clientY - box.top, Math.exp(-e.deltaY * 0.0015)));
+    }, { passive: false });
+  }
+
+  private brushFor(layer: RasterLayer, e: PointerEvent): Brush {
+    const eraser = this.ui.tool === 'eraser';
+    const value = layer === 'mask' ? (eraser ? 0 : 255) : layer === 'sketch' ? (eraser ? 255 : 0) : eraser ? 0 : this.ui.depthValue;
+    // Pen pressure scales the brush when the device reports it.
+    const pressure = e.pointerType === 'pen' && e.pressure > 0 ? Math.max(0.1, e.pressure) : 1;
+    return { radius: Math.max(0.5, this.ui.brushRadius * pressure), hardness: this.ui.hardness, value };
+  }
+
+  private onPointerDown(e: PointerEvent): void {
+    const { stage, doc } = this;
+    if (!stage || !doc) return;
+    stage.root.focus();
+    stage.root.setPointerCapture(e.pointerId);
+    if (e.button === 1 || this.spaceHeld) {
+      this.pan = { x: e.clientX, y: e.clientY };
+      return;
+    }
+    if (e.button !== 0) return;
+    const p = stage.toImage(e);
+    const layer = this.ui.layer;
+    if (layer === 'pose') {
+      this.selected = this.poseTool.down(doc.pose, p.x, p.y, 12 / stage.viewport.zoom, e.shiftKey);
+      this.drawPose();
+      this.renderSidebar();
+      return;
+    }
+    if (layer === 'edges') return;
+    this.ensureVisible(layer);
+    if (this.ui.tool === 'linear' || this.ui.tool === 'radial') {
+      this.gradient = { x0: p.x, y0: p.y, mark: doc.layers.depth.data.slice() };
+      return;
+    }
+    this.brush = new BrushTool(doc.layers[layer]);
+    const rect = this.brush.down(p.x, p.y, this.brushFor(layer, e));
+    if (rect) stage.drawRect(layer, doc.layers[layer].data, rect);
+  }
+
+  private onPointerMove(e: PointerEvent): void {
+    const { stage, doc } = this;
+    if (!stage || !doc) return;
+    if (this.pan) {
+      this.setViewport(panBy(stage.viewport, e.clientX - this.pan.x, e.clientY - this.pan.y));
+      this.pan = { x: e.clientX, y: e.clientY };
+      return;
+    }
+    const layer = this.ui.layer;
+    if (layer === 'pose' && this.poseTool.active) {
+      const p = stage.toImage(e);
+      const pose = this.poseTool.move(p.x, p.y);
+      if (pose) stage.drawPose(pose, this.selected);
+      return;
+    }
+    if (this.gradient) {
+      const p = stage.toImage(e);
+      this.drawGradient(p.x, p.y);
+      return;
+    }
+    if (!this.brush?.drawing || layer === 'pose' || layer === 'edges') return;
+    // Coalesced events keep strokes smooth when the page is busy.
+    const events = typeof e.getCoalescedEvents === 'function' ? e.getCoalescedEvents() : [e];
+    for (const ev of events.length > 0 ? events : [e]) {
+      const p = stage.toImage(ev);
+      const rect = this.brush.move(p.x, p.y, this.brushFor(layer, ev));
+      if (rect) stage.drawRect(layer, doc.layers[layer].data, rect);
+    }
+  }
+
+  private onPointerUp(e: PointerEvent): void {
+    const { stage, doc } = this;
+    if (!stage || !doc) return;
+    if (this.pan) {
+      this.pan = undefined;
+      return;
+    }
+    const layer = this.ui.layer;
+    if (layer === 'pose') {
+      const p = stage.toImage(e);
+      const done = this.poseTool.up(p.x, p.y);
+      if (done) this.commitPose(done.pose, done.label);
+      return;
+    }
+    if (this.gradient && layer === 'depth') {
+      const p = stage.toImage(e);
+      this.drawGradient(p.x, p.y);
+      this.gradient = undefined;
+      this.postRaster('depth', this.ui.tool === 'radial' ? 'Radial gradient' : 'Linear gradient', this.fullRect());
+      return;
+    }
+    if (layer === 'edges' || !this.brush) return;
+    const edit = this.brush.up();
+    this.brush = undefined;
+    if (edit) this.host.post({ type: 'rasterEdit', layer, label: `${LAYER_LABELS[layer]} ${this.ui.tool === 'eraser' ? 'erase' : 'stroke'}`, rect: edit.rect, pixels: edit.pixels });
+  }
+
+  /** Escape: the gesture in progress is rolled back and nothing is sent. */
+  private cancelGesture(): void {
+    const { stage, doc } = this;
+    if (!stage || !doc) return;
+    const layer = this.ui.layer;
+    if (this.brush?.drawing && layer !== 'pose' && layer !== 'edges') {
+      const rect = this.brush.cancel();
+      if (rect) stage.drawRect(layer, doc.layers[layer].data, rect);
+    }
+    this.brush = undefined;
+    if (this.gradient) {
+      doc.layers.depth.data.set(this.gradient.mark);
+      stage.drawAll('depth', doc.layers.depth.data);
+      this.gradient = undefined;
+    }
+    if (this.poseTool.cancel()) this.drawPose();
+    this.pan = undefined;
+  }
+
+  private drawGradient(x: number, y: number): void {
+    const { stage, doc, gradient } = this;
+    if (!stage || !doc || !gradient) return;
+    drawGradient_(doc.layers.depth, { kind: this.ui.tool === 'radial' ? 'radial' : 'linear', x0: gradient.x0, y0: gradient.y0, x1: x, y1: y, near: this.ui.depthValue, far: 0 });
+    stage.drawAll('depth', doc.layers.depth.data);
+  }
+
+  private onKey(e: KeyboardEvent, down: boolean): void {
+    const typing = e.target instanceof HTMLElement && (e.target.tagName === 'TEXTAREA' || e.target.tagName === 'INPUT' || e.target.tagName.startsWith('VSCODE-TEXT'));
+    if (e.key === ' ' && !typing) {
+      this.spaceHeld = down;
+      e.preventDefault();
+      return;
+    }
+    if (!down || typing || e.ctrlKey || e.metaKey || e.altKey) return;
+    const tools: Record<string, Tool> = { b: 'brush', e: 'eraser', g: 'linear', r: 'radial' };
+    const key = e.key.toLowerCase();
+    if (key === 'escape') this.cancelGesture();
+    else if (tools[key] && TOOLS_FOR[this.ui.layer].includes(tools[key])) this.update({ tool: tools[key] });
+    else if (key === '[') this.update({ brushRadius: Math.max(1, Math.round(this.ui.brushRadius / 1.25)) });
+    else if (key === ']') this.update({ brushRadius: Math.min(512, Math.round(this.ui.brushRadius * 1.25) + 1) });
+    else if (key === '0') this.fit();
+    else if ((key === '+' || key === '=') && this.stage) this.zoomCentre(1.25);
+    else if (key === '-' && this.stage) this.zoomCentre(0.8);
+    else if (key >= '1' && key <= '5') this.selectLayer(SHOWN_LAYERS[Number(key) - 1]);
+    else if ((key === 'delete' || key === 'h') && this.ui.layer === 'pose') this.toggleJoint();
+  }
+
+  // ---- edits ---------------------------------------------------------------------------------
+
+  private fullRect(): Rect {
+    return { x: 0, y: 0, width: this.doc?.width ?? 0, height: this.doc?.height ?? 0 };
+  }
+
+  private postRaster(layer: RasterLayer, label: string, rect: Rect): void {
+    const doc = this.doc;
+    if (!doc) return;
+    const { width } = doc;
+    const pixels = new Uint8Array(rect.width * rect.height);
+    for (let y = 0; y < rect.height; y++) pixels.set(doc.layers[layer].data.subarray((rect.y + y) * width + rect.x, (rect.y + y) * width + rect.x + rect.width), y * rect.width);
+    this.host.post({ type: 'rasterEdit', layer, label, rect, pixels });
+  }
+
+  private wholeLayer(layer: RasterLayer, label: string, make: (b: Bitmap) => Bitmap): void {
+    const doc = this.doc;
+    if (!doc || !this.stage) return;
+    doc.layers[layer].data.set(make(doc.layers[layer]).data);
+    this.stage.drawAll(layer, doc.layers[layer].data);
+    this.ensureVisible(layer);
+    this.postRaster(layer, label, this.fullRect());
+  }
+
+  private commitPose(pose: PoseDocument, label: string): void {
+    if (!this.doc) return;
+    this.doc.pose = pose;
+    this.drawPose();
+    this.renderSidebar();
+    this.host.post({ type: 'poseEdit', label, pose });
+  }
+
+  private editPerson(label: string, change: (person: PoseDocument['people'][number]) => PoseDocument['people'][number]): void {
+    const doc = this.doc;
+    const index = this.selected?.person ?? doc?.pose.people.length ?? 0;
+    if (!doc || index >= doc.pose.people.length) return;
+    this.commitPose(replacePerson(doc.pose, index, change(doc.pose.people[index])), label);
+  }
+
+  private toggleJoint(): void {
+    const sel = this.selected;
+    if (!sel || !this.doc) return;
+    const visible = this.doc.pose.people[sel.person].keypoints[sel.joint].visible;
+    this.editPerson(visible ? 'Hide joint' : 'Show joint', (p) => setJointVisible(p, sel.joint, !visible));
+  }
+
+  private setEdges(edges: EdgeSettings): void {
+    if (!this.doc) return;
+    this.doc.edges = edges;
+    this.drawEdges();
+    this.host.post({ type: 'edgesEdit', edges });
+  }
+
+  // ---- drawing -------------------------------------------------------------------------------
+
+  private drawPose(): void {
+    if (this.doc) this.stage?.drawPose(this.doc.pose, this.selected);
+  }
+
+  private drawEdges(): void {
+    const { doc, stage } = this;
+    if (!doc || !stage) return;
+    if (!doc.edges.enabled) {
+      stage.drawAll('edges', new Uint8Array(doc.width * doc.height));
+      return;
+    }
+    const key = `${doc.edges.low}/${doc.edges.high}`;
+    if (doc.edgeMap?.key !== key) doc.edgeMap = { key, map: canny(luminance(doc.base, doc.width, doc.height, 4), doc.width, doc.height, doc.edges) };
+    stage.drawAll('edges', doc.edgeMap.map);
+  }
+
+  private applyLayerStyles(): void {
+    for (const layer of SHOWN_LAYERS) this.stage?.setLayerStyle(layer, this.ui.visible[layer], this.ui.opacity[layer]);
+  }
+
+  private ensureVisible(layer: ShownLayer): void {
+    if (this.ui.visible[layer]) return;
+    this.update({ visible: { ...this.ui.visible, [layer]: true } });
+  }
+
+  private setViewport(view: Parameters<Stage['applyViewport']>[0]): void {
+    this.stage?.applyViewport(view);
+    this.zoomLabel.textContent = `${Math.round(view.zoom * 100)}%`;
+    this.drawPose();
+  }
+
+  private fit(): void {
+    if (!this.stage) return;
+    this.setViewport(this.stage.fit());
+  }
+
+  private zoomCentre(factor: number): void {
+    if (!this.stage) return;
+    const box = this.stage.root.getBoundingClientRect();
+    this.setViewport(zoomAt(this.stage.viewport, box.width / 2, box.height / 2, factor));
+  }
+
+  // ---- sidebar -------------------------------------------------------------------------------
+
+  private update(patch: Partial<CanvasUiState>): void {
+    this.ui = { ...this.ui, ...patch };
+    this.host.saveState(this.ui);
+    this.applyLayerStyles();
+    this.renderSidebar();
+  }
+
+  private selectLayer(layer: ShownLayer): void {
+    const tools = TOOLS_FOR[layer];
+    this.update({ layer, tool: tools.includes(this.ui.tool) ? this.ui.tool : (tools[0] ?? this.ui.tool) });
+    this.ensureVisible(layer);
+  }
+
+  private button(label: string, title: string, onClick: () => void, options: { secondary?: boolean; pressed?: boolean; disabled?: boolean; name?: string } = {}): HTMLElement {
+    const b = h('vscode-button', { title, 'data-action': options.name ?? label, ...(options.secondary || options.pressed === false ? { secondary: '' } : {}), ...(options.disabled ? { disabled: '' } : {}), ...(options.pressed !== undefined ? { 'aria-pressed': String(options.pressed) } : {}) }, [label]);
+    b.addEventListener('click', () => {
+      if (!b.hasAttribute('disabled')) onClick();
+    });
+    return b;
+  }
+
+  private checkbox(label: string, checked: boolean, onChange: (checked: boolean) => void, name: string): HTMLElement {
+    const c = h('vscode-checkbox', { label, 'data-name': name, ...(checked ? { checked: '' } : {}) });
+    c.addEventListener('change', () => onChange((c as HTMLElement & { checked: boolean }).checked));
+    return c;
+  }
+
+  private renderSidebar(): void {
+    const doc = this.doc;
+    const section = (title: string, children: (Node | string)[]): HTMLElement => h('section', {}, [h('h3', {}, [title]), ...children]);
+    const layers = SHOWN_LAYERS.map((layer, i) => {
+      const opacity = slider('Opacity', 0, 1, 0.05, this.ui.opacity[layer], `${LAYER_LABELS[layer]} opacity`);
+      opacity.input.addEventListener('change', () => this.update({ opacity: { ...this.ui.opacity, [layer]: Number(opacity.input.value) } }));
+      return h('div', { class: `layer-row${layer === this.ui.layer ? ' active' : ''}` }, [
+        this.button(LAYER_LABELS[layer], `Edit the ${LAYER_LABELS[layer].toLowerCase()} layer (${i + 1})`, () => this.selectLayer(layer), { pressed: layer === this.ui.layer, name: `layer-${layer}` }),
+        this.checkbox('Show', this.ui.visible[layer], (v) => this.update({ visible: { ...this.ui.visible, [layer]: v } }), `show-${layer}`),
+        opacity.root,
+      ]);
+    });
+    const children: HTMLElement[] = [section('Layers', layers)];
+
+    const tools = TOOLS_FOR[this.ui.layer];
+    if (tools.length > 0 && this.ui.layer !== 'pose') {
+      const size = slider('Size', 1, 256, 1, this.ui.brushRadius, 'Brush radius in image pixels ([ and ])');
+      size.input.addEventListener('change', () => this.update({ brushRadius: Number(size.input.value) }));
+      const hardness = slider('Hardness', 0, 1, 0.05, this.ui.hardness, 'Brush edge: 0 soft, 1 hard');
+      hardness.input.addEventListener('change', () => this.update({ hardness: Number(hardness.input.value) }));
+      const toolButtons = tools.map((tool) => this.button(TOOL_LABELS[tool].replace(/ \(.*\)$/, ''), TOOL_LABELS[tool], () => this.update({ tool }), { pressed: tool === this.ui.tool, name: `tool-${tool}` }));
+      const extra: HTMLElement[] = [];
+      if (this.ui.layer === 'depth') {
+        const value = slider('Depth', 0, 255, 1, this.ui.depthValue, 'Grey the depth brush paints: 255 near, 0 far');
+        value.input.addEventListener('change', () => this.update({ depthValue: Number(value.input.value) }));
+        extra.push(value.root, this.button('Import depth…', 'Load a depth image into this layer', () => this.host.post({ type: 'import', what: 'depth' }), { secondary: true }));
+      }
+      if (this.ui.layer === 'mask') {
+        extra.push(
+          h('div', { class: 'row' }, [
+            this.button('Fill', 'Mask everything (repaint all)', () => this.wholeLayer('mask', 'Fill mask', (b) => fill(b, 255)), { secondary: true }),
+            this.button('Clear', 'Unmask everything', () => this.wholeLayer('mask', 'Clear mask', (b) => fill(b, 0)), { secondary: true }),
+            this.button('Invert', 'Swap masked and unmasked', () => this.wholeLayer('mask', 'Invert mask', invert), { secondary: true }),
+          ]),
+        );
+      }
+      if (this.ui.layer === 'sketch') extra.push(this.button('Clear', 'Blank sketch sheet', () => this.wholeLayer('sketch', 'Clear sketch', (b) => fill(b, 255)), { secondary: true }));
+      children.push(section('Tools', [h('div', { class: 'row' }, toolButtons), size.root, hardness.root, ...extra]));
+    }
+
+    if (this.ui.layer === 'pose' && doc) {
+      const hasPerson = doc.pose.people.length > 0;
+      children.push(
+        section('Pose', [
+          h('p', { class: 'hint' }, [hasPerson ? 'Drag a joint to move it; Shift-drag moves the whole person. H or Delete hides the selected joint.' : 'Add a person, then drag its joints.']),
+          h('div', { class: 'row' }, [
+            this.button('Add person', 'Add a T-pose skeleton', () => this.commitPose({ ...doc.pose, people: [...doc.pose.people, defaultPerson(doc.width, doc.height)] }, 'Add person')),
+            this.button('Mirror', 'Mirror the selected person', () => this.editPerson('Mirror person', mirror), { secondary: true, disabled: !hasPerson }),
+            this.button('Larger', 'Scale the selected person up', () => this.editPerson('Scale person', (p) => scale(p, 1.1)), { secondary: true, disabled: !hasPerson }),
+            this.button('Smaller', 'Scale the selected person down', () => this.editPerson('Scale person', (p) => scale(p, 1 / 1.1)), { secondary: true, disabled: !hasPerson }),
+            this.button('Hide/show joint', 'Hide or show the selected joint (H)', () => this.toggleJoint(), { secondary: true, disabled: !this.selected }),
+            this.button('Delete person', 'Remove the selected person', () => {
+              const index = this.selected?.person ?? doc.pose.people.length - 1;
+              this.selected = undefined;
+              this.commitPose({ ...doc.pose, people: doc.pose.people.filter((_, i) => i !== index) }, 'Delete person');
+            }, { secondary: true, disabled: !hasPerson }),
+          ]),
+          h('div', { class: 'row' }, [
+            this.button('Import JSON…', 'Import OpenPose JSON', () => this.host.post({ type: 'import', what: 'pose' }), { secondary: true }),
+            this.button('Export JSON…', 'Export OpenPose JSON', () => this.host.post({ type: 'exportPose' }), { secondary: true, disabled: !hasPerson }),
+          ]),
+        ]),
+      );
+    }
+
+    if (this.ui.layer === 'edges' && doc) {
+      const low = slider('Low', 0, 500, 5, doc.edges.low, 'Gradients below this are never edges');
+      const high = slider('High', 0, 500, 5, doc.edges.high, 'Gradients above this are always edges');
+      const commit = (): void => {
+        const [l, hi] = [Number(low.input.value), Number(high.input.value)];
+        this.setEdges({ enabled: true, low: Math.min(l, hi), high: Math.max(l, hi) });
+      };
+      low.input.addEventListener('change', commit);
+      high.input.addEventListener('change', commit);
+      children.push(section('Edges (canny)', [this.checkbox('Compute edges from the image', doc.edges.enabled, (v) => this.setEdges({ ...doc.edges, enabled: v }), 'edges-enabled'), low.root, high.root]));
+    }
+
+    const prompt = h('vscode-textarea', { placeholder: 'What to paint (masked area, or the whole image)', rows: '3', 'data-name': 'prompt' });
+    (prompt as HTMLElement & { value: string }).value = this.ui.prompt;
+    prompt.addEventListener('input', () => {
+      this.ui.prompt = (prompt as HTMLElement & { value: string }).value;
+      this.host.saveState(this.ui);
+    });
+    const strength = slider('Strength', 0, 1, 0.05, this.ui.strength, '0 keeps the image, 1 repaints from noise');
+    strength.input.addEventListener('change', () => this.update({ strength: Number(strength.input.value) }));
+    const feather = slider('Feather', 0, 64, 1, this.ui.maskBlur, 'Mask feather radius in pixels');
+    feather.input.addEventListener('change', () => this.update({ maskBlur: Number(feather.input.value) }));
+    const controls = (['pose', 'depth', 'sketch', 'edges'] as const).map((c) => this.checkbox(`Use ${c} as control`, this.ui.controls[c], (v) => this.update({ controls: { ...this.ui.controls, [c]: v } }), `control-${c}`));
+    children.push(
+      section('Generate', [
+        prompt,
+        strength.root,
+        feather.root,
+        ...controls,
+        this.button(this.busy ? 'Generating…' : 'Generate', 'Inpaint the masked area (or vary the whole image when nothing is masked); the result is a new file', () => this.generate(), { disabled: this.busy || !doc, name: 'generate' }),
+      ]),
+    );
+    this.sidebar.replaceChildren(...children);
+  }
+
+  private generate(): void {
+    const controls = (Object.keys(this.ui.controls) as (keyof CanvasUiState['controls'])[]).filter((c) => this.ui.controls[c]);
+    this.host.post({ type: 'generate', options: { prompt: this.ui.prompt, strength: this.ui.strength, maskBlur: this.ui.maskBlur, controls } });
+  }
+}
