@@ -25,7 +25,7 @@ async function main() {
     esbuild.build({ ...common, entryPoints: { extension: 'src/extension/extension.ts' }, outdir: 'dist' }),
     esbuild.build({ ...common, entryPoints: { 'pipeline-worker': 'src/pipeline/worker.ts' }, outdir: 'dist' }),
     esbuild.build({ ...common, entryPoints: { cli: 'src/cli/main.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' } }),
-    esbuild.build({ ...common, entryPoints: { bench: 'test/bench/bench.ts' }, outdir: 'dist' }),
+    esbuild.build({ ...common, entryPoints: { bench: 'test/bench/bench.ts' }, outdir: 'dist', external: [...common.external, 'playwright-core'] }),
     esbuild.build({ ...common, entryPoints: { 'build-demo-model': 'test/fixtures/buildDemoModel.ts' }, outdir: 'dist/tools' }),
     esbuild.build({ ...common, entryPoints: { sandbox: 'test/e2e/sandbox.ts' }, outdir: 'dist/tools', external: [...common.external, 'playwright-core'] }),
     // Webviews: browser bundles (script + stylesheet) loaded under a nonce CSP from dist/webview.

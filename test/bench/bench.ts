@@ -12,6 +12,7 @@ import type { Txt2ImgRequest } from '../../src/shared/request';
 import { writeModelFolder } from '../fixtures/onnx/modelFolder';
 
 const RUNS = 5;
+import { benchCanvas } from './canvasBench';
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -81,6 +82,9 @@ async function main(): Promise<void> {
   } finally {
     await supervisor.dispose();
   }
+
+  // 3. The canvas webview.
+  await benchCanvas();
 }
 
 main().catch((error) => {

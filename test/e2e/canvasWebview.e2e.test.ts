@@ -1,0 +1,151 @@
+/**
+ * The canvas webview in real Chromium (Debian's), outside VS Code: the built bundle under the
+ * production CSP, driven with a real mouse. The test plays the host with the real CanvasModel.
+ */
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { PoseDocument } from '../../src/shared/canvas/openpose';
+import { fromOpenPoseJson, toOpenPoseJson } from '../../src/shared/canvas/openpose';
+import type { FromCanvas } from '../../src/shared/protocol/canvas';
+import { launchBrowser } from './harness/workbench';
+import { openCanvasPage, type CanvasPage } from '../webview/harness/canvasPage';
+
+type RasterEdit = Extract<FromCanvas, { type: 'rasterEdit' }>;
+type PoseEdit = Extract<FromCanvas, { type: 'poseEdit' }>;
+
+const W = 256;
+const H = 192;
+const RESULTS = path.join('test-results', 'webview');
+let browser: Browser;
+
+beforeAll(async () => {
+  browser = await launchBrowser();
+  mkdirSync(RESULTS, { recursive: true });
+});
+afterAll(async () => {
+  await browser?.close();
+});
+
+async function stroke(canvas: CanvasPage, from: [number, number], to: [number, number]): Promise<RasterEdit> {
+  const a = await canvas.screenOf(...from);
+  const b = await canvas.screenOf(...to);
+  await canvas.page.mouse.move(a.x, a.y);
+  await canvas.page.mouse.down();
+  await canvas.page.mouse.move(b.x, b.y, { steps: 12 });
+  await canvas.page.mouse.up();
+  return canvas.next<RasterEdit>('rasterEdit');
+}
+
+/** Distance from pixel centre (x, y) to the segment a–b. */
+function distance(x: number, y: number, a: [number, number], b: [number, number]): number {
+  const [px, py] = [x + 0.5 - (a[0] + 0.5), y + 0.5 - (a[1] + 0.5)];
+  const [dx, dy] = [b[0] - a[0], b[1] - a[1]];
+  const t = Math.max(0, Math.min(1, (px * dx + py * dy) / (dx * dx + dy * dy)));
+  return Math.hypot(px - t * dx, py - t * dy);
+}
+
+describe('canvas webview in Chromium', () => {
+  it('a mouse stroke masks the pixels under it and nothing else; undo restores the mask byte for byte', async () => {
+    const canvas = await openCanvasPage(browser, W, H);
+    try {
+      const before = canvas.model.layer('mask').slice();
+      const from: [number, number] = [40, 96];
+      const to: [number, number] = [200, 120];
+      const edit = await stroke(canvas, from, to);
+      expect(edit.layer).toBe('mask');
+      const recorded = canvas.model.paint(edit.layer, edit.label, edit.rect, edit.pixels);
+      expect(recorded).toBeDefined();
+      const mask = canvas.model.layer('mask');
+      const radius = 24; // the default brush radius
+      let under = 0;
+      for (let y = 0; y < H; y++) {
+        for (let x = 0; x < W; x++) {
+          const d = distance(x, y, from, to);
+          const v = mask[y * W + x];
+          // Hardness 0.8: full strength inside 80 % of the radius (less a pixel of pointer rounding), nothing beyond it.
+          if (d <= radius * 0.8 - 1.5) {
+            expect(v, `(${x},${y}) at ${d.toFixed(1)} px`).toBe(255);
+            under++;
+          } else if (d >= radius + 1.5) expect(v, `(${x},${y}) at ${d.toFixed(1)} px`).toBe(0);
+        }
+      }
+      expect(under).toBeGreaterThan(3000);
+      // What the user sees matches the document: tinted where masked.
+      const shown = await canvas.displayedAlpha('mask');
+      expect(Buffer.from(shown).equals(Buffer.from(mask))).toBe(true);
+      await canvas.page.screenshot({ path: path.join(RESULTS, 'canvas-mask.png') });
+
+      // VS Code's undo: the host applies the edit backwards and patches the view.
+      await canvas.send(canvas.model.apply(recorded!, 'undo'));
+      expect(Buffer.from(canvas.model.layer('mask')).equals(Buffer.from(before))).toBe(true);
+      await expect.poll(async () => Buffer.from(await canvas.displayedAlpha('mask')).equals(Buffer.from(before))).toBe(true);
+    } finally {
+      await canvas.page.close();
+    }
+  });
+
+  it('zoom does not change the image positions a stroke lands on', async () => {
+    const canvas = await openCanvasPage(browser, W, H);
+    try {
+      const first = await stroke(canvas, [60, 60], [120, 70]);
+      await canvas.send(canvas.model.apply(canvas.model.paint(first.layer, first.label, first.rect, first.pixels)!, 'undo'));
+      await canvas.page.locator('.stage').focus();
+      for (let i = 0; i < 3; i++) await canvas.page.keyboard.press('+');
+      const zoomed = await stroke(canvas, [60, 60], [120, 70]);
+      expect(zoomed.rect).toEqual(first.rect);
+      expect(Buffer.from(zoomed.pixels).equals(Buffer.from(first.pixels))).toBe(true);
+    } finally {
+      await canvas.page.close();
+    }
+  });
+
+  it('Escape during a stroke rolls it back and sends nothing', async () => {
+    const canvas = await openCanvasPage(browser, W, H);
+    try {
+      const a = await canvas.screenOf(30, 30);
+      await canvas.page.mouse.move(a.x, a.y);
+      await canvas.page.mouse.down();
+      await canvas.page.mouse.move(a.x + 80, a.y + 40, { steps: 5 });
+      await canvas.page.keyboard.press('Escape');
+      await canvas.page.mouse.up();
+      await expect(canvas.next('rasterEdit', 500)).rejects.toThrow(/no rasterEdit/);
+      expect((await canvas.displayedAlpha('mask')).every((v) => v === 0)).toBe(true);
+    } finally {
+      await canvas.page.close();
+    }
+  });
+
+  it('dragging a pose joint moves it in the exported OpenPose JSON by the drag', async () => {
+    const canvas = await openCanvasPage(browser, W, H);
+    try {
+      await canvas.page.locator('vscode-button[data-action="layer-pose"]').click();
+      await canvas.page.locator('vscode-button[data-action="Add person"]').click();
+      const added = await canvas.next<PoseEdit>('poseEdit');
+      canvas.model.setPose(added.label, added.pose);
+      const wrist = added.pose.people[0].keypoints[4];
+      const start = await canvas.screenOf(wrist.x - 0.5, wrist.y - 0.5);
+      const box = await canvas.page.locator('canvas.layer-base').boundingBox();
+      const scale = W / (box?.width ?? W);
+      await canvas.page.mouse.move(start.x, start.y);
+      await canvas.page.mouse.down();
+      await canvas.page.mouse.move(start.x + 30, start.y + 18, { steps: 6 });
+      await canvas.page.mouse.up();
+      const moved = await canvas.next<PoseEdit>('poseEdit');
+      expect(moved.label).toBe('Move joint');
+      canvas.model.setPose(moved.label, moved.pose);
+      const exported: PoseDocument = fromOpenPoseJson(toOpenPoseJson(canvas.model.pose));
+      const after = exported.people[0].keypoints[4];
+      expect(after.x - wrist.x).toBeCloseTo(30 * scale, 0);
+      expect(after.y - wrist.y).toBeCloseTo(18 * scale, 0);
+      // Every other joint stayed where it was.
+      exported.people[0].keypoints.forEach((k, i) => {
+        if (i !== 4) expect(Math.abs(k.x - added.pose.people[0].keypoints[i].x)).toBeLessThan(0.01);
+      });
+      await canvas.page.screenshot({ path: path.join(RESULTS, 'canvas-pose.png') });
+    } finally {
+      await canvas.page.close();
+    }
+  });
+});
