@@ -24,6 +24,11 @@ import { buildHistory, displayFolder, readAtelierParameters } from './historyInd
 import { parseFromPanel } from './panelMessages';
 import { listModelChoices, type ModelChoice } from './panelModels';
 
+/** A copy that owns exactly its bytes (a Node Buffer may be a view into a larger pooled buffer). */
+function exactBytes(bytes: Uint8Array): Uint8Array {
+  return new Uint8Array(bytes);
+}
+
 export const PANEL_VIEW_ID = 'atelier.panel';
 const FORM_KEY = 'atelier.panelForm';
 const HISTORY_LIMIT = 60;
@@ -191,7 +196,7 @@ export class PromptPanelProvider implements vscode.WebviewViewProvider {
           },
         });
         this.lastSeed = seed;
-        this.post({ type: 'result', png: await readFile(file), fileName: path.basename(file), seed });
+        this.post({ type: 'result', png: exactBytes(await readFile(file)), fileName: path.basename(file), seed });
       }
       this.post({ type: 'done', level: 'info', message: `Done in ${((Date.now() - started) / 1000).toFixed(1)} s.` });
     } catch (error) {
@@ -221,7 +226,7 @@ export class PromptPanelProvider implements vscode.WebviewViewProvider {
     });
     for (const [id, file] of this.history) {
       try {
-        this.post({ type: 'thumbnail', id, png: await thumbnail(await readFile(file), path.basename(file), THUMB_SIZE) });
+        this.post({ type: 'thumbnail', id, png: exactBytes(await thumbnail(await readFile(file), path.basename(file), THUMB_SIZE)) });
       } catch (error) {
         this.deps.log.debug(`no thumbnail for ${file}: ${(error as Error).message}`);
       }

@@ -1,0 +1,119 @@
+/**
+ * The side panel and the canvas in a real VS Code (code-server + Chromium): scenario 3 (the panel's
+ * token counter, Generate with live preview, History) and scenario 4 (Open in Canvas on the image it
+ * made, paint a mask stroke, save, and the `.mask.png` beside it is white under the stroke).
+ */
+import { cpSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Browser, Frame, Page } from 'playwright-core';
+import sharp from 'sharp';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { tinyModel } from '../helpers/fixtures';
+import { startSandbox, type Sandbox } from './harness/codeServer';
+import { webviewFrame } from './harness/webviews';
+import { launchBrowser, openWorkbench, runCommand, waitFor } from './harness/workbench';
+
+const VSIX = path.resolve(process.env.ATELIER_VSIX ?? 'atelier-linux-x64.vsix');
+const RESULTS = path.resolve('test-results', 'e2e');
+const SCREENSHOTS = process.env.ATELIER_SCREENSHOTS; // set to docs/images to refresh the README's
+
+let browser: Browser;
+let sandbox: Sandbox;
+let page: Page;
+let generated: string | undefined;
+
+beforeAll(async () => {
+  browser = await launchBrowser();
+  sandbox = await startSandbox({ vsix: VSIX, trust: false, userSettings: { 'atelier.modelPath': tinyModel(), 'atelier.steps': 300, 'atelier.sampler': 'euler', 'atelier.previewEvery': 5, 'workbench.colorTheme': 'Default Dark Modern' } });
+  page = await openWorkbench(browser, sandbox.url);
+});
+afterAll(async () => {
+  await page?.close().catch(() => undefined);
+  await sandbox?.stop();
+  await browser?.close();
+});
+afterEach(async (context) => {
+  if (context.task.result?.state !== 'fail') return;
+  mkdirSync(RESULTS, { recursive: true });
+  const name = context.task.name.replace(/[^a-z0-9]+/gi, '-').slice(0, 60);
+  await page?.screenshot({ path: path.join(RESULTS, `${name}.png`) }).catch(() => undefined);
+  writeFileSync(path.join(RESULTS, `${name}.code-server.log`), sandbox.output());
+  const logs = path.join(sandbox.userDataDir, 'logs');
+  if (existsSync(logs)) cpSync(logs, path.join(RESULTS, `${name}-logs`), { recursive: true });
+});
+
+async function panel(): Promise<Frame> {
+  // The activity-bar icon toggles the side bar: click it only when Atelier is not already showing.
+  const item = page.locator('.activitybar .action-item', { has: page.locator('[aria-label^="Atelier"]') }).first();
+  if (!((await item.getAttribute('class')) ?? '').includes('checked')) await item.click();
+  return webviewFrame(page, 'vscode-textarea[data-name="prompt"]');
+}
+
+describe('side panel and canvas in a real VS Code', () => {
+  it('3. the side panel counts tokens as you type, Generate shows the live preview, the image lands in History', async () => {
+    const p = await panel();
+    const counter = p.locator('[data-name="prompt-tokens"]');
+    await p.locator('vscode-textarea[data-name="prompt"] textarea').fill('a red fox');
+    await expect.poll(() => counter.textContent(), { timeout: 30_000 }).toBe('3/75');
+    await p.locator('vscode-textarea[data-name="prompt"] textarea').fill('a red fox in the snow, watercolor');
+    await expect.poll(() => counter.textContent(), { timeout: 15_000 }).toBe('8/75');
+
+    await p.locator('vscode-button[data-name="generate"]').click();
+    await expect.poll(() => p.locator('[data-name="progress"]').textContent(), { timeout: 30_000 }).toMatch(/Step \d+\/300/);
+    // The live preview: the latent preview canvas is shown with the latent size.
+    await p.locator('canvas.preview:not([hidden])').waitFor({ timeout: 30_000 });
+    expect(await p.locator('canvas.preview').getAttribute('width')).toBe('64');
+    if (SCREENSHOTS) await page.screenshot({ path: path.join(SCREENSHOTS, 'side-panel.png') });
+
+    const out = path.join(sandbox.workspace, 'assets', 'generated');
+    generated = await waitFor(() => (existsSync(out) ? readdirSync(out).find((f) => f.endsWith('.png')) : undefined), 120_000, 'the generated PNG');
+    expect(generated).toMatch(/^a-red-fox-in-the-snow-watercolor-\d+\.png$/);
+    await p.locator(`li.history-item[data-file="${generated}"]`).waitFor({ timeout: 30_000 });
+    await expect.poll(() => p.locator('[data-name="status"]').textContent(), { timeout: 30_000 }).toMatch(/Done in/);
+    // The final image replaced the preview.
+    expect(await p.locator('img.result').evaluate((img: HTMLImageElement) => [img.hidden, img.complete, img.naturalWidth])).toEqual([false, true, 512]);
+    expect(await p.locator('canvas.preview').isHidden()).toBe(true);
+    await p.locator(`li.history-item[data-file="${generated}"] img[src^="blob:"]`).waitFor({ timeout: 30_000 });
+  });
+
+  it('4. Open in Canvas on that image, paint a mask stroke, save: the .mask.png is white under the stroke', async () => {
+    expect(generated, 'scenario 3 made an image').toBeDefined();
+    const p = await panel();
+    await p.locator(`li.history-item[data-file="${generated}"] vscode-button[data-action="canvas"]`).click();
+    const c = await webviewFrame(page, 'canvas.layer-base');
+    const base = c.locator('canvas.layer-base');
+    await base.waitFor();
+    await page.waitForTimeout(500);
+    const box = await base.boundingBox();
+    if (!box) throw new Error('the canvas is not visible');
+    // A horizontal stroke across the middle of the 512×512 image.
+    const at = (x: number, y: number) => ({ x: box.x + (x / 512) * box.width, y: box.y + (y / 512) * box.height });
+    const from = at(100, 256);
+    const to = at(400, 256);
+    await page.mouse.move(from.x, from.y);
+    await page.mouse.down();
+    await page.mouse.move(to.x, to.y, { steps: 15 });
+    await page.mouse.up();
+    // The tab shows the document as dirty, then File: Save writes the layer files.
+    await page.locator('.tabs-container .tab.dirty', { hasText: generated }).first().waitFor({ timeout: 15_000 });
+    if (SCREENSHOTS) await page.screenshot({ path: path.join(SCREENSHOTS, 'canvas.png') });
+    await runCommand(page, 'File: Save');
+    const mask = path.join(sandbox.workspace, 'assets', 'generated', generated!.replace(/\.png$/, '.mask.png'));
+    await waitFor(() => (existsSync(mask) ? mask : undefined), 30_000, 'the mask file');
+    const { data, info } = await sharp(mask).extractChannel(0).raw().toBuffer({ resolveWithObject: true });
+    expect([info.width, info.height]).toEqual([512, 512]);
+    for (const x of [120, 200, 250, 300, 380]) expect(data[256 * 512 + x], `mask at (${x}, 256)`).toBe(255);
+    for (const [x, y] of [[10, 10], [256, 100], [256, 420], [500, 256]]) expect(data[y * 512 + x], `mask at (${x}, ${y})`).toBe(0);
+    await page.locator('.tabs-container .tab.dirty', { hasText: generated }).first().waitFor({ state: 'detached', timeout: 15_000 });
+
+    // Undo goes through VS Code: a second stroke makes the tab dirty, Undo brings it back to the saved state.
+    await page.mouse.move(at(256, 60).x, at(256, 60).y);
+    await page.mouse.down();
+    await page.mouse.move(at(256, 160).x, at(256, 160).y, { steps: 8 });
+    await page.mouse.up();
+    await page.locator('.tabs-container .tab.dirty', { hasText: generated }).first().waitFor({ timeout: 15_000 });
+    // Ctrl+Z in the webview is forwarded to VS Code's keybinding, which calls the document's undo.
+    await page.keyboard.press('Control+z');
+    await page.locator('.tabs-container .tab.dirty', { hasText: generated }).first().waitFor({ state: 'detached', timeout: 15_000 });
+  });
+});
