@@ -28,6 +28,13 @@ async function main() {
     esbuild.build({ ...common, entryPoints: { bench: 'test/bench/bench.ts' }, outdir: 'dist', external: [...common.external, 'playwright-core'] }),
     esbuild.build({ ...common, entryPoints: { 'build-demo-model': 'test/fixtures/buildDemoModel.ts' }, outdir: 'dist/tools' }),
     esbuild.build({ ...common, entryPoints: { sandbox: 'test/e2e/sandbox.ts' }, outdir: 'dist/tools', external: [...common.external, 'playwright-core'] }),
+    // The in-extension-host integration suite (mocha), for code-server and @vscode/test-electron.
+    esbuild.build({
+      ...common,
+      entryPoints: { index: 'test/integration/index.ts', 'suite/extension': 'test/integration/suite/extension.itest.ts', runElectron: 'test/integration/runElectron.ts' },
+      outdir: 'dist-test/integration',
+      external: [...common.external, 'mocha', '@vscode/test-electron'],
+    }),
     // Webviews: browser bundles (script + stylesheet) loaded under a nonce CSP from dist/webview.
     esbuild.build({
       entryPoints: { canvas: 'src/webview/canvas/main.ts', panel: 'src/webview/panel/main.ts' },

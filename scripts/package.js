@@ -18,7 +18,7 @@ const ortBins = TARGETS.filter((t) => t !== target).map((t) => {
 });
 const ignore = [
   '.ci/**', '.github/**', 'src/**', 'test/**', 'scripts/**', 'coverage/**', 'test-results/**', '.tools/**',
-  '**/*.map', '**/*.ts', '!node_modules/**/*.d.ts', 'tsconfig.json', 'vitest.config.*', 'vitest.*.config.*', 'esbuild.js', '.npmrc', '.gitignore',
+  '**/*.map', '**/*.ts', '!node_modules/**/*.d.ts', 'tsconfig.json', 'vitest.config.*', 'vitest.*.config.*', 'dist-test/**', 'esbuild.js', '.npmrc', '.gitignore',
   'dist/bench.js', 'dist/tools/**', '*.vsix', 'atelier-demo*.png',
   ...ortBins,
   // sharp: keep only this platform's prebuilt package.

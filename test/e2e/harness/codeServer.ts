@@ -19,7 +19,10 @@ export interface Sandbox {
 }
 
 export interface SandboxOptions {
-  readonly vsix: string;
+  /** The packaged extension to install; absent when the run loads it as a development extension. */
+  readonly vsix?: string;
+  /** More code-server arguments (e.g. `--vscode-option enable-smoke-test-driver`). */
+  readonly extraArgs?: readonly string[];
   readonly userSettings: Record<string, unknown>;
   /** Workspace Trust on (Restricted Mode for a new folder) or off. */
   readonly trust: boolean;
@@ -94,14 +97,17 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   // read from the remote machine settings; Restricted Mode ignores them in local user settings.
   writeFileSync(path.join(userDataDir, 'Machine', 'settings.json'), JSON.stringify({ ...options.userSettings, ...prepared }, null, 2));
   const env = { ...process.env, HOME: root, XDG_CONFIG_HOME: path.join(root, 'xdg'), ATELIER_MODEL: '', ...options.env };
-  execFileSync(node24(), [CODE_SERVER, '--config', config, '--user-data-dir', userDataDir, '--extensions-dir', extensionsDir, '--install-extension', options.vsix], {
-    env,
-    stdio: 'pipe',
-  });
+  if (options.vsix) {
+    execFileSync(node24(), [CODE_SERVER, '--config', config, '--user-data-dir', userDataDir, '--extensions-dir', extensionsDir, '--install-extension', options.vsix], {
+      env,
+      stdio: 'pipe',
+    });
+  }
 
   const port = await freePort();
   const args = ['--config', config, '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--disable-telemetry', '--disable-update-check', '--reconnection-grace-time', '5', '--user-data-dir', userDataDir, '--extensions-dir', extensionsDir];
   if (!options.trust) args.push('--disable-workspace-trust');
+  args.push(...(options.extraArgs ?? []));
   const child = codeServer([...args, workspace], env);
   let output = '';
   child.stdout?.on('data', (d: Buffer) => (output += d.toString()));

@@ -1,0 +1,57 @@
+/** Atelier inside a real extension host: contributions, Generate Image end to end, the canvas editor. */
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import sharp from 'sharp';
+import * as vscode from 'vscode';
+
+const EXTENSION_ID = 'atelier-dev.atelier';
+
+function workspaceRoot(): string {
+  const folder = vscode.workspace.workspaceFolders?.[0];
+  assert.ok(folder, 'the integration run opens a workspace folder');
+  return folder.uri.fsPath;
+}
+
+describe('Atelier in the extension host', () => {
+  before(async () => {
+    const extension = vscode.extensions.getExtension(EXTENSION_ID);
+    assert.ok(extension, `${EXTENSION_ID} is installed`);
+    await extension.activate();
+  });
+
+  it('registers every command it contributes', async () => {
+    const contributed = (vscode.extensions.getExtension(EXTENSION_ID)?.packageJSON as { contributes: { commands: { command: string }[] } }).contributes.commands.map((c) => c.command);
+    const registered = new Set(await vscode.commands.getCommands(true));
+    assert.deepEqual(contributed.filter((c) => !registered.has(c)), []);
+    assert.ok(contributed.includes('atelier.generateImage'));
+  });
+
+  it('Generate Image with the demo model writes a PNG with its prompt into the workspace', async () => {
+    const demo = await vscode.commands.executeCommand<string>('atelier.useDemoModel');
+    assert.ok(demo && existsSync(path.join(demo, 'model_index.json')), `the demo model exists at ${demo}`);
+    const config = vscode.workspace.getConfiguration('atelier');
+    await config.update('steps', 4, vscode.ConfigurationTarget.Workspace);
+    await config.update('width', 64, vscode.ConfigurationTarget.Workspace);
+    await config.update('height', 64, vscode.ConfigurationTarget.Workspace);
+    const uri = await vscode.commands.executeCommand<vscode.Uri | undefined>('atelier.generateImage', 'an integration lighthouse');
+    assert.ok(uri, 'Generate Image returned the saved file');
+    assert.equal(path.dirname(uri.fsPath), path.join(workspaceRoot(), 'assets', 'generated'));
+    const bytes = readFileSync(uri.fsPath);
+    assert.equal(bytes.subarray(1, 4).toString('latin1'), 'PNG');
+    assert.ok(bytes.includes(Buffer.from('an integration lighthouse')), 'the prompt is in the PNG parameters');
+  });
+
+  it('opens an image in the Atelier Canvas custom editor', async () => {
+    const file = path.join(workspaceRoot(), 'canvas-check.png');
+    await sharp({ create: { width: 64, height: 48, channels: 3, background: '#204060' } }).png().toFile(file);
+    await vscode.commands.executeCommand('atelier.openInCanvas', vscode.Uri.file(file));
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const input = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
+      if (input instanceof vscode.TabInputCustom && input.viewType === 'atelier.canvas' && input.uri.fsPath === file) break;
+      assert.ok(Date.now() < deadline, 'the canvas tab opened');
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  });
+});
