@@ -5,29 +5,10 @@
  */
 import { copyFile, readFile } from 'node:fs/promises';
 import * as vscode from 'vscode';
-import type { PoseDocument } from '../../shared/canvas/openpose';
-import { CANVAS_PROTOCOL_VERSION, RASTER_LAYERS, type EdgeSettings, type RasterLayer, type ToCanvas } from '../../shared/protocol/canvas';
+import { CANVAS_PROTOCOL_VERSION, type ToCanvas } from '../../shared/protocol/canvas';
+import { decodeBackup, encodeBackup } from './canvasBackup';
 import type { CanvasEdit, CanvasModel } from './canvasModel';
 import { loadCanvas, saveCanvasLayers } from './layerFiles';
-
-/** Hot-exit backups: a JSON header line, then the raw raster layers in RASTER_LAYERS order. */
-function encodeBackup(model: CanvasModel): Uint8Array {
-  const header = new TextEncoder().encode(JSON.stringify({ width: model.width, height: model.height, pose: model.pose, edges: model.edges }) + '\n');
-  const plane = model.width * model.height;
-  const out = new Uint8Array(header.length + plane * RASTER_LAYERS.length);
-  out.set(header);
-  RASTER_LAYERS.forEach((layer, i) => out.set(model.layer(layer), header.length + i * plane));
-  return out;
-}
-
-function decodeBackup(bytes: Uint8Array, model: CanvasModel): void {
-  const newline = bytes.indexOf(10);
-  const header = JSON.parse(new TextDecoder().decode(bytes.subarray(0, newline))) as { width: number; height: number; pose: PoseDocument; edges: EdgeSettings };
-  if (header.width !== model.width || header.height !== model.height) throw new Error(`backup is ${header.width}×${header.height}, the image is now ${model.width}×${model.height}`);
-  const plane = model.width * model.height;
-  const layers = Object.fromEntries(RASTER_LAYERS.map((layer, i) => [layer, bytes.slice(newline + 1 + i * plane, newline + 1 + (i + 1) * plane)])) as Record<RasterLayer, Uint8Array>;
-  model.replace(layers, header.pose, header.edges);
-}
 
 export class CanvasDocument implements vscode.CustomDocument {
   private readonly views = new Set<vscode.Webview>();
