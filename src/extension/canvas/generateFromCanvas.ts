@@ -3,13 +3,12 @@
  * pipeline as inpainting (else as img2img). The result is a new file beside the image, opened beside
  * the canvas; the original is never touched.
  */
-import { randomInt } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as vscode from 'vscode';
 import type { CanvasGenerateOptions, ToCanvas } from '../../shared/protocol/canvas';
 import type { Img2ImgRequest, InpaintRequest } from '../../shared/request';
-import { readSettings } from '../config/settings';
+import { readSettings, samplingFromSettings } from '../config/settings';
 import { resolveModel, type GenerateDeps } from '../commands/generateImage';
 import { modelTrustProblem } from '../commands/trust';
 import { generateAndSave, progressMessage } from '../generation/generateAndSave';
@@ -44,14 +43,14 @@ export async function generateFromCanvas(deps: CanvasGenerateDeps, document: Can
 
   const model = document.canvas;
   const settings = readSettings();
-  const seed = settings.seed >= 0 ? settings.seed : randomInt(0, 2 ** 32);
+  const sampling = samplingFromSettings(settings);
   const image = document.uri.fsPath;
   const masked = model.hasContent('mask');
   const common: Omit<Img2ImgRequest, 'kind'> = {
     modelDir,
     prompt: options.prompt,
-    negativePrompt: vscode.workspace.getConfiguration('atelier').get<string>('negativePrompt', ''),
-    sampling: { sampler: settings.sampler, steps: settings.steps, guidanceScale: settings.guidanceScale, seed },
+    negativePrompt: settings.negativePrompt,
+    sampling,
     previewEvery: 0,
     executionProvider: settings.executionProvider,
     initImage: await readFile(image),
@@ -60,7 +59,7 @@ export async function generateFromCanvas(deps: CanvasGenerateDeps, document: Can
   const request: Img2ImgRequest | InpaintRequest = masked
     ? { ...common, kind: 'inpaint', mask: await encodePng(model.layer('mask'), model, 1), maskBlur: options.maskBlur }
     : { ...common, kind: 'img2img' };
-  const stem = `${path.basename(image, path.extname(image))}-${masked ? 'inpaint' : 'vary'}-${seed}`;
+  const stem = `${path.basename(image, path.extname(image))}-${masked ? 'inpaint' : 'vary'}-${sampling.seed}`;
 
   void webview.postMessage({ type: 'busy', busy: true } satisfies ToCanvas);
   try {

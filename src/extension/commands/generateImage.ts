@@ -2,13 +2,12 @@
  * "Atelier: Generate Image": prompt (with recent prompts) → supervised worker with a cancellable
  * progress notification → PNG saved (never over an existing file) → opened beside the editor.
  */
-import { randomInt } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import * as vscode from 'vscode';
 import type { Txt2ImgRequest } from '../../shared/request';
 import { existsSync } from 'node:fs';
-import { readSettings } from '../config/settings';
+import { readSettings, samplingFromSettings } from '../config/settings';
 import { loadCatalogue, recommendedModel } from '../models/catalogue';
 import { formatBytes } from '../models/units';
 import { catalogueFile, offerCatalogueModel } from './manageModels';
@@ -105,19 +104,19 @@ export async function generateImage(deps: GenerateDeps, promptArg?: string): Pro
   await deps.context.globalState.update(RECENT_KEY, withRecentPrompt(readRecentPrompts(deps.context.globalState.get(RECENT_KEY)), prompt));
 
   const settings = readSettings();
-  const seed = settings.seed >= 0 ? settings.seed : randomInt(0, 2 ** 32);
+  const sampling = samplingFromSettings(settings);
   const request: Txt2ImgRequest = {
     kind: 'txt2img',
     modelDir,
     prompt,
-    negativePrompt: vscode.workspace.getConfiguration('atelier').get<string>('negativePrompt', ''),
+    negativePrompt: settings.negativePrompt,
     width: settings.width,
     height: settings.height,
-    sampling: { sampler: settings.sampler, steps: settings.steps, guidanceScale: settings.guidanceScale, seed },
+    sampling,
     previewEvery: 0,
     executionProvider: settings.executionProvider,
   };
-  const target = await resolveTarget(prompt, seed, settings.outputFolder);
+  const target = await resolveTarget(prompt, sampling.seed, settings.outputFolder);
   if (!target) return undefined;
 
   try {

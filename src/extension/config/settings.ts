@@ -1,10 +1,12 @@
 /** Typed access to the `atelier.*` settings, honouring Workspace Trust for restricted keys. */
+import { randomInt } from 'node:crypto';
 import * as vscode from 'vscode';
-import { EXECUTION_PROVIDERS, SAMPLER_NAMES, type ExecutionProviderPreference, type SamplerName } from '../../shared/request';
+import { EXECUTION_PROVIDERS, SAMPLER_NAMES, type ExecutionProviderPreference, type SamplerName, type SamplingOptions } from '../../shared/request';
 
 export interface AtelierSettings {
   readonly modelPath: string;
   readonly outputFolder: string;
+  readonly negativePrompt: string;
   readonly steps: number;
   readonly guidanceScale: number;
   readonly width: number;
@@ -32,6 +34,7 @@ export function readSettings(): AtelierSettings {
   return {
     modelPath: c.get<string>('modelPath', ''),
     outputFolder: userOnly('outputFolder'),
+    negativePrompt: c.get<string>('negativePrompt', ''),
     steps: c.get<number>('steps', 20),
     guidanceScale: c.get<number>('guidanceScale', 7.5),
     width: c.get<number>('width', 512),
@@ -42,6 +45,11 @@ export function readSettings(): AtelierSettings {
     writeMetadata: c.get<boolean>('writeMetadata', true),
     previewEvery: c.get<number>('previewEvery', 5),
   };
+}
+
+/** Sampling options from the settings; a seed of −1 becomes a new random seed. */
+export function samplingFromSettings(settings: AtelierSettings): SamplingOptions {
+  return { sampler: settings.sampler, steps: settings.steps, guidanceScale: settings.guidanceScale, seed: settings.seed >= 0 ? settings.seed : randomInt(0, 2 ** 32) };
 }
 
 export async function setModelPath(dir: string): Promise<void> {

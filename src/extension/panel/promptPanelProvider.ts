@@ -86,7 +86,7 @@ export class PromptPanelProvider implements vscode.WebviewViewProvider {
     const settings = readSettings();
     const defaults: PanelForm = {
       prompt: '',
-      negativePrompt: vscode.workspace.getConfiguration('atelier').get<string>('negativePrompt', ''),
+      negativePrompt: settings.negativePrompt,
       modelId: '',
       sampler: settings.sampler,
       steps: settings.steps,
