@@ -6,7 +6,7 @@
 import path from 'node:path';
 import { readFile, writeFile } from 'node:fs/promises';
 import * as vscode from 'vscode';
-import { fromOpenPoseJson, toOpenPoseJson } from '../../shared/canvas/openpose';
+import { fromOpenPoseJson, resizePose, toOpenPoseJson } from '../../shared/canvas/openpose';
 import type { FromCanvas, ToCanvas } from '../../shared/protocol/canvas';
 import { decodeGray, resizeGray } from '../images/imageCodec';
 import { showBundle } from '../webview/webviewAssets';
@@ -98,10 +98,9 @@ export class CanvasEditorProvider implements vscode.CustomEditorProvider<CanvasD
     if (!file) return;
     const { width, height } = document.canvas;
     const pose = fromOpenPoseJson(await readFile(file.fsPath, 'utf8'), { width, height });
-    const [sx, sy] = [width / pose.width, height / pose.height];
-    const scaled = { width, height, people: pose.people.map((p) => ({ keypoints: p.keypoints.map((k) => ({ ...k, x: k.x * sx, y: k.y * sy })) })) };
+    const scaled = resizePose(pose, width, height);
     document.record(document.canvas.setPose('Import pose', scaled), undefined, { type: 'pose', pose: scaled });
-    document.broadcast({ type: 'status', level: 'info', message: `Imported ${scaled.people.length} ${scaled.people.length === 1 ? 'person' : 'people'} from ${path.basename(file.fsPath)}${sx !== 1 || sy !== 1 ? ` (scaled from ${pose.width}×${pose.height})` : ''}.` });
+    document.broadcast({ type: 'status', level: 'info', message: `Imported ${scaled.people.length} ${scaled.people.length === 1 ? 'person' : 'people'} from ${path.basename(file.fsPath)}${pose.width !== width || pose.height !== height ? ` (scaled from ${pose.width}×${pose.height})` : ''}.` });
   }
 
   private async importDepth(document: CanvasDocument): Promise<void> {

@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { canny, luminance } from '../../shared/canvas/canny';
-import { fromOpenPoseJson, rasterizePose, toOpenPoseJson, type PoseDocument } from '../../shared/canvas/openpose';
+import { fromOpenPoseJson, rasterizePose, resizePose, toOpenPoseJson, type PoseDocument } from '../../shared/canvas/openpose';
 import { RASTER_LAYERS, type EdgeSettings, type RasterLayer } from '../../shared/protocol/canvas';
 import { insertITxt, readTextChunks } from '../output/pngText';
 import { replaceFile } from '../output/saveImage';
@@ -63,9 +63,8 @@ async function loadPose(file: string, width: number, height: number, notices: st
   try {
     const pose = fromOpenPoseJson(await readFile(file, 'utf8'), { width, height });
     if (pose.width === width && pose.height === height) return pose;
-    const [sx, sy] = [width / pose.width, height / pose.height];
     notices.push(`${path.basename(file)} was made for ${pose.width}×${pose.height}; its skeletons were scaled to ${width}×${height}.`);
-    return { width, height, people: pose.people.map((p) => ({ keypoints: p.keypoints.map((k) => ({ ...k, x: k.x * sx, y: k.y * sy })) })) };
+    return resizePose(pose, width, height);
   } catch (error) {
     notices.push(`${path.basename(file)} was not loaded: ${(error as Error).message}`);
     return empty;

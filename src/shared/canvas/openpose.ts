@@ -84,6 +84,12 @@ export interface PoseDocument {
   readonly people: readonly Person[];
 }
 
+/** The same skeletons on a canvas of another size (each axis stretched on its own). */
+export function resizePose(doc: PoseDocument, width: number, height: number): PoseDocument {
+  const [sx, sy] = [width / doc.width, height / doc.height];
+  return { width, height, people: doc.people.map((p) => ({ keypoints: p.keypoints.map((k) => ({ ...k, x: k.x * sx, y: k.y * sy })) })) };
+}
+
 /** OpenPose JSON (the format pose editors exchange); hidden joints are written as 0,0,0 like OpenPose does. */
 export function toOpenPoseJson(doc: PoseDocument): string {
   return JSON.stringify({

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { COLORS, defaultPerson, fromOpenPoseJson, KEYPOINTS, LIMBS, mirror, moveJoint, rasterizePose, scale, setJointVisible, toOpenPoseJson, translate } from '../../../src/shared/canvas/openpose';
+import { COLORS, defaultPerson, fromOpenPoseJson, KEYPOINTS, LIMBS, mirror, moveJoint, rasterizePose, resizePose, scale, setJointVisible, toOpenPoseJson, translate } from '../../../src/shared/canvas/openpose';
 
 describe('OpenPose skeletons', () => {
   const person = defaultPerson(512, 512);
@@ -65,5 +65,18 @@ describe('OpenPose skeletons', () => {
     expect(px(5, 5)).toEqual([0, 0, 0]);
     const hidden = rasterizePose({ width: 512, height: 512, people: [setJointVisible(person, 0, false)] });
     expect(Array.from(hidden.subarray((Math.round(nose.y) * 512 + Math.round(nose.x)) * 3, (Math.round(nose.y) * 512 + Math.round(nose.x)) * 3 + 3))).not.toEqual([255, 0, 0]);
+  });
+});
+
+describe('resizePose', () => {
+  it('stretches every joint by each axis ratio and keeps visibility', () => {
+    const person = setJointVisible(defaultPerson(100, 50), 3, false);
+    const resized = resizePose({ width: 100, height: 50, people: [person] }, 300, 100);
+    expect([resized.width, resized.height]).toEqual([300, 100]);
+    resized.people[0].keypoints.forEach((k, i) => {
+      expect(k.x).toBeCloseTo(person.keypoints[i].x * 3);
+      expect(k.y).toBeCloseTo(person.keypoints[i].y * 2);
+      expect(k.visible).toBe(person.keypoints[i].visible);
+    });
   });
 });
