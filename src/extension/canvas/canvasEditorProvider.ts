@@ -8,7 +8,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import * as vscode from 'vscode';
 import { fromOpenPoseJson, resizePose, toOpenPoseJson } from '../../shared/canvas/openpose';
 import type { FromCanvas, ToCanvas } from '../../shared/protocol/canvas';
-import { decodeGray, resizeGray } from '../images/imageCodec';
+import { decodeGrayAt } from '../images/imageCodec';
 import { showBundle } from '../webview/webviewAssets';
 import { InvalidMessage } from '../webview/validate';
 import { CanvasDocument } from './canvasDocument';
@@ -107,12 +107,12 @@ export class CanvasEditorProvider implements vscode.CustomEditorProvider<CanvasD
     const [file] = (await vscode.window.showOpenDialog({ title: 'Import depth image', filters: { Images: ['png', 'jpg', 'jpeg', 'webp'] } })) ?? [];
     if (!file) return;
     const { width, height } = document.canvas;
-    const gray = await decodeGray(await readFile(file.fsPath), path.basename(file.fsPath));
-    const resized = gray.width === width && gray.height === height;
-    const pixels = resized ? gray.data : await resizeGray(gray.data, gray, { width, height });
+    const { data: pixels, original } = await decodeGrayAt(await readFile(file.fsPath), path.basename(file.fsPath), { width, height });
     const rect = { x: 0, y: 0, width, height };
     document.record(document.canvas.paint('depth', 'Import depth', rect, pixels), undefined, { type: 'patch', layer: 'depth', rect, pixels });
-    if (!resized) document.broadcast({ type: 'status', level: 'warning', message: `The depth image was ${gray.width}×${gray.height}; it was resized to ${width}×${height}.` });
+    if (original.width !== width || original.height !== height) {
+      document.broadcast({ type: 'status', level: 'warning', message: `The depth image was ${original.width}×${original.height}; it was resized to ${width}×${height}.` });
+    }
   }
 
   private async exportPose(document: CanvasDocument): Promise<void> {

@@ -11,7 +11,7 @@ import { fromOpenPoseJson, rasterizePose, resizePose, toOpenPoseJson, type PoseD
 import { RASTER_LAYERS, type EdgeSettings, type RasterLayer } from '../../shared/protocol/canvas';
 import { insertITxt, readTextChunks } from '../output/pngText';
 import { replaceFile } from '../output/saveImage';
-import { decodeGray, decodeRgba, encodePng, resizeGray } from '../images/imageCodec';
+import { decodeGrayAt, decodeRgba, encodePng } from '../images/imageCodec';
 import { CanvasModel, DEFAULT_EDGES, emptyLayers } from './canvasModel';
 
 export interface LayerPaths {
@@ -47,10 +47,11 @@ async function loadRasterLayer(file: string, layer: RasterLayer, width: number, 
   if (!existsSync(file)) return undefined;
   const name = path.basename(file);
   try {
-    const gray = await decodeGray(await readFile(file), name);
-    if (gray.width === width && gray.height === height) return gray.data;
-    notices.push(`${name} is ${gray.width}×${gray.height}, the image is ${width}×${height}: the ${layer} layer was resized to fit (saved at the new size on the next save).`);
-    return await resizeGray(gray.data, gray, { width, height });
+    const { data, original } = await decodeGrayAt(await readFile(file), name, { width, height });
+    if (original.width !== width || original.height !== height) {
+      notices.push(`${name} is ${original.width}×${original.height}, the image is ${width}×${height}: the ${layer} layer was resized to fit (saved at the new size on the next save).`);
+    }
+    return data;
   } catch (error) {
     notices.push(`${name} could not be read, so the ${layer} layer starts empty (the file is left as it is until you save): ${(error as Error).message}`);
     return undefined;

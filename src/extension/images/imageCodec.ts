@@ -57,14 +57,25 @@ export function decodeRgba(bytes: Uint8Array, name: string): Promise<ImageSize &
 }
 
 /** Decodes to one grey channel; transparency counts as black. */
-export function decodeGray(bytes: Uint8Array, name: string): Promise<ImageSize & { data: Uint8Array }> {
+function decodeGray(bytes: Uint8Array, name: string): Promise<ImageSize & { data: Uint8Array }> {
   return decode(bytes, name, (image) => image.flatten({ background: '#000000' }).toColorspace('b-w').extractChannel(0), 1);
 }
 
 /** Nearest-neighbour resize of a single-channel image (masks stay binary). */
-export async function resizeGray(data: Uint8Array, from: ImageSize, to: ImageSize): Promise<Uint8Array> {
+async function resizeGray(data: Uint8Array, from: ImageSize, to: ImageSize): Promise<Uint8Array> {
   const out = await (await sharp(data, { raw: { width: from.width, height: from.height, channels: 1 } })).resize(to.width, to.height, { fit: 'fill', kernel: 'nearest' }).raw().toBuffer();
   return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+}
+
+/**
+ * Decodes to one grey channel at `size` (a layer of the canvas), resizing nearest-neighbour when the
+ * file has another size; `original` says which size the file had, for the notice.
+ */
+export async function decodeGrayAt(bytes: Uint8Array, name: string, size: ImageSize): Promise<{ data: Uint8Array; original: ImageSize }> {
+  const gray = await decodeGray(bytes, name);
+  const original = { width: gray.width, height: gray.height };
+  const same = gray.width === size.width && gray.height === size.height;
+  return { data: same ? gray.data : await resizeGray(gray.data, original, size), original };
 }
 
 /** Encodes raw u8 pixels (1 = grey, 3 = RGB, 4 = RGBA) as PNG. */
