@@ -1,9 +1,7 @@
 /** Validation of panel → host messages. */
-import { PANEL_PROTOCOL_VERSION, type FromPanel, type PanelForm } from '../../shared/protocol/panel';
+import { MAX_BATCH, MAX_GUIDANCE, MAX_SIDE, PANEL_PROTOCOL_VERSION, type FromPanel, type PanelForm } from '../../shared/protocol/panel';
 import { MAX_PROMPT_CHARS, MAX_SEED, MAX_STEPS, SAMPLER_NAMES } from '../../shared/request';
 import { finite, integer, InvalidMessage, oneOf, record, text } from '../webview/validate';
-
-export const MAX_BATCH = 16;
 
 export function parseForm(value: unknown): PanelForm {
   const f = record(value, 'form');
@@ -13,12 +11,12 @@ export function parseForm(value: unknown): PanelForm {
     modelId: text(f.modelId, 'modelId', 16),
     sampler: oneOf(f.sampler, SAMPLER_NAMES, 'sampler'),
     steps: integer(f.steps, 'steps', 1, MAX_STEPS),
-    guidanceScale: finite(f.guidanceScale, 'guidanceScale', 0, 100),
+    guidanceScale: finite(f.guidanceScale, 'guidanceScale', 0, MAX_GUIDANCE),
     seedMode: oneOf(f.seedMode, ['random', 'fixed', 'reuse'] as const, 'seedMode'),
     seed: integer(f.seed, 'seed', 0, MAX_SEED),
     // Multiples of 8 are checked by the pipeline, which suggests the nearest valid sizes.
-    width: integer(f.width, 'width', 64, 4096),
-    height: integer(f.height, 'height', 64, 4096),
+    width: integer(f.width, 'width', 64, MAX_SIDE),
+    height: integer(f.height, 'height', 64, MAX_SIDE),
     batch: integer(f.batch, 'batch', 1, MAX_BATCH),
   };
 }

@@ -6,6 +6,15 @@ import type { SamplerName } from '../request';
 
 export const PANEL_PROTOCOL_VERSION = 1;
 
+/** Most images one Generate may make (the batch count). */
+export const MAX_BATCH = 16;
+
+/** Largest side the panel accepts, in pixels (the pipeline also caps width × height). */
+export const MAX_SIDE = 4096;
+
+/** Largest guidance scale the panel accepts (the atelier.guidanceScale setting's maximum). */
+export const MAX_GUIDANCE = 100;
+
 export type SeedMode = 'random' | 'fixed' | 'reuse';
 
 /** What the panel's form holds; persisted per workspace by the host. */

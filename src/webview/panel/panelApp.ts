@@ -3,8 +3,8 @@
  * worker's tokenizer, Generate/Cancel, the live preview and the history list. Bitmaps arrive as bytes
  * and are shown through blob URLs; text only ever goes in through textContent.
  */
-import { PANEL_PROTOCOL_VERSION, type FromPanel, type HistoryItem, type PanelForm, type PanelModel, type SeedMode, type ToPanel } from '../../shared/protocol/panel';
-import { SAMPLER_NAMES, type SamplerName } from '../../shared/request';
+import { MAX_BATCH, MAX_GUIDANCE, MAX_SIDE, PANEL_PROTOCOL_VERSION, type FromPanel, type HistoryItem, type PanelForm, type PanelModel, type SeedMode, type ToPanel } from '../../shared/protocol/panel';
+import { MAX_SEED, MAX_STEPS, SAMPLER_NAMES, type SamplerName } from '../../shared/request';
 import { h } from '../common/dom';
 import type { HostChannel } from '../common/vscodeApi';
 import { checkNumber, SIZE_PRESETS } from './formCheck';
@@ -184,8 +184,8 @@ export class PanelApp {
 
     const sampler = select('sampler', SAMPLER_NAMES.map((s) => ({ value: s, label: SAMPLER_LABELS[s] })), form.sampler);
     sampler.addEventListener('change', () => this.set({ sampler: sampler.value as SamplerName }));
-    const steps = field('steps', String(form.steps), { type: 'number', min: '1', max: '1000' });
-    const guidance = field('guidance', String(form.guidanceScale), { type: 'number', min: '0', max: '100', step: '0.5' });
+    const steps = field('steps', String(form.steps), { type: 'number', min: '1', max: String(MAX_STEPS) });
+    const guidance = field('guidance', String(form.guidanceScale), { type: 'number', min: '0', max: String(MAX_GUIDANCE), step: '0.5' });
     const seedMode = select('seedMode', [{ value: 'random', label: 'Random seed' }, { value: 'fixed', label: 'Fixed seed' }, { value: 'reuse', label: `Reuse last${this.lastSeed !== undefined ? ` (${this.lastSeed})` : ''}` }], form.seedMode);
     const seed = field('seed', String(form.seed), { type: 'number', min: '0' });
     seed.hidden = form.seedMode !== 'fixed';
@@ -195,8 +195,8 @@ export class PanelApp {
     });
     const presetValue = SIZE_PRESETS.some(([w, hh]) => w === form.width && hh === form.height) ? `${form.width}x${form.height}` : 'custom';
     const size = select('size', [...SIZE_PRESETS.map(([w, hh]) => ({ value: `${w}x${hh}`, label: `${w} × ${hh}` })), { value: 'custom', label: 'Custom…' }], presetValue);
-    const width = field('width', String(form.width), { type: 'number', min: '64', max: '4096', step: '8' });
-    const height = field('height', String(form.height), { type: 'number', min: '64', max: '4096', step: '8' });
+    const width = field('width', String(form.width), { type: 'number', min: '64', max: String(MAX_SIDE), step: '8' });
+    const height = field('height', String(form.height), { type: 'number', min: '64', max: String(MAX_SIDE), step: '8' });
     const custom = h('div', { class: 'row' }, [width, h('span', {}, ['×']), height]);
     custom.hidden = presetValue !== 'custom';
     size.addEventListener('change', () => {
@@ -208,7 +208,7 @@ export class PanelApp {
         this.set({ width: Number(match[1]), height: Number(match[2]) });
       }
     });
-    const batch = field('batch', String(form.batch), { type: 'number', min: '1', max: '16' });
+    const batch = field('batch', String(form.batch), { type: 'number', min: '1', max: String(MAX_BATCH) });
     for (const input of [steps, guidance, seed, width, height, batch]) input.addEventListener('change', () => this.readNumbers({ steps, guidance, seed, width, height, batch }));
 
     const generate = h('vscode-button', { 'data-name': 'generate', title: 'Generate (Ctrl+Enter in the prompt)' }, ['Generate']);
@@ -238,12 +238,12 @@ export class PanelApp {
   private readNumbers(inputs = this.numberInputs): boolean {
     if (!inputs || !this.form) return false;
     const checks = {
-      steps: checkNumber({ name: 'Steps', raw: inputs.steps.value, min: 1, max: 1000, integer: true }),
-      guidanceScale: checkNumber({ name: 'Guidance', raw: inputs.guidance.value, min: 0, max: 100, integer: false }),
-      seed: this.form.seedMode === 'fixed' ? checkNumber({ name: 'Seed', raw: inputs.seed.value, min: 0, max: 4294967295, integer: true }) : { value: this.form.seed },
-      width: checkNumber({ name: 'Width', raw: inputs.width.value, min: 64, max: 4096, integer: true, multipleOf: 8 }),
-      height: checkNumber({ name: 'Height', raw: inputs.height.value, min: 64, max: 4096, integer: true, multipleOf: 8 }),
-      batch: checkNumber({ name: 'Batch count', raw: inputs.batch.value, min: 1, max: 16, integer: true }),
+      steps: checkNumber({ name: 'Steps', raw: inputs.steps.value, min: 1, max: MAX_STEPS, integer: true }),
+      guidanceScale: checkNumber({ name: 'Guidance', raw: inputs.guidance.value, min: 0, max: MAX_GUIDANCE, integer: false }),
+      seed: this.form.seedMode === 'fixed' ? checkNumber({ name: 'Seed', raw: inputs.seed.value, min: 0, max: MAX_SEED, integer: true }) : { value: this.form.seed },
+      width: checkNumber({ name: 'Width', raw: inputs.width.value, min: 64, max: MAX_SIDE, integer: true, multipleOf: 8 }),
+      height: checkNumber({ name: 'Height', raw: inputs.height.value, min: 64, max: MAX_SIDE, integer: true, multipleOf: 8 }),
+      batch: checkNumber({ name: 'Batch count', raw: inputs.batch.value, min: 1, max: MAX_BATCH, integer: true }),
     };
     const problems = Object.values(checks).flatMap((c) => ('error' in c ? [c.error] : []));
     this.errors.replaceChildren(...problems.map((p) => h('div', {}, [p])));

@@ -5,7 +5,7 @@
  */
 import { canny, luminance } from '../../../shared/canvas/canny';
 import { defaultPerson, mirror, scale, setJointVisible, type PoseDocument } from '../../../shared/canvas/openpose';
-import { pasteRect, type Rect } from '../../../shared/canvas/rect';
+import { copyRect, pasteRect, type Rect } from '../../../shared/canvas/rect';
 import { CANVAS_PROTOCOL_VERSION, type EdgeSettings, type FromCanvas, type RasterLayer, type ToCanvas } from '../../../shared/protocol/canvas';
 import { h, slider } from '../../common/dom';
 import type { HostChannel } from '../../common/vscodeApi';
@@ -277,10 +277,7 @@ export class CanvasApp {
   private postRaster(layer: RasterLayer, label: string, rect: Rect): void {
     const doc = this.doc;
     if (!doc) return;
-    const { width } = doc;
-    const pixels = new Uint8Array(rect.width * rect.height);
-    for (let y = 0; y < rect.height; y++) pixels.set(doc.layers[layer].data.subarray((rect.y + y) * width + rect.x, (rect.y + y) * width + rect.x + rect.width), y * rect.width);
-    this.host.post({ type: 'rasterEdit', layer, label, rect, pixels });
+    this.host.post({ type: 'rasterEdit', layer, label, rect, pixels: copyRect(doc.layers[layer].data, doc.width, rect) });
   }
 
   private wholeLayer(layer: RasterLayer, label: string, make: (b: Bitmap) => Bitmap): void {
