@@ -1,19 +1,10 @@
 import { parseSchedulerConfig } from '../../../src/pipeline/schedulers/config';
 import type { SchedulerConfig } from '../../../src/pipeline/schedulers/types';
+import { SD_HUB_SCHEDULER } from '../../fixtures/onnx/modelFolder';
 
 /** SD 1.x/2.x scheduler_config.json as the Hub ships it, with overrides. */
 export function sdSchedulerConfig(overrides: Record<string, unknown> = {}): SchedulerConfig {
-  return parseSchedulerConfig({
-    _class_name: 'PNDMScheduler',
-    beta_start: 0.00085,
-    beta_end: 0.012,
-    beta_schedule: 'scaled_linear',
-    num_train_timesteps: 1000,
-    steps_offset: 1,
-    set_alpha_to_one: false,
-    skip_prk_steps: true,
-    ...overrides,
-  });
+  return parseSchedulerConfig({ ...SD_HUB_SCHEDULER, ...overrides });
 }
 
 export function expectClose(actual: readonly number[], expected: readonly number[], tol: number): void {
