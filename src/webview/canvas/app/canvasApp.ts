@@ -4,24 +4,21 @@
  * the undo stack). Everything the host sends replaces local state; nothing here touches files.
  */
 import { canny, luminance } from '../../../shared/canvas/canny';
-import { defaultPerson, mirror, scale, setJointVisible, type PoseDocument } from '../../../shared/canvas/openpose';
+import { setJointVisible, type PoseDocument } from '../../../shared/canvas/openpose';
 import { copyRect, pasteRect, type Rect } from '../../../shared/canvas/rect';
 import { CANVAS_PROTOCOL_VERSION, type EdgeSettings, type FromCanvas, type RasterLayer, type ToCanvas } from '../../../shared/protocol/canvas';
-import { h, slider } from '../../common/dom';
+import { h } from '../../common/dom';
 import type { HostChannel } from '../../common/vscodeApi';
-import { fill, invert, type Bitmap, type Brush } from '../mask/maskOps';
+import type { Bitmap, Brush } from '../mask/maskOps';
 import { BrushTool } from '../tools/brushTool';
 import { drawGradient_ } from '../tools/gradient';
 import { PoseTool, replacePerson, type JointRef } from '../tools/poseTool';
 import { panBy, zoomAt } from '../view/viewport';
 import { Stage, SHOWN_LAYERS, type ShownLayer } from './stage';
-import { restoreUiState, type CanvasUiState, type Tool } from './uiState';
+import { sidebarContent } from './sidebar';
+import { LAYER_LABELS, restoreUiState, TOOLS_FOR, type CanvasUiState, type Tool } from './uiState';
 
 type Init = Extract<ToCanvas, { type: 'init' }>;
-
-const LAYER_LABELS: Record<ShownLayer, string> = { mask: 'Mask', sketch: 'Sketch', depth: 'Depth', edges: 'Edges', pose: 'Pose' };
-const TOOL_LABELS: Record<Tool, string> = { brush: 'Brush (B)', eraser: 'Eraser (E)', linear: 'Linear gradient (G)', radial: 'Radial gradient (R)', pose: 'Move joints (Shift: whole person)' };
-const TOOLS_FOR: Record<ShownLayer, readonly Tool[]> = { mask: ['brush', 'eraser'], sketch: ['brush', 'eraser'], depth: ['brush', 'eraser', 'linear', 'radial'], pose: ['pose'], edges: [] };
 
 interface Doc {
   readonly width: number;
@@ -377,118 +374,34 @@ export class CanvasApp {
     this.ensureVisible(layer);
   }
 
-  private button(label: string, title: string, onClick: () => void, options: { secondary?: boolean; pressed?: boolean; disabled?: boolean; name?: string } = {}): HTMLElement {
-    const b = h('vscode-button', { title, 'data-action': options.name ?? label, ...(options.secondary || options.pressed === false ? { secondary: '' } : {}), ...(options.disabled ? { disabled: '' } : {}), ...(options.pressed !== undefined ? { 'aria-pressed': String(options.pressed) } : {}) }, [label]);
-    b.addEventListener('click', () => {
-      if (!b.hasAttribute('disabled')) onClick();
-    });
-    return b;
-  }
-
-  private checkbox(label: string, checked: boolean, onChange: (checked: boolean) => void, name: string): HTMLElement {
-    const c = h('vscode-checkbox', { label, 'data-name': name, ...(checked ? { checked: '' } : {}) });
-    c.addEventListener('change', () => onChange((c as HTMLElement & { checked: boolean }).checked));
-    return c;
-  }
-
   private renderSidebar(): void {
     const doc = this.doc;
-    const section = (title: string, children: (Node | string)[]): HTMLElement => h('section', {}, [h('h3', {}, [title]), ...children]);
-    const layers = SHOWN_LAYERS.map((layer, i) => {
-      const opacity = slider('Opacity', 0, 1, 0.05, this.ui.opacity[layer], `${LAYER_LABELS[layer]} opacity`);
-      opacity.input.addEventListener('change', () => this.update({ opacity: { ...this.ui.opacity, [layer]: Number(opacity.input.value) } }));
-      return h('div', { class: `layer-row${layer === this.ui.layer ? ' active' : ''}` }, [
-        this.button(LAYER_LABELS[layer], `Edit the ${LAYER_LABELS[layer].toLowerCase()} layer (${i + 1})`, () => this.selectLayer(layer), { pressed: layer === this.ui.layer, name: `layer-${layer}` }),
-        this.checkbox('Show', this.ui.visible[layer], (v) => this.update({ visible: { ...this.ui.visible, [layer]: v } }), `show-${layer}`),
-        opacity.root,
-      ]);
-    });
-    const children: HTMLElement[] = [section('Layers', layers)];
-
-    const tools = TOOLS_FOR[this.ui.layer];
-    if (tools.length > 0 && this.ui.layer !== 'pose') {
-      const size = slider('Size', 1, 256, 1, this.ui.brushRadius, 'Brush radius in image pixels ([ and ])');
-      size.input.addEventListener('change', () => this.update({ brushRadius: Number(size.input.value) }));
-      const hardness = slider('Hardness', 0, 1, 0.05, this.ui.hardness, 'Brush edge: 0 soft, 1 hard');
-      hardness.input.addEventListener('change', () => this.update({ hardness: Number(hardness.input.value) }));
-      const toolButtons = tools.map((tool) => this.button(TOOL_LABELS[tool].replace(/ \(.*\)$/, ''), TOOL_LABELS[tool], () => this.update({ tool }), { pressed: tool === this.ui.tool, name: `tool-${tool}` }));
-      const extra: HTMLElement[] = [];
-      if (this.ui.layer === 'depth') {
-        const value = slider('Depth', 0, 255, 1, this.ui.depthValue, 'Grey the depth brush paints: 255 near, 0 far');
-        value.input.addEventListener('change', () => this.update({ depthValue: Number(value.input.value) }));
-        extra.push(value.root, this.button('Import depth…', 'Load a depth image into this layer', () => this.host.post({ type: 'import', what: 'depth' }), { secondary: true }));
-      }
-      if (this.ui.layer === 'mask') {
-        extra.push(
-          h('div', { class: 'row' }, [
-            this.button('Fill', 'Mask everything (repaint all)', () => this.wholeLayer('mask', 'Fill mask', (b) => fill(b, 255)), { secondary: true }),
-            this.button('Clear', 'Unmask everything', () => this.wholeLayer('mask', 'Clear mask', (b) => fill(b, 0)), { secondary: true }),
-            this.button('Invert', 'Swap masked and unmasked', () => this.wholeLayer('mask', 'Invert mask', invert), { secondary: true }),
-          ]),
-        );
-      }
-      if (this.ui.layer === 'sketch') extra.push(this.button('Clear', 'Blank sketch sheet', () => this.wholeLayer('sketch', 'Clear sketch', (b) => fill(b, 255)), { secondary: true }));
-      children.push(section('Tools', [h('div', { class: 'row' }, toolButtons), size.root, hardness.root, ...extra]));
-    }
-
-    if (this.ui.layer === 'pose' && doc) {
-      const hasPerson = doc.pose.people.length > 0;
-      children.push(
-        section('Pose', [
-          h('p', { class: 'hint' }, [hasPerson ? 'Drag a joint to move it; Shift-drag moves the whole person. H or Delete hides the selected joint.' : 'Add a person, then drag its joints.']),
-          h('div', { class: 'row' }, [
-            this.button('Add person', 'Add a T-pose skeleton', () => this.commitPose({ ...doc.pose, people: [...doc.pose.people, defaultPerson(doc.width, doc.height)] }, 'Add person')),
-            this.button('Mirror', 'Mirror the selected person', () => this.editPerson('Mirror person', mirror), { secondary: true, disabled: !hasPerson }),
-            this.button('Larger', 'Scale the selected person up', () => this.editPerson('Scale person', (p) => scale(p, 1.1)), { secondary: true, disabled: !hasPerson }),
-            this.button('Smaller', 'Scale the selected person down', () => this.editPerson('Scale person', (p) => scale(p, 1 / 1.1)), { secondary: true, disabled: !hasPerson }),
-            this.button('Hide/show joint', 'Hide or show the selected joint (H)', () => this.toggleJoint(), { secondary: true, disabled: !this.selected }),
-            this.button('Delete person', 'Remove the selected person', () => {
-              const index = this.selected?.person ?? doc.pose.people.length - 1;
-              this.selected = undefined;
-              this.commitPose({ ...doc.pose, people: doc.pose.people.filter((_, i) => i !== index) }, 'Delete person');
-            }, { secondary: true, disabled: !hasPerson }),
-          ]),
-          h('div', { class: 'row' }, [
-            this.button('Import JSON…', 'Import OpenPose JSON', () => this.host.post({ type: 'import', what: 'pose' }), { secondary: true }),
-            this.button('Export JSON…', 'Export OpenPose JSON', () => this.host.post({ type: 'exportPose' }), { secondary: true, disabled: !hasPerson }),
-          ]),
-        ]),
-      );
-    }
-
-    if (this.ui.layer === 'edges' && doc) {
-      const low = slider('Low', 0, 500, 5, doc.edges.low, 'Gradients below this are never edges');
-      const high = slider('High', 0, 500, 5, doc.edges.high, 'Gradients above this are always edges');
-      const commit = (): void => {
-        const [l, hi] = [Number(low.input.value), Number(high.input.value)];
-        this.setEdges({ enabled: true, low: Math.min(l, hi), high: Math.max(l, hi) });
-      };
-      low.input.addEventListener('change', commit);
-      high.input.addEventListener('change', commit);
-      children.push(section('Edges (canny)', [this.checkbox('Compute edges from the image', doc.edges.enabled, (v) => this.setEdges({ ...doc.edges, enabled: v }), 'edges-enabled'), low.root, high.root]));
-    }
-
-    const prompt = h('vscode-textarea', { placeholder: 'What to paint (masked area, or the whole image)', rows: '3', 'data-name': 'prompt' });
-    (prompt as HTMLElement & { value: string }).value = this.ui.prompt;
-    prompt.addEventListener('input', () => {
-      this.ui.prompt = (prompt as HTMLElement & { value: string }).value;
-      this.host.saveState(this.ui);
-    });
-    const strength = slider('Strength', 0, 1, 0.05, this.ui.strength, '0 keeps the image, 1 repaints from noise');
-    strength.input.addEventListener('change', () => this.update({ strength: Number(strength.input.value) }));
-    const feather = slider('Feather', 0, 64, 1, this.ui.maskBlur, 'Mask feather radius in pixels');
-    feather.input.addEventListener('change', () => this.update({ maskBlur: Number(feather.input.value) }));
-    const controls = (['pose', 'depth', 'sketch', 'edges'] as const).map((c) => this.checkbox(`Use ${c} as control`, this.ui.controls[c], (v) => this.update({ controls: { ...this.ui.controls, [c]: v } }), `control-${c}`));
-    children.push(
-      section('Generate', [
-        prompt,
-        strength.root,
-        feather.root,
-        ...controls,
-        this.button(this.busy ? 'Generating…' : 'Generate', 'Inpaint the masked area (or vary the whole image when nothing is masked); the result is a new file', () => this.generate(), { disabled: this.busy || !doc, name: 'generate' }),
-      ]),
+    this.sidebar.replaceChildren(
+      ...sidebarContent(
+        { ui: this.ui, doc, busy: this.busy, jointSelected: this.selected !== undefined },
+        {
+          update: (patch) => this.update(patch),
+          selectLayer: (layer) => this.selectLayer(layer),
+          promptChanged: (text) => {
+            this.ui.prompt = text;
+            this.host.saveState(this.ui);
+          },
+          wholeLayer: (layer, label, make) => this.wholeLayer(layer, label, make),
+          commitPose: (pose, label) => this.commitPose(pose, label),
+          editPerson: (label, change) => this.editPerson(label, change),
+          toggleJoint: () => this.toggleJoint(),
+          deletePerson: () => {
+            if (!doc) return;
+            const index = this.selected?.person ?? doc.pose.people.length - 1;
+            this.selected = undefined;
+            this.commitPose({ ...doc.pose, people: doc.pose.people.filter((_, i) => i !== index) }, 'Delete person');
+          },
+          setEdges: (edges) => this.setEdges(edges),
+          post: (message) => this.host.post(message),
+          generate: () => this.generate(),
+        },
+      ),
     );
-    this.sidebar.replaceChildren(...children);
   }
 
   private generate(): void {

@@ -6,6 +6,12 @@ import type { ShownLayer } from './stage';
 
 export type Tool = 'brush' | 'eraser' | 'linear' | 'radial' | 'pose';
 
+export const LAYER_LABELS: Record<ShownLayer, string> = { mask: 'Mask', sketch: 'Sketch', depth: 'Depth', edges: 'Edges', pose: 'Pose' };
+export const TOOL_LABELS: Record<Tool, string> = { brush: 'Brush (B)', eraser: 'Eraser (E)', linear: 'Linear gradient (G)', radial: 'Radial gradient (R)', pose: 'Move joints (Shift: whole person)' };
+/** The tools each layer offers (the first is the default). */
+export const TOOLS_FOR: Record<ShownLayer, readonly Tool[]> = { mask: ['brush', 'eraser'], sketch: ['brush', 'eraser'], depth: ['brush', 'eraser', 'linear', 'radial'], pose: ['pose'], edges: [] };
+
+
 export interface CanvasUiState {
   layer: ShownLayer;
   tool: Tool;

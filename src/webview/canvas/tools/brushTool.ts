@@ -55,5 +55,4 @@ export class BrushTool {
     if (dirty) pasteRect(this.bitmap.data, this.bitmap.width, dirty, copyRect(mark, this.bitmap.width, dirty));
     return dirty;
   }
-
 }

@@ -1,0 +1,138 @@
+/**
+ * The canvas sidebar: layers (select, show, opacity), the tools of the current layer, pose and edge
+ * controls, and Generate. Rebuilt from state on every change; every action goes back to the app.
+ */
+import type { EdgeSettings, FromCanvas, RasterLayer } from '../../../shared/protocol/canvas';
+import { defaultPerson, mirror, scale, type Person, type PoseDocument } from '../../../shared/canvas/openpose';
+import { h, slider } from '../../common/dom';
+import { fill, invert, type Bitmap } from '../mask/maskOps';
+import { SHOWN_LAYERS, type ShownLayer } from './stage';
+import { LAYER_LABELS, TOOL_LABELS, TOOLS_FOR, type CanvasUiState } from './uiState';
+
+export interface SidebarState {
+  readonly ui: CanvasUiState;
+  readonly doc: { readonly width: number; readonly height: number; readonly pose: PoseDocument; readonly edges: EdgeSettings } | undefined;
+  readonly busy: boolean;
+  readonly jointSelected: boolean;
+}
+
+export interface SidebarActions {
+  update(patch: Partial<CanvasUiState>): void;
+  selectLayer(layer: ShownLayer): void;
+  promptChanged(text: string): void;
+  wholeLayer(layer: RasterLayer, label: string, make: (b: Bitmap) => Bitmap): void;
+  commitPose(pose: PoseDocument, label: string): void;
+  editPerson(label: string, change: (person: Person) => Person): void;
+  toggleJoint(): void;
+  deletePerson(): void;
+  setEdges(edges: EdgeSettings): void;
+  post(message: FromCanvas): void;
+  generate(): void;
+}
+
+function button(label: string, title: string, onClick: () => void, options: { secondary?: boolean; pressed?: boolean; disabled?: boolean; name?: string } = {}): HTMLElement {
+  const b = h('vscode-button', { title, 'data-action': options.name ?? label, ...(options.secondary || options.pressed === false ? { secondary: '' } : {}), ...(options.disabled ? { disabled: '' } : {}), ...(options.pressed !== undefined ? { 'aria-pressed': String(options.pressed) } : {}) }, [label]);
+  b.addEventListener('click', () => {
+    if (!b.hasAttribute('disabled')) onClick();
+  });
+  return b;
+}
+
+function checkbox(label: string, checked: boolean, onChange: (checked: boolean) => void, name: string): HTMLElement {
+  const c = h('vscode-checkbox', { label, 'data-name': name, ...(checked ? { checked: '' } : {}) });
+  c.addEventListener('change', () => onChange((c as HTMLElement & { checked: boolean }).checked));
+  return c;
+}
+
+export function sidebarContent(state: SidebarState, actions: SidebarActions): HTMLElement[] {
+  const { ui, doc } = state;
+  const section = (title: string, children: (Node | string)[]): HTMLElement => h('section', {}, [h('h3', {}, [title]), ...children]);
+  const layers = SHOWN_LAYERS.map((layer, i) => {
+    const opacity = slider('Opacity', 0, 1, 0.05, ui.opacity[layer], `${LAYER_LABELS[layer]} opacity`);
+    opacity.input.addEventListener('change', () => actions.update({ opacity: { ...ui.opacity, [layer]: Number(opacity.input.value) } }));
+    return h('div', { class: `layer-row${layer === ui.layer ? ' active' : ''}` }, [
+      button(LAYER_LABELS[layer], `Edit the ${LAYER_LABELS[layer].toLowerCase()} layer (${i + 1})`, () => actions.selectLayer(layer), { pressed: layer === ui.layer, name: `layer-${layer}` }),
+      checkbox('Show', ui.visible[layer], (v) => actions.update({ visible: { ...ui.visible, [layer]: v } }), `show-${layer}`),
+      opacity.root,
+    ]);
+  });
+  const children: HTMLElement[] = [section('Layers', layers)];
+
+  const tools = TOOLS_FOR[ui.layer];
+  if (tools.length > 0 && ui.layer !== 'pose') {
+    const size = slider('Size', 1, 256, 1, ui.brushRadius, 'Brush radius in image pixels ([ and ])');
+    size.input.addEventListener('change', () => actions.update({ brushRadius: Number(size.input.value) }));
+    const hardness = slider('Hardness', 0, 1, 0.05, ui.hardness, 'Brush edge: 0 soft, 1 hard');
+    hardness.input.addEventListener('change', () => actions.update({ hardness: Number(hardness.input.value) }));
+    const toolButtons = tools.map((tool) => button(TOOL_LABELS[tool].replace(/ \(.*\)$/, ''), TOOL_LABELS[tool], () => actions.update({ tool }), { pressed: tool === ui.tool, name: `tool-${tool}` }));
+    const extra: HTMLElement[] = [];
+    if (ui.layer === 'depth') {
+      const value = slider('Depth', 0, 255, 1, ui.depthValue, 'Grey the depth brush paints: 255 near, 0 far');
+      value.input.addEventListener('change', () => actions.update({ depthValue: Number(value.input.value) }));
+      extra.push(value.root, button('Import depth…', 'Load a depth image into this layer', () => actions.post({ type: 'import', what: 'depth' }), { secondary: true }));
+    }
+    if (ui.layer === 'mask') {
+      extra.push(
+        h('div', { class: 'row' }, [
+          button('Fill', 'Mask everything (repaint all)', () => actions.wholeLayer('mask', 'Fill mask', (b) => fill(b, 255)), { secondary: true }),
+          button('Clear', 'Unmask everything', () => actions.wholeLayer('mask', 'Clear mask', (b) => fill(b, 0)), { secondary: true }),
+          button('Invert', 'Swap masked and unmasked', () => actions.wholeLayer('mask', 'Invert mask', invert), { secondary: true }),
+        ]),
+      );
+    }
+    if (ui.layer === 'sketch') extra.push(button('Clear', 'Blank sketch sheet', () => actions.wholeLayer('sketch', 'Clear sketch', (b) => fill(b, 255)), { secondary: true }));
+    children.push(section('Tools', [h('div', { class: 'row' }, toolButtons), size.root, hardness.root, ...extra]));
+  }
+
+  if (ui.layer === 'pose' && doc) {
+    const hasPerson = doc.pose.people.length > 0;
+    children.push(
+      section('Pose', [
+        h('p', { class: 'hint' }, [hasPerson ? 'Drag a joint to move it; Shift-drag moves the whole person. H or Delete hides the selected joint.' : 'Add a person, then drag its joints.']),
+        h('div', { class: 'row' }, [
+          button('Add person', 'Add a T-pose skeleton', () => actions.commitPose({ ...doc.pose, people: [...doc.pose.people, defaultPerson(doc.width, doc.height)] }, 'Add person')),
+          button('Mirror', 'Mirror the selected person', () => actions.editPerson('Mirror person', mirror), { secondary: true, disabled: !hasPerson }),
+          button('Larger', 'Scale the selected person up', () => actions.editPerson('Scale person', (p) => scale(p, 1.1)), { secondary: true, disabled: !hasPerson }),
+          button('Smaller', 'Scale the selected person down', () => actions.editPerson('Scale person', (p) => scale(p, 1 / 1.1)), { secondary: true, disabled: !hasPerson }),
+          button('Hide/show joint', 'Hide or show the selected joint (H)', () => actions.toggleJoint(), { secondary: true, disabled: !state.jointSelected }),
+          button('Delete person', 'Remove the selected person', () => actions.deletePerson(), { secondary: true, disabled: !hasPerson }),
+        ]),
+        h('div', { class: 'row' }, [
+          button('Import JSON…', 'Import OpenPose JSON', () => actions.post({ type: 'import', what: 'pose' }), { secondary: true }),
+          button('Export JSON…', 'Export OpenPose JSON', () => actions.post({ type: 'exportPose' }), { secondary: true, disabled: !hasPerson }),
+        ]),
+      ]),
+    );
+  }
+
+  if (ui.layer === 'edges' && doc) {
+    const low = slider('Low', 0, 500, 5, doc.edges.low, 'Gradients below this are never edges');
+    const high = slider('High', 0, 500, 5, doc.edges.high, 'Gradients above this are always edges');
+    const commit = (): void => {
+      const [l, hi] = [Number(low.input.value), Number(high.input.value)];
+      actions.setEdges({ enabled: true, low: Math.min(l, hi), high: Math.max(l, hi) });
+    };
+    low.input.addEventListener('change', commit);
+    high.input.addEventListener('change', commit);
+    children.push(section('Edges (canny)', [checkbox('Compute edges from the image', doc.edges.enabled, (v) => actions.setEdges({ ...doc.edges, enabled: v }), 'edges-enabled'), low.root, high.root]));
+  }
+
+  const prompt = h('vscode-textarea', { placeholder: 'What to paint (masked area, or the whole image)', rows: '3', 'data-name': 'prompt' });
+  (prompt as HTMLElement & { value: string }).value = ui.prompt;
+  prompt.addEventListener('input', () => actions.promptChanged((prompt as HTMLElement & { value: string }).value));
+  const strength = slider('Strength', 0, 1, 0.05, ui.strength, '0 keeps the image, 1 repaints from noise');
+  strength.input.addEventListener('change', () => actions.update({ strength: Number(strength.input.value) }));
+  const feather = slider('Feather', 0, 64, 1, ui.maskBlur, 'Mask feather radius in pixels');
+  feather.input.addEventListener('change', () => actions.update({ maskBlur: Number(feather.input.value) }));
+  const controls = (['pose', 'depth', 'sketch', 'edges'] as const).map((c) => checkbox(`Use ${c} as control`, ui.controls[c], (v) => actions.update({ controls: { ...ui.controls, [c]: v } }), `control-${c}`));
+  children.push(
+    section('Generate', [
+      prompt,
+      strength.root,
+      feather.root,
+      ...controls,
+      button(state.busy ? 'Generating…' : 'Generate', 'Inpaint the masked area (or vary the whole image when nothing is masked); the result is a new file', () => actions.generate(), { disabled: state.busy || !doc, name: 'generate' }),
+    ]),
+  );
+  return children;
+}
