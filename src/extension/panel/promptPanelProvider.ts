@@ -38,6 +38,9 @@ export class PromptPanelProvider implements vscode.WebviewViewProvider {
   private view: vscode.WebviewView | undefined;
   private models: ModelChoice[] = [];
   private history = new Map<string, string>();
+  private readonly historyIds = new Map<string, string>();
+  /** `<id>@<mtime>` of the thumbnails the current webview holds. */
+  private thumbnailsSent = new Set<string>();
   private job: AbortController | undefined;
   private lastSeed: number | undefined;
   private refreshTimer: NodeJS.Timeout | undefined;
@@ -112,6 +115,8 @@ export class PromptPanelProvider implements vscode.WebviewViewProvider {
   private async handle(message: FromPanel): Promise<void> {
     switch (message.type) {
       case 'ready':
+        // A new (or rebuilt) webview holds no thumbnails yet.
+        this.thumbnailsSent = new Set();
         await this.sendInit();
         await this.sendHistory();
         return;
@@ -214,21 +219,36 @@ export class PromptPanelProvider implements vscode.WebviewViewProvider {
     this.refreshTimer = setTimeout(() => void this.sendHistory(), 500);
   }
 
+  /** A stable id per file, so a new image does not shift the ids (and thumbnails) of the others. */
+  private historyId(file: string): string {
+    let id = this.historyIds.get(file);
+    if (!id) {
+      id = String(this.historyIds.size + 1);
+      this.historyIds.set(file, id);
+    }
+    return id;
+  }
+
   private async sendHistory(): Promise<void> {
     if (!this.view) return;
     const files = (await vscode.workspace.findFiles('**/*.png', '**/{node_modules,.git}/**', 2000)).filter((u) => u.scheme === 'file').map((u) => u.fsPath);
     const records = await buildHistory(files, HISTORY_LIMIT);
     const root = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
-    this.history = new Map(records.map((r, i) => [String(i + 1), r.file]));
+    this.history = new Map(records.map((r) => [this.historyId(r.file), r.file]));
     this.post({
       type: 'history',
-      items: records.map((r, i) => ({ id: String(i + 1), fileName: path.basename(r.file), folder: displayFolder(r.file, root), prompt: r.parameters.prompt, seed: r.parameters.seed, size: r.parameters.width ? `${r.parameters.width}×${r.parameters.height}` : undefined, modifiedMs: r.modifiedMs })),
+      items: records.map((r) => ({ id: this.historyId(r.file), fileName: path.basename(r.file), folder: displayFolder(r.file, root), prompt: r.parameters.prompt, seed: r.parameters.seed, size: r.parameters.width ? `${r.parameters.width}×${r.parameters.height}` : undefined, modifiedMs: r.modifiedMs })),
     });
-    for (const [id, file] of this.history) {
+    // Only images this view has not been sent yet (or that changed since) are read and thumbnailed again.
+    for (const record of records) {
+      const id = this.historyId(record.file);
+      const key = `${id}@${record.modifiedMs}`;
+      if (this.thumbnailsSent.has(key)) continue;
       try {
-        this.post({ type: 'thumbnail', id, png: exactBytes(await thumbnail(await readFile(file), path.basename(file), THUMB_SIZE)) });
+        this.post({ type: 'thumbnail', id, png: exactBytes(await thumbnail(await readFile(record.file), path.basename(record.file), THUMB_SIZE)) });
+        this.thumbnailsSent.add(key);
       } catch (error) {
-        this.deps.log.debug(`no thumbnail for ${file}: ${(error as Error).message}`);
+        this.deps.log.debug(`no thumbnail for ${record.file}: ${(error as Error).message}`);
       }
     }
   }
