@@ -5,12 +5,12 @@
 import { existsSync, mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
 import sharp from 'sharp';
 import { loadCanvas } from '../../src/extension/canvas/layerFiles';
+import { CANVAS_PROTOCOL_VERSION } from '../../src/shared/protocol/canvas';
+import { CHROMIUM } from '../e2e/harness/tools';
+import { launchBrowser } from '../e2e/harness/workbench';
 import { openCanvasPage } from '../webview/harness/canvasPage';
-
-const CHROMIUM = process.env.ATELIER_CHROMIUM ?? '/usr/bin/chromium';
 
 function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -33,7 +33,7 @@ export async function benchCanvas(): Promise<void> {
     console.log(`  skipped: no Chromium at ${CHROMIUM} (apt-get install chromium, or set ATELIER_CHROMIUM)`);
     return;
   }
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--no-first-run'] });
+  const browser = await launchBrowser();
   try {
     const opens: number[] = [];
     for (let i = 0; i < 3; i++) {
@@ -47,7 +47,7 @@ export async function benchCanvas(): Promise<void> {
             }, { capture: true, once: true });
           }),
       );
-      await canvas.send({ type: 'init', v: 1, fileName: 'bench.png', editable: true, ...canvas.model.snapshot() });
+      await canvas.send({ type: 'init', v: CANVAS_PROTOCOL_VERSION, fileName: 'bench.png', ...canvas.model.snapshot() });
       opens.push(await timing);
       await canvas.page.close();
     }

@@ -41,7 +41,7 @@ export class CanvasDocument implements vscode.CustomDocument {
   /** Sends the whole document to one view (after its `ready`). */
   sendInit(webview: vscode.Webview): void {
     const name = this.uri.path.split('/').pop() ?? 'image';
-    void webview.postMessage({ type: 'init', v: CANVAS_PROTOCOL_VERSION, fileName: name, editable: true, ...this.model.snapshot() } satisfies ToCanvas);
+    void webview.postMessage({ type: 'init', v: CANVAS_PROTOCOL_VERSION, fileName: name, ...this.model.snapshot() } satisfies ToCanvas);
     for (const message of this.notices) void webview.postMessage({ type: 'status', level: 'warning', message } satisfies ToCanvas);
   }
 

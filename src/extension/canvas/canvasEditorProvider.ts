@@ -13,7 +13,8 @@ import { showBundle } from '../webview/webviewAssets';
 import { InvalidMessage } from '../webview/validate';
 import { CanvasDocument } from './canvasDocument';
 import { parseFromCanvas } from './canvasMessages';
-import { generateFromCanvas, type CanvasGenerateDeps } from './generateFromCanvas';
+import type { GenerateDeps } from '../commands/generateImage';
+import { generateFromCanvas } from './generateFromCanvas';
 
 export const CANVAS_VIEW_TYPE = 'atelier.canvas';
 
@@ -29,9 +30,9 @@ export class CanvasEditorProvider implements vscode.CustomEditorProvider<CanvasD
   private readonly changed = new vscode.EventEmitter<vscode.CustomDocumentEditEvent<CanvasDocument>>();
   readonly onDidChangeCustomDocument = this.changed.event;
 
-  constructor(private readonly deps: CanvasGenerateDeps) {}
+  constructor(private readonly deps: GenerateDeps) {}
 
-  static register(deps: CanvasGenerateDeps): vscode.Disposable {
+  static register(deps: GenerateDeps): vscode.Disposable {
     return vscode.window.registerCustomEditorProvider(CANVAS_VIEW_TYPE, new CanvasEditorProvider(deps), { supportsMultipleEditorsPerDocument: true });
   }
 

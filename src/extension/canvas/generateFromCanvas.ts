@@ -17,15 +17,13 @@ import { showPipelineError } from '../ui/errorNotice';
 import type { CanvasDocument } from './canvasDocument';
 import { layerPaths } from './layerFiles';
 
-export type CanvasGenerateDeps = GenerateDeps;
-
 /** Control layers wait for ControlNet support in the pipeline; say so instead of dropping them silently. */
 export function controlsNotice(controls: CanvasGenerateOptions['controls']): string | undefined {
   if (controls.length === 0) return undefined;
   return `ControlNet is not in the pipeline yet, so the ${controls.join(', ')} ${controls.length === 1 ? 'layer was' : 'layers were'} not used for this image.`;
 }
 
-export async function generateFromCanvas(deps: CanvasGenerateDeps, document: CanvasDocument, webview: vscode.Webview, options: CanvasGenerateOptions): Promise<void> {
+export async function generateFromCanvas(deps: GenerateDeps, document: CanvasDocument, webview: vscode.Webview, options: CanvasGenerateOptions): Promise<void> {
   const status = (level: 'info' | 'warning' | 'error', message: string): void => void webview.postMessage({ type: 'status', level, message } satisfies ToCanvas);
   if (options.prompt.trim() === '') {
     status('warning', 'Type a prompt first: it describes what to paint into the masked area (or the whole image).');

@@ -34,7 +34,7 @@ export interface CanvasSnapshot {
 /** Host → canvas. */
 export type ToCanvas =
   /** The whole document, after `ready` (also after the webview was rebuilt) and after revert. */
-  | ({ readonly type: 'init'; readonly v: number; readonly fileName: string; readonly editable: boolean } & CanvasSnapshot)
+  | ({ readonly type: 'init'; readonly v: number; readonly fileName: string } & CanvasSnapshot)
   /** Replace a rectangle of a raster layer (undo, redo). */
   | { readonly type: 'patch'; readonly layer: RasterLayer; readonly rect: Rect; readonly pixels: Uint8Array }
   /** Replace the pose layer (undo, redo, import). */

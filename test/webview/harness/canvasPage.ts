@@ -103,7 +103,7 @@ export async function openCanvasPage(browser: Browser, width: number, height: nu
     await page.evaluate((json) => (window as unknown as { __deliver: (m: unknown) => void }).__deliver(JSON.parse(json)), JSON.stringify(encode(message)));
   };
   await next('ready');
-  await send({ type: 'init', v: CANVAS_PROTOCOL_VERSION, fileName: 'test.png', editable: true, ...model.snapshot() });
+  await send({ type: 'init', v: CANVAS_PROTOCOL_VERSION, fileName: 'test.png', ...model.snapshot() });
   await page.locator('canvas.layer-base').waitFor();
   await page.waitForTimeout(100);
 
