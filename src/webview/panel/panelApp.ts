@@ -60,6 +60,7 @@ export class PanelApp {
   private readonly historyList = h('ul', { class: 'history', 'aria-label': 'History' });
   private readonly thumbs = new Map<string, string>();
   private controls: { generate: HTMLElement; cancel: HTMLElement } | undefined;
+  private numberInputs: Record<'steps' | 'guidance' | 'seed' | 'width' | 'height' | 'batch', ValueElement> | undefined;
 
   constructor(private readonly host: HostChannel<FromPanel, Record<string, never>>, root: HTMLElement) {
     root.append(
@@ -209,14 +210,14 @@ export class PanelApp {
       }
     });
     const batch = field('batch', String(form.batch), { type: 'number', min: '1', max: String(MAX_BATCH) });
-    for (const input of [steps, guidance, seed, width, height, batch]) input.addEventListener('change', () => this.readNumbers({ steps, guidance, seed, width, height, batch }));
+    this.numberInputs = { steps, guidance, seed, width, height, batch };
+    for (const input of Object.values(this.numberInputs)) input.addEventListener('change', () => this.readNumbers());
 
     const generate = h('vscode-button', { 'data-name': 'generate', title: 'Generate (Ctrl+Enter in the prompt)' }, ['Generate']);
     generate.addEventListener('click', () => this.generate());
     const cancel = h('vscode-button', { 'data-name': 'cancel', secondary: '', title: 'Stop after the current step' }, ['Cancel']);
     cancel.addEventListener('click', () => this.host.post({ type: 'cancel' }));
     this.controls = { generate, cancel };
-    this.numberInputs = { steps, guidance, seed, width, height, batch };
 
     this.formRoot.replaceChildren(
       labelled('Prompt', prompt, this.counters.prompt),
@@ -232,10 +233,9 @@ export class PanelApp {
     this.setBusy(this.busy);
   }
 
-  private numberInputs: Record<'steps' | 'guidance' | 'seed' | 'width' | 'height' | 'batch', ValueElement> | undefined;
-
   /** Reads the number fields; shows every problem and returns false when any field is wrong. */
-  private readNumbers(inputs = this.numberInputs): boolean {
+  private readNumbers(): boolean {
+    const inputs = this.numberInputs;
     if (!inputs || !this.form) return false;
     const checks = {
       steps: checkNumber({ name: 'Steps', raw: inputs.steps.value, min: 1, max: MAX_STEPS, integer: true }),
