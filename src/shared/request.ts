@@ -40,6 +40,33 @@ export interface SamplingOptions {
   readonly seed: number;
 }
 
+/**
+ * ControlNet kinds Atelier recognises (from a ControlNet's config or folder name). The canvas feeds
+ * openpose from the pose layer, depth from depth, scribble/lineart from sketch and canny from edges.
+ */
+export const CONTROL_TYPES = ['openpose', 'depth', 'scribble', 'lineart', 'canny', 'softedge', 'mlsd', 'normal', 'seg', 'inpaint', 'other'] as const;
+export type ControlType = (typeof CONTROL_TYPES)[number];
+/** Largest ControlNet conditioning scale accepted (diffusers' UIs go to 2; beyond 5 only breaks images). */
+export const MAX_CONTROL_SCALE = 5;
+
+/** One ControlNet input: an image that steers generation, with its weight and step window. */
+export interface ControlInput {
+  /** What the image shows; picks the ControlNet when `controlNetDir` is not given. */
+  readonly type: ControlType;
+  /**
+   * A separate ControlNet folder (layout c: `model.onnx` taking `controlnet_cond`). Omitted: the
+   * model's fused ControlNet of this type, else the first ControlNet of this type under `controlNetRoots`.
+   */
+  readonly controlNetDir?: string;
+  /** Encoded 8-bit RGB (or grey) image; resized to the output size with a notice when it differs. */
+  readonly image: Uint8Array;
+  /** conditioning_scale: 0 turns it off, 1 is the trained strength. */
+  readonly scale: number;
+  /** Fractions of the denoising steps during which it acts: 0 ≤ start < end ≤ 1. */
+  readonly start: number;
+  readonly end: number;
+}
+
 export interface Txt2ImgRequest {
   readonly kind: 'txt2img';
   /** Absolute path of a diffusers/optimum ONNX model folder. */
@@ -54,6 +81,10 @@ export interface Txt2ImgRequest {
   /** Send a latent preview every N steps; 0 turns previews off. */
   readonly previewEvery: number;
   readonly executionProvider: ExecutionProviderPreference;
+  /** ControlNets applied together (their residuals are summed). */
+  readonly controls?: readonly ControlInput[];
+  /** Folders searched for ControlNets by type: a ControlNet folder, or a folder of them (e.g. `SD/Depth/`). */
+  readonly controlNetRoots?: readonly string[];
 }
 
 /** Image-to-image: the init image is noised to `strength` and denoised from there. */
@@ -72,6 +103,11 @@ export interface InpaintRequest extends Omit<Img2ImgRequest, 'kind'> {
   readonly mask: Uint8Array;
   /** Feather radius in pixels for the seam (0 = hard edge). */
   readonly maskBlur: number;
+  /**
+   * "Inpaint only the masked area": crop the mask's bounding box plus `padding` pixels, generate it
+   * at the model's native size, paste it back. Small masks on large images stay fast and sharp.
+   */
+  readonly onlyMasked?: { readonly padding: number };
 }
 
 /** Outpainting: the canvas grows by these pixels per side; the new area is filled, masked and inpainted. */
@@ -107,6 +143,18 @@ export interface GenerationResult {
   /** Peak resident memory of the worker process so far. */
   readonly workerPeakRssBytes: number;
   readonly restartRecommended: boolean;
+  /** The ControlNets that ran, in request order (for metadata). */
+  readonly controlNets: readonly UsedControlNet[];
+}
+
+export interface UsedControlNet {
+  readonly type: ControlType;
+  /** The ControlNet folder, or the model folder for a fused UNet+ControlNet. */
+  readonly model: string;
+  readonly layout: 'separate' | 'fused';
+  readonly scale: number;
+  readonly start: number;
+  readonly end: number;
 }
 
 export interface GenerationTimings {
@@ -115,6 +163,8 @@ export interface GenerationTimings {
   /** Time spent inside onnxruntime session.run (all models). */
   readonly sessionRunMs: number;
   readonly denoiseMs: number;
+  /** Of `denoiseMs`, the time spent in separate ControlNet runs. */
+  readonly controlNetMs: number;
 }
 
 export interface TokenizeParams {

@@ -7,6 +7,8 @@ import path from 'node:path';
 import { PipelineError } from '../../shared/errors';
 import { parseSchedulerConfig } from '../schedulers/config';
 import type { SchedulerConfig } from '../schedulers/types';
+import type { ControlType } from '../../shared/request';
+import { controlTypeFromName } from './controlNetFolder';
 import { checkExternalData, pickleRefusal, sniffUnsafeFormat } from './fileSafety';
 
 export const DEFAULT_VAE_SCALING_FACTOR = 0.18215;
@@ -19,6 +21,10 @@ export interface ModelFolder {
   readonly unet: string;
   readonly vaeDecoder: string;
   readonly vaeEncoder: string | undefined;
+  /** Layout (c): `controlnet/model.onnx`, the UNet that takes ControlNet residuals. */
+  readonly controlUnet: string | undefined;
+  /** ControlNet type the folder name implies (for a fused UNet+ControlNet export). */
+  readonly nameControlType: ControlType | undefined;
   readonly tokenizerDir: string;
   readonly schedulerConfig: SchedulerConfig;
   readonly vaeScalingFactor: number;
@@ -31,6 +37,10 @@ export interface ModelFolder {
 /** Pipeline classes this version runs (SD 1.x, SD 2.x, SD-Turbo, LCM-distilled SD). */
 const SUPPORTED_CLASSES = new Set([
   'OnnxStableDiffusionPipeline',
+  'OnnxStableDiffusionInpaintPipeline',
+  'StableDiffusionInpaintPipeline',
+  'StableDiffusionControlNetPipeline',
+  'OnnxStableDiffusionControlNetPipeline',
   'StableDiffusionPipeline',
   'ORTStableDiffusionPipeline',
   'OnnxRuntimeStableDiffusionPipeline',
@@ -131,9 +141,11 @@ export function inspectModelFolder(dirInput: string): ModelFolder {
   }
   const vaeEncoderFile = path.join(dir, 'vae_encoder', 'model.onnx');
   const vaeEncoder = existsSync(vaeEncoderFile) ? vaeEncoderFile : undefined;
+  const controlUnetFile = path.join(dir, 'controlnet', 'model.onnx');
+  const controlUnet = existsSync(controlUnetFile) ? controlUnetFile : undefined;
 
   // 5. Every graph we will load: not a renamed checkpoint, external data contained.
-  for (const onnx of [required.textEncoder, required.unet, required.vaeDecoder, ...(vaeEncoder ? [vaeEncoder] : [])]) {
+  for (const onnx of [required.textEncoder, required.unet, required.vaeDecoder, ...(vaeEncoder ? [vaeEncoder] : []), ...(controlUnet ? [controlUnet] : [])]) {
     if (sniffUnsafeFormat(onnx)) throw pickleRefusal(onnx);
     checkExternalData(onnx, dir);
   }
@@ -158,6 +170,8 @@ export function inspectModelFolder(dirInput: string): ModelFolder {
     unet: required.unet,
     vaeDecoder: required.vaeDecoder,
     vaeEncoder,
+    controlUnet,
+    nameControlType: controlTypeFromName(path.basename(dir)),
     tokenizerDir: path.dirname(required.vocab),
     schedulerConfig,
     vaeScalingFactor,

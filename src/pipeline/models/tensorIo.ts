@@ -3,6 +3,12 @@ import { PipelineError } from '../../shared/errors';
 import type { Session, TensorData, ValueInfo } from '../backends/onnx';
 import { float16ToFloat32, float32ToFloat16 } from '../ops/fp16';
 
+/** A float tensor with its dims (ControlNet residuals keep their shapes this way). */
+export interface FloatTensor {
+  readonly data: Float32Array;
+  readonly dims: readonly number[];
+}
+
 export function findInput(session: Session, names: readonly string[], role: string): ValueInfo {
   const found = names.map((n) => session.inputs.find((i) => i.name === n)).find((i) => i !== undefined);
   if (found) return found;

@@ -1,5 +1,5 @@
 /** Decodes an input image (PNG/JPEG/WebP) to RGB, checking its size from the header before decoding. */
-import sharp from 'sharp';
+import sharp, { type Metadata } from 'sharp';
 import { PipelineError } from '../../shared/errors';
 import { MAX_PIXELS } from '../../shared/request';
 
@@ -51,4 +51,52 @@ export async function decodeMask(bytes: Uint8Array, argument: string): Promise<{
   } catch (error) {
     throw new PipelineError('INVALID_INPUT', `${argument} is not a readable mask image (${(error as Error).message})`, { argument });
   }
+}
+
+/**
+ * Decodes a ControlNet image to 8-bit RGB at `width`×`height`. 16-bit and CMYK images are refused
+ * (their values would be misread); grey images are expanded to RGB and other sizes resized, both
+ * with a notice.
+ */
+export async function decodeControlImage(bytes: Uint8Array, argument: string, width: number, height: number, warn: (message: string) => void): Promise<RgbImage> {
+  let meta: Metadata;
+  try {
+    meta = await sharp(bytes, { limitInputPixels: MAX_PIXELS }).metadata();
+  } catch (error) {
+    throw new PipelineError('INVALID_INPUT', `${argument} is not a readable PNG, JPEG or WebP image (${(error as Error).message})`, { argument });
+  }
+  if (meta.depth !== undefined && meta.depth !== 'uchar' && meta.depth !== 'char') {
+    throw new PipelineError('INVALID_INPUT', `${argument} is a ${meta.depth === 'ushort' ? '16-bit' : meta.depth} image; ControlNet images must be 8-bit RGB (re-save it as an 8-bit PNG)`, { argument });
+  }
+  if (meta.space === 'cmyk') throw new PipelineError('INVALID_INPUT', `${argument} is a CMYK image; ControlNet images must be RGB (convert it to sRGB first)`, { argument });
+  if ((meta.channels ?? 3) < 3) warn(`${argument} is a greyscale image; it was expanded to RGB`);
+  if (meta.width !== width || meta.height !== height) warn(`${argument} is ${meta.width}×${meta.height} but the output is ${width}×${height}; it was resized to fit`);
+  try {
+    const { data } = await sharp(bytes, { limitInputPixels: MAX_PIXELS })
+      .resize(width, height, { fit: 'fill', kernel: 'lanczos3' })
+      .toColorspace('srgb')
+      .flatten({ background: '#000000' })
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    return { width, height, rgb: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
+  } catch (error) {
+    throw new PipelineError('INVALID_INPUT', `${argument} could not be decoded (${(error as Error).message}); the file may be truncated`, { argument });
+  }
+}
+
+/** Crops a rectangle out of an RGB image (pure). */
+export function cropRgb(image: RgbImage, x: number, y: number, width: number, height: number): RgbImage {
+  const rgb = new Uint8Array(width * height * 3);
+  for (let row = 0; row < height; row++) rgb.set(image.rgb.subarray(((y + row) * image.width + x) * 3, ((y + row) * image.width + x + width) * 3), row * width * 3);
+  return { width, height, rgb };
+}
+
+/** Resizes an RGB image (Lanczos); same size returns it as is. */
+export async function resizeRgb(image: RgbImage, width: number, height: number): Promise<RgbImage> {
+  if (image.width === width && image.height === height) return image;
+  const { data } = await sharp(Buffer.from(image.rgb.buffer, image.rgb.byteOffset, image.rgb.byteLength), { raw: { width: image.width, height: image.height, channels: 3 } })
+    .resize(width, height, { fit: 'fill', kernel: 'lanczos3' })
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  return { width, height, rgb: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
 }

@@ -1,4 +1,4 @@
-/** Mask math for inpainting (pure): resize, feather, latent-resolution mask, pixel compositing. */
+/** Mask math for inpainting (pure): feather, latent-resolution mask, latent blending. */
 import { boxBlur3 } from '../../shared/imageMath/boxBlur';
 
 /** Mask u8 → [0,1] float, feathered by a triple box blur of `radius` px (≈ Gaussian); 0 keeps it hard. */
@@ -22,23 +22,6 @@ export function blendLatents(latents: Float32Array, other: Float32Array, mask: F
   for (let i = 0; i < latents.length; i++) {
     const m = mask[i % plane];
     out[i] = latents[i] * m + other[i] * (1 - m);
-  }
-  return out;
-}
-
-/**
- * Pastes the original back: out = original where the feathered mask is 0 (bit-exact after the u8
- * round trip), generated where it is 1, blended only inside the feather band. Images are [3,H,W] in [0,1].
- */
-export function compositeByMask(generated: Float32Array, originalRgb: Uint8Array, mask: Float32Array): Float32Array {
-  const plane = mask.length;
-  const out = new Float32Array(generated.length);
-  for (let c = 0; c < 3; c++) {
-    for (let i = 0; i < plane; i++) {
-      const m = mask[i];
-      const original = originalRgb[3 * i + c] / 255;
-      out[c * plane + i] = m <= 0 ? original : m >= 1 ? generated[c * plane + i] : original * (1 - m) + generated[c * plane + i] * m;
-    }
   }
   return out;
 }

@@ -7,6 +7,9 @@ import {
   MAX_SEED,
   MAX_STEPS,
   SAMPLER_NAMES,
+  CONTROL_TYPES,
+  MAX_CONTROL_SCALE,
+  type ControlInput,
   type GenerationRequest,
 } from '../../shared/request';
 
@@ -69,8 +72,13 @@ export function checkRequest(request: GenerationRequest): void {
     }
     if (request.kind === 'inpaint') {
       if (!(request.mask instanceof Uint8Array) || request.mask.length === 0) throw invalid('mask', 'mask must be the bytes of a PNG image (white = repaint)');
+      const padding = request.onlyMasked?.padding;
+      if (request.onlyMasked !== undefined && (typeof padding !== 'number' || !Number.isInteger(padding) || padding < 0 || padding > 1024)) {
+        throw invalid('onlyMasked', `the "only masked" padding must be a whole number of pixels from 0 to 1024, got ${show(padding)}`);
+      }
     }
   }
+  checkControls(request);
   const { sampler, steps, guidanceScale, seed } = request.sampling;
   if (!(SAMPLER_NAMES as readonly string[]).includes(sampler)) {
     throw invalid('sampler', `sampler must be one of ${SAMPLER_NAMES.join(', ')}, got ${show(sampler)}`);
@@ -91,4 +99,28 @@ export function checkRequest(request: GenerationRequest): void {
   if (!(EXECUTION_PROVIDERS as readonly string[]).includes(request.executionProvider)) {
     throw invalid('executionProvider', `executionProvider must be one of ${EXECUTION_PROVIDERS.join(', ')}, got ${show(request.executionProvider)}`);
   }
+}
+
+const MAX_CONTROLS = 8;
+
+function checkControls(request: GenerationRequest): void {
+  const controls: unknown = request.controls;
+  if (controls === undefined) return;
+  if (!Array.isArray(controls)) throw invalid('controls', `controls must be a list, got ${show(controls)}`);
+  if (controls.length > MAX_CONTROLS) throw invalid('controls', `at most ${MAX_CONTROLS} ControlNets can run together, got ${controls.length}`);
+  controls.forEach((control: ControlInput, i) => {
+    const label = `control ${i + 1}`;
+    if (!(CONTROL_TYPES as readonly string[]).includes(control?.type)) throw invalid('controls', `${label}: type must be one of ${CONTROL_TYPES.join(', ')}, got ${show(control?.type)}`);
+    if (!(control.image instanceof Uint8Array) || control.image.length === 0) throw invalid('controls', `${label} (${control.type}): image must be the bytes of a PNG, JPEG or WebP image`);
+    if (typeof control.scale !== 'number' || !Number.isFinite(control.scale) || control.scale < 0 || control.scale > MAX_CONTROL_SCALE) {
+      throw invalid('controls', `${label} (${control.type}): scale must be from 0 to ${MAX_CONTROL_SCALE} (1 is the trained strength), got ${show(control.scale)}`);
+    }
+    const { start, end } = control;
+    if (typeof start !== 'number' || typeof end !== 'number' || !(start >= 0 && start < end && end <= 1)) {
+      throw invalid('controls', `${label} (${control.type}): start and end are fractions of the steps with 0 ≤ start < end ≤ 1, got start ${show(start)}, end ${show(end)}`);
+    }
+    if (control.controlNetDir !== undefined && (typeof control.controlNetDir !== 'string' || control.controlNetDir.trim() === '')) throw invalid('controls', `${label}: controlNetDir must name a folder, got ${show(control.controlNetDir)}`);
+  });
+  const roots: unknown = request.controlNetRoots;
+  if (roots !== undefined && (!Array.isArray(roots) || roots.some((r) => typeof r !== 'string'))) throw invalid('controlNetRoots', `controlNetRoots must be a list of folder paths, got ${show(roots)}`);
 }

@@ -1,4 +1,5 @@
 /** Callbacks a pipeline run reports through (progress, previews, warnings) and test hooks. */
+import type { UsedControlNet } from '../../shared/request';
 import type { Scheduler } from '../schedulers';
 
 export interface PipelineHooks {
@@ -21,4 +22,9 @@ export interface PipelineOutput {
   readonly unetCalls: number;
   readonly warnings: readonly string[];
   readonly denoiseMs: number;
+  /** The ControlNets that ran (for metadata). */
+  readonly controlNets: readonly UsedControlNet[];
+  /** Separate ControlNet runs and their share of `denoiseMs`. */
+  readonly controlNetRuns: number;
+  readonly controlNetMs: number;
 }

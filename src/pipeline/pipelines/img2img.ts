@@ -3,6 +3,7 @@ import type { Img2ImgRequest } from '../../shared/request';
 import { rgbToNormalizedChw, type RgbImage } from '../ops/decodeImage';
 import type { LoadedModel } from '../runtime/loadedModel';
 import { checkRequest } from './checkRequest';
+import { controlStats, decodeControls, prepareControls } from './controls';
 import type { PipelineHooks, PipelineOutput } from './hooks';
 import { checkpoint, decodeLatents, denoise, startFromImage } from './stages';
 
@@ -17,6 +18,7 @@ export async function img2img(model: LoadedModel, request: Img2ImgRequest, init:
   // 1. Check inputs.
   checkRequest(request);
   const { width, height } = init;
+  const control = await prepareControls(model, request.controls ?? [], await decodeControls(request, width, height, warn), request.controlNetRoots ?? []);
 
   // 2–4. Scheduler cut for the strength, prompts, encoded image, start latents.
   const start = await startFromImage(model, request, rgbToNormalizedChw(init), width, height, hooks, warn);
@@ -33,6 +35,7 @@ export async function img2img(model: LoadedModel, request: Img2ImgRequest, init:
     latentHeight: height / 8,
     startIndex: start.startIndex,
     hooks,
+    control,
   });
   const denoiseMs = performance.now() - started;
 
@@ -41,5 +44,5 @@ export async function img2img(model: LoadedModel, request: Img2ImgRequest, init:
   const calls = start.scheduler.timesteps.length - start.startIndex;
   hooks.onProgress?.('decoding', calls, calls);
   const image = await decodeLatents(model, final, width, height);
-  return { image, width, height, sampler: start.sampler, unetCalls: calls, warnings, denoiseMs };
+  return { image, width, height, sampler: start.sampler, unetCalls: calls, warnings, denoiseMs, ...controlStats(control) };
 }

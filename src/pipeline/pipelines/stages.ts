@@ -8,6 +8,7 @@ import { GaussianNoise } from '../random/gaussian';
 import { createScheduler, resolveSampler, type ResolvedSampler, type Scheduler } from '../schedulers';
 import type { LoadedModel } from '../runtime/loadedModel';
 import type { PipelineHooks } from './hooks';
+import type { ControlPlan } from './controls';
 
 /** Gives queued IPC messages (cancel) a chance to arrive, then throws if the job was cancelled. */
 export async function checkpoint(signal: AbortSignal | undefined): Promise<void> {
@@ -78,12 +79,17 @@ export interface DenoiseArgs {
   readonly startIndex: number;
   /** Runs after each scheduler step with the index just completed (inpainting blends here). */
   readonly afterStep?: (latents: Float32Array, index: number) => Float32Array;
+  /** ControlNets steering this run. */
+  readonly control?: ControlPlan;
+  /** 9-channel inpainting UNet: [5, h, w] mask + masked-image latents. */
+  readonly inpaintChannels?: Float32Array;
   readonly hooks: PipelineHooks;
 }
 
 /** The denoising loop from `startIndex` to the end; returns the final latents. */
 export async function denoise(latents: Float32Array, args: DenoiseArgs): Promise<Float32Array> {
   const { model, scheduler, conditioning, hooks } = args;
+  const unet = args.control?.unet ?? model.unet;
   const timesteps = scheduler.timesteps;
   const total = timesteps.length - args.startIndex;
   const batchInput = new Float32Array(latents.length * conditioning.batch);
@@ -93,7 +99,7 @@ export async function denoise(latents: Float32Array, args: DenoiseArgs): Promise
   for (let i = args.startIndex; i < timesteps.length; i++) {
     await checkpoint(hooks.signal);
     const input = scheduler.scaleModelInput(current, i);
-    const noisePred = await model.unet.predict({
+    const call = {
       sample: conditioning.useCfg ? repeatInto_(batchInput, input, 2) : input,
       batch: conditioning.batch,
       height: args.latentHeight,
@@ -101,8 +107,9 @@ export async function denoise(latents: Float32Array, args: DenoiseArgs): Promise
       timestep: timesteps[i],
       encoderHiddenStates: conditioning.context,
       seqLength: conditioning.seqLength,
-      timestepCond: conditioning.timestepCond,
-    });
+    };
+    const extras = args.control ? await args.control.extras(i - args.startIndex, total, call) : {};
+    const noisePred = await unet.predict({ ...call, ...extras, timestepCond: conditioning.timestepCond, inpaintChannels: args.inpaintChannels });
     const guided = conditioning.useCfg ? cfg(noisePred.subarray(0, input.length), noisePred.subarray(input.length), args.guidanceScale, guidedBuffer) : noisePred;
     current = scheduler.step(guided, i, current, { noise: stepNoise }).prevSample;
     if (args.afterStep) current = args.afterStep(current, i);

@@ -4,6 +4,7 @@ import { scale } from '../ops/tensor';
 import { GaussianNoise } from '../random/gaussian';
 import type { LoadedModel } from '../runtime/loadedModel';
 import { checkRequest } from './checkRequest';
+import { controlStats, decodeControls, prepareControls } from './controls';
 import type { PipelineHooks, PipelineOutput } from './hooks';
 import { checkpoint, decodeLatents, denoise, encodePrompts, prepareScheduler } from './stages';
 
@@ -22,6 +23,9 @@ export async function txt2img(model: LoadedModel, request: Txt2ImgRequest, hooks
   const latentHeight = request.height / 8;
   const latentWidth = request.width / 8;
 
+  const controls = await decodeControls(request, request.width, request.height, warn);
+  const control = await prepareControls(model, request.controls ?? [], controls, request.controlNetRoots ?? []);
+
   // 2. Scheduler from the model's config, timesteps for this run.
   const { scheduler, sampler } = prepareScheduler(model, request.sampling, hooks);
 
@@ -35,12 +39,12 @@ export async function txt2img(model: LoadedModel, request: Txt2ImgRequest, hooks
 
   // 5. Denoising loop.
   const started = performance.now();
-  const final = await denoise(latents, { model, scheduler, conditioning, guidanceScale, noise, latentWidth, latentHeight, startIndex: 0, hooks });
+  const final = await denoise(latents, { model, scheduler, conditioning, guidanceScale, noise, latentWidth, latentHeight, startIndex: 0, hooks, control });
   const denoiseMs = performance.now() - started;
 
   // 6. Decode.
   await checkpoint(hooks.signal);
   hooks.onProgress?.('decoding', scheduler.timesteps.length, scheduler.timesteps.length);
   const image = await decodeLatents(model, final, request.width, request.height);
-  return { image, width: request.width, height: request.height, sampler, unetCalls: scheduler.timesteps.length, warnings, denoiseMs };
+  return { image, width: request.width, height: request.height, sampler, unetCalls: scheduler.timesteps.length, warnings, denoiseMs, ...controlStats(control) };
 }

@@ -5,6 +5,8 @@ import { loadClipTokenizer, type ClipTokenizer } from '../models/clip/tokenizer'
 import { TextEncoder } from '../models/clip/textEncoder';
 import { inspectModelFolder, type ModelFolder } from '../models/modelFolder';
 import { UNet } from '../models/sd/unet';
+import { ControlNet } from '../models/sd/controlNet';
+import type { ControlNetFolder } from '../models/controlNetFolder';
 import { VaeDecoder } from '../models/sd/vaeDecoder';
 import { VaeEncoder } from '../models/sd/vaeEncoder';
 import { PipelineError } from '../../shared/errors';
@@ -21,6 +23,14 @@ export interface LoadedModel {
   /** "SD 1.x", "SD 2.x", "SD-Turbo", "LCM" … for metadata and the UI. */
   readonly family: string;
   readonly stats: SessionStats;
+  /** Width of the text embeddings (768 for SD 1.x, 1024 for SD 2.x). */
+  readonly textWidth: number;
+  /** The side the model was trained at (512, or 768 for SD 2.x v-prediction): "only masked" works at it. */
+  readonly nativeSize: number;
+  /** Layout (c): the residual-input UNet (`controlnet/`, or `unet/` itself when it takes residuals), opened on first use. */
+  residualUnet(): Promise<UNet | undefined>;
+  /** A separate ControlNet, opened on first use and kept with the model. */
+  controlNet(folder: ControlNetFolder): Promise<ControlNet>;
   release(): Promise<void>;
 }
 
@@ -49,6 +59,8 @@ export async function loadModel(dir: string, preference: ExecutionProviderPrefer
     const encoderSession = folder.vaeEncoder ? await openSession(folder.vaeEncoder, pinned) : undefined;
     if (encoderSession) opened.push(encoderSession);
     const unet = new UNet(unetSession);
+    let residualUnet: UNet | undefined = unet.controlLayout === 'residual' ? unet : undefined;
+    const controlNets = new Map<string, ControlNet>();
     const textEncoder = new TextEncoder(textSession);
     const probe = await textEncoder.encode(tokenizer.encodePadded('').ids);
     if (unet.contextWidth !== undefined && unet.contextWidth !== probe.width) {
@@ -64,6 +76,26 @@ export async function loadModel(dir: string, preference: ExecutionProviderPrefer
       provider: unetSession.provider,
       family: familyLabel(folder, unet, probe.width),
       stats,
+      textWidth: probe.width,
+      nativeSize: probe.width === 1024 && folder.schedulerConfig.predictionType === 'v_prediction' ? 768 : 512,
+      residualUnet: async () => {
+        if (!residualUnet && folder.controlUnet) {
+          const session = await openSession(folder.controlUnet, pinned);
+          opened.push(session);
+          residualUnet = new UNet(session);
+          if (residualUnet.controlLayout !== 'residual') throw new PipelineError('MODEL_INVALID', `${folder.controlUnet} takes no ControlNet residuals (down_block_N_additional_residual); it is not a ControlNet UNet`);
+        }
+        return residualUnet;
+      },
+      controlNet: async (cn) => {
+        const cached = controlNets.get(cn.file);
+        if (cached) return cached;
+        const session = await openSession(cn.file, pinned);
+        opened.push(session);
+        const net = new ControlNet(session);
+        controlNets.set(cn.file, net);
+        return net;
+      },
       release: async () => {
         for (const s of opened) await s.release();
       },
