@@ -1,6 +1,6 @@
 /** Command-line parsing for `atelier` (node:util parseArgs, strict: unknown flags are errors). */
 import { parseArgs } from 'node:util';
-import { EXECUTION_PROVIDERS, SAMPLER_NAMES, type ExecutionProviderPreference, type SamplerName } from '../shared/request';
+import { CONTROL_TYPES, EXECUTION_PROVIDERS, SAMPLER_NAMES, type ControlType, type ExecutionProviderPreference, type SamplerName } from '../shared/request';
 
 export class UsageError extends Error {}
 
@@ -29,6 +29,13 @@ generate options:
   --mask-blur <px>      feather radius of the seam (default 4)
   --outpaint <l,r,t,b>  outpaint (with --init-image): grow each side by this many pixels (multiples of 8)
   --outpaint-fill <f>   edge | noise: how the new area starts (default edge)
+  --only-masked         inpaint only the mask's area (plus --mask-padding), at the model's native size
+  --mask-padding <px>   context around the mask for --only-masked (default 32)
+  --control <type>=<file>[:scale[:start:end]]
+                        ControlNet input (repeatable): ${CONTROL_TYPES.filter((t) => t !== 'other').join(' | ')};
+                        scale default 1, start/end are fractions of the steps (default 0:1)
+  --controlnet <type>=<dir>   the ControlNet folder for a type (else found under --controlnets)
+  --controlnets <dir>   folder of ControlNets found by type, e.g. SD/Depth (repeatable; $ATELIER_CONTROLNETS)
   --no-metadata         do not write the parameters into the PNG
 `;
 
@@ -53,6 +60,39 @@ export interface GenerateArgs {
   readonly maskBlur: number;
   readonly outpaint?: { readonly left: number; readonly right: number; readonly top: number; readonly bottom: number };
   readonly outpaintFill: 'edge' | 'noise';
+  readonly onlyMasked?: { readonly padding: number };
+  readonly controls: readonly ControlArg[];
+  readonly controlNetRoots: readonly string[];
+}
+
+export interface ControlArg {
+  readonly type: ControlType;
+  readonly file: string;
+  readonly scale: number;
+  readonly start: number;
+  readonly end: number;
+  readonly controlNetDir?: string;
+}
+
+function controlType(flag: string, raw: string, text: string): ControlType {
+  if ((CONTROL_TYPES as readonly string[]).includes(raw)) return raw as ControlType;
+  throw new UsageError(`--${flag} ${JSON.stringify(text)}: the type must be one of ${CONTROL_TYPES.join(', ')}, got ${JSON.stringify(raw)}`);
+}
+
+/** `depth=f.png`, `depth=f.png:0.8` or `depth=f.png:0.8:0:0.6` (numbers are taken from the right, so paths may hold colons). */
+export function parseControl(text: string): Omit<ControlArg, 'controlNetDir'> {
+  const eq = text.indexOf('=');
+  if (eq <= 0) throw new UsageError(`--control takes <type>=<file>[:scale[:start:end]], got ${JSON.stringify(text)}`);
+  const type = controlType('control', text.slice(0, eq), text);
+  const parts = text.slice(eq + 1).split(':');
+  const numeric = (p: string | undefined): boolean => p !== undefined && p.trim() !== '' && Number.isFinite(Number(p));
+  let tail: number[] = [];
+  if (parts.length >= 4 && numeric(parts.at(-1)) && numeric(parts.at(-2)) && numeric(parts.at(-3))) tail = parts.splice(-3).map(Number);
+  else if (parts.length >= 2 && numeric(parts.at(-1))) tail = parts.splice(-1).map(Number);
+  const file = parts.join(':');
+  if (file === '') throw new UsageError(`--control ${JSON.stringify(text)} names no image file`);
+  const [scale = 1, start = 0, end = 1] = tail;
+  return { type, file, scale, start, end };
 }
 
 export interface TokenizeArgs {
@@ -114,6 +154,11 @@ export function parseCli(argv: readonly string[]): CliArgs {
         'mask-blur': { type: 'string' },
         outpaint: { type: 'string' },
         'outpaint-fill': { type: 'string' },
+        'only-masked': { type: 'boolean' },
+        'mask-padding': { type: 'string' },
+        control: { type: 'string', multiple: true },
+        controlnet: { type: 'string', multiple: true },
+        controlnets: { type: 'string', multiple: true },
       },
     });
   } catch (error) {
@@ -126,6 +171,17 @@ export function parseCli(argv: readonly string[]): CliArgs {
   if (values.mask && !values['init-image']) throw new UsageError('--mask needs --init-image (the image to inpaint)');
   if (values.outpaint && !values['init-image']) throw new UsageError('--outpaint needs --init-image (the image to extend)');
   if (values.outpaint && values.mask) throw new UsageError('use --mask or --outpaint, not both');
+  if (values['only-masked'] && !values.mask) throw new UsageError('--only-masked needs --mask (the area to inpaint)');
+  const controlNetDirs = new Map<ControlType, string>();
+  for (const entry of values.controlnet ?? []) {
+    const eq = entry.indexOf('=');
+    if (eq <= 0 || eq === entry.length - 1) throw new UsageError(`--controlnet takes <type>=<dir>, got ${JSON.stringify(entry)}`);
+    controlNetDirs.set(controlType('controlnet', entry.slice(0, eq), entry), entry.slice(eq + 1));
+  }
+  const controls = (values.control ?? []).map((c) => {
+    const parsed = parseControl(c);
+    return { ...parsed, controlNetDir: controlNetDirs.get(parsed.type) };
+  });
   let outpaint: GenerateArgs['outpaint'];
   if (values.outpaint !== undefined) {
     const parts = values.outpaint.split(',').map((p) => Number(p.trim()));
@@ -153,5 +209,8 @@ export function parseCli(argv: readonly string[]): CliArgs {
     maskBlur: number('mask-blur', values['mask-blur'], 4, true) ?? 4,
     outpaint,
     outpaintFill: oneOf('outpaint-fill', values['outpaint-fill'], ['edge', 'noise'] as const, 'edge'),
+    onlyMasked: values['only-masked'] ? { padding: number('mask-padding', values['mask-padding'], 32, true) ?? 32 } : undefined,
+    controls,
+    controlNetRoots: values.controlnets ?? [],
   };
 }

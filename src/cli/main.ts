@@ -6,7 +6,7 @@ import { randomInt } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { PipelineError, toErrorInfo } from '../shared/errors';
-import type { GenerationRequest } from '../shared/request';
+import type { ControlInput, GenerationRequest } from '../shared/request';
 import { readFile } from 'node:fs/promises';
 import { describeForUser } from '../extension/errors/userMessage';
 import { saveGenerated } from '../extension/output/saveGenerated';
@@ -50,10 +50,29 @@ async function resolveModel(args: GenerateArgs): Promise<{ dir: string; name: st
   return { dir: DEMO_MODEL, name: 'atelier-demo (built-in demo, not a trained model)' };
 }
 
+async function readInput(flag: string, file: string): Promise<Uint8Array> {
+  try {
+    return new Uint8Array(await readFile(file));
+  } catch (error) {
+    throw new UsageError(`cannot read ${flag} ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+}
+
+async function controlsFrom(args: GenerateArgs): Promise<ControlInput[]> {
+  const controls: ControlInput[] = [];
+  for (const c of args.controls) {
+    controls.push({ type: c.type, image: await readInput('--control', c.file), scale: c.scale, start: c.start, end: c.end, controlNetDir: c.controlNetDir && path.resolve(c.controlNetDir) });
+  }
+  return controls;
+}
+
 async function generate(args: GenerateArgs): Promise<number> {
   const prompt = args.promptFile ? await readPromptFile(args.promptFile) : (args.prompt ?? '');
   const model = await resolveModel(args);
+  const envRoots = (process.env.ATELIER_CONTROLNETS ?? '').split(path.delimiter).filter((r) => r !== '');
   const common = {
+    controls: await controlsFrom(args),
+    controlNetRoots: [...args.controlNetRoots, ...envRoots].map((r) => path.resolve(r)),
     modelDir: model.dir,
     prompt,
     negativePrompt: args.negative,
@@ -63,24 +82,14 @@ async function generate(args: GenerateArgs): Promise<number> {
   };
   let request: GenerationRequest;
   if (args.initImage) {
-    let bytes: Buffer;
-    try {
-      bytes = await readFile(args.initImage);
-    } catch (error) {
-      throw new UsageError(`cannot read --init-image ${args.initImage}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
-    }
+    const initImage = await readInput('--init-image', args.initImage);
     if (args.outpaint) {
-      request = { ...common, kind: 'outpaint', initImage: new Uint8Array(bytes), extend: args.outpaint, fill: args.outpaintFill, maskBlur: args.maskBlur, strength: args.strength };
+      request = { ...common, kind: 'outpaint', initImage, extend: args.outpaint, fill: args.outpaintFill, maskBlur: args.maskBlur, strength: args.strength };
     } else if (args.mask) {
-      let mask: Buffer;
-      try {
-        mask = await readFile(args.mask);
-      } catch (error) {
-        throw new UsageError(`cannot read --mask ${args.mask}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
-      }
-      request = { ...common, kind: 'inpaint', initImage: new Uint8Array(bytes), mask: new Uint8Array(mask), maskBlur: args.maskBlur, strength: args.strength };
+      const mask = await readInput('--mask', args.mask);
+      request = { ...common, kind: 'inpaint', initImage, mask, maskBlur: args.maskBlur, strength: args.strength, onlyMasked: args.onlyMasked };
     } else {
-      request = { ...common, kind: 'img2img', initImage: new Uint8Array(bytes), strength: args.strength };
+      request = { ...common, kind: 'img2img', initImage, strength: args.strength };
     }
   } else {
     request = { ...common, kind: 'txt2img', width: args.width, height: args.height };
@@ -104,7 +113,7 @@ async function generate(args: GenerateArgs): Promise<number> {
   try {
     const result = await client.generate(request, { signal: abort.signal, onEvent: (event) => bar.update(event) });
     bar.done();
-    const file = await saveGenerated(request, result, target, { writeMetadata: args.metadata, modelName: model.name, initImageLabel: args.initImage ? path.basename(args.initImage) : undefined, maskLabel: args.mask ? path.basename(args.mask) : undefined });
+    const file = await saveGenerated(request, result, target, { writeMetadata: args.metadata, modelName: model.name, initImageLabel: args.initImage ? path.basename(args.initImage) : undefined, maskLabel: args.mask ? path.basename(args.mask) : undefined, controlLabels: args.controls.map((c) => path.basename(c.file)) });
     process.stderr.write(
       `atelier: ${result.width}×${result.height}, ${result.steps} steps (${result.sampler}), seed ${result.seed}, ${result.modelFamily} on ${result.executionProvider}, ${(result.timings.totalMs / 1000).toFixed(1)} s\n`,
     );

@@ -10,6 +10,9 @@ import { describe, expect, it } from 'vitest';
 import { parseParameters } from '../../src/extension/output/parameters';
 import { readTextChunks } from '../../src/extension/output/pngText';
 import { oracleModel, tinyModel } from '../helpers/fixtures';
+import { blockImage } from '../helpers/images';
+import { writeControlNetFolder } from '../fixtures/onnx/modelFolder';
+import { parseControl } from '../../src/cli/args';
 import { CLI_PATH } from '../helpers/worker';
 
 const run = promisify(execFile);
@@ -226,6 +229,66 @@ describe('atelier generate --init-image (img2img)', () => {
     expect(strong.code).toBe(1);
     expect(strong.stderr).toContain('strength must be a number from 0 (keep the image) to 1 (ignore it), got 2');
     expect(readdirSync(dir).sort()).toEqual(['base.png', 'fake.png']);
+  });
+});
+
+describe('atelier generate --control', () => {
+  it('runs ControlNets found by type, records them in the metadata, and names a missing one', async () => {
+    const dir = temp();
+    const roots = path.join(dir, 'controlnets');
+    writeControlNetFolder(path.join(roots, 'Depth'), { family: 'oracle' });
+    writeControlNetFolder(path.join(roots, 'Canny'), { family: 'oracle' });
+    await sharp(Buffer.from(blockImage(64, 64, 3)), { raw: { width: 64, height: 64, channels: 3 } }).png().toFile(path.join(dir, 'depth.png'));
+    await sharp(Buffer.from(blockImage(64, 64, 4)), { raw: { width: 64, height: 64, channels: 3 } }).png().toFile(path.join(dir, 'edges.png'));
+    const model = oracleModel({ control: 'separate' });
+    const out = path.join(dir, 'steered.png');
+    const r = await cli(['generate', 'a lighthouse', '--model', model, ...small, '--control', `depth=${path.join(dir, 'depth.png')}:0.8`, '--control', `canny=${path.join(dir, 'edges.png')}:0.5:0:0.5`, '--controlnets', roots, '--out', out]);
+    expect(r.stderr).not.toContain('error');
+    expect(r.code).toBe(0);
+    const params = parseParameters(readTextChunks(readFileSync(out)).get('parameters') ?? '');
+    expect(params.fields.get('ControlNet 0')).toBe('Module: none, Model: Depth, Weight: 0.8, Guidance Start: 0, Guidance End: 1, Control type: depth, Image: depth.png');
+    expect(params.fields.get('ControlNet 1')).toBe('Module: none, Model: Canny, Weight: 0.5, Guidance Start: 0, Guidance End: 0.5, Control type: canny, Image: edges.png');
+    expect(params.fields.get('Mode')).toBe('txt2img');
+    const missing = await cli(['generate', 'x', '--model', model, ...small, '--control', `openpose=${path.join(dir, 'depth.png')}`, '--controlnets', roots, '--out', path.join(dir, 'o.png')]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('no openpose ControlNet was found under');
+    const badType = await cli(['generate', 'x', '--model', model, '--control', `pose=${path.join(dir, 'depth.png')}`]);
+    expect(badType.code).toBe(2);
+    expect(badType.stderr).toContain('the type must be one of openpose, depth');
+  });
+
+  it('--only-masked inpaints around the mask and records the padding', async () => {
+    const dir = temp();
+    const init = path.join(dir, 'base.png');
+    expect((await cli(['generate', 'a blue lake', '--model', oracleModel(), '--out', init, '--width', '256', '--height', '128', '--steps', '2'])).code).toBe(0);
+    const mask = Buffer.alloc(256 * 128);
+    for (let y = 40; y < 60; y++) mask.fill(255, y * 256 + 100, y * 256 + 120);
+    await sharp(mask, { raw: { width: 256, height: 128, channels: 1 } }).png().toFile(path.join(dir, 'base.mask.png'));
+    const r = await cli(['generate', 'a lighthouse', '--model', oracleModel(), '--init-image', init, '--mask', path.join(dir, 'base.mask.png'), '--mask-blur', '0', '--only-masked', '--mask-padding', '8', '--steps', '3', '--out', path.join(dir, 'fixed.png')]);
+    expect(r.code).toBe(0);
+    const [a, b] = await Promise.all([init, path.join(dir, 'fixed.png')].map((f) => sharp(f).raw().toBuffer()));
+    let changed = 0;
+    for (let i = 0; i < mask.length; i++) for (let c = 0; c < 3; c++) if (mask[i] === 0) expect(b[i * 3 + c]).toBe(a[i * 3 + c]);
+    else changed += Number(b[i * 3 + c] !== a[i * 3 + c]);
+    expect(changed).toBeGreaterThan(100);
+    const params = parseParameters(readTextChunks(readFileSync(path.join(dir, 'fixed.png'))).get('parameters') ?? '');
+    expect([params.fields.get('Inpaint area'), params.fields.get('Masked area padding'), params.fields.get('Mode')]).toEqual(['Only masked', '8', 'inpaint']);
+  });
+});
+
+describe('--control parsing', () => {
+  it.each([
+    ['depth=a.png', { type: 'depth', file: 'a.png', scale: 1, start: 0, end: 1 }],
+    ['depth=a.png:0.7', { type: 'depth', file: 'a.png', scale: 0.7, start: 0, end: 1 }],
+    ['canny=C:/x/e.png:0.5:0.1:0.9', { type: 'canny', file: 'C:/x/e.png', scale: 0.5, start: 0.1, end: 0.9 }],
+    ['openpose=dir:with/colon.png', { type: 'openpose', file: 'dir:with/colon.png', scale: 1, start: 0, end: 1 }],
+  ])('%s', (text, expected) => {
+    expect(parseControl(text)).toEqual(expected);
+  });
+
+  it('rejects a missing type or file', () => {
+    expect(() => parseControl('a.png')).toThrow('--control takes <type>=<file>[:scale[:start:end]]');
+    expect(() => parseControl('depth=:0.5')).toThrow('names no image file');
   });
 });
 

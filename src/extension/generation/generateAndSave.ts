@@ -21,7 +21,7 @@ export interface JobCallbacks {
   readonly signal?: AbortSignal;
   readonly onEvent?: (event: PipelineEvent) => void;
   /** Labels for files the request was made from (metadata), e.g. workspace-relative paths. */
-  readonly labels?: Pick<SaveOptions, 'initImageLabel' | 'maskLabel'>;
+  readonly labels?: Pick<SaveOptions, 'initImageLabel' | 'maskLabel' | 'controlLabels'>;
 }
 
 /** Words for a progress event, as the notification and the panel show them. */

@@ -27,6 +27,30 @@ export interface GenerationParameters {
   /** Inpainting: the mask file (workspace-relative path or file name) and its feather radius. */
   readonly mask?: string;
   readonly maskBlur?: number;
+  /** txt2img, img2img, inpaint or outpaint (Atelier's own field). */
+  readonly mode?: string;
+  /** "Inpaint only the masked area" with this padding (A1111's "Inpaint area: Only masked"). */
+  readonly onlyMaskedPadding?: number;
+  /** Outpainting: pixels added left,right,top,bottom. */
+  readonly outpaint?: string;
+  /** ControlNets in A1111's "ControlNet N" form. */
+  readonly controlNets?: readonly ControlNetParameters[];
+}
+
+export interface ControlNetParameters {
+  readonly type: string;
+  /** The ControlNet's folder name (never a full path). */
+  readonly model: string;
+  readonly weight: number;
+  readonly start: number;
+  readonly end: number;
+  /** The control image (workspace-relative path, file name or canvas layer). */
+  readonly image?: string;
+}
+
+function controlNetField(c: ControlNetParameters): string {
+  const parts = [`Module: none`, `Model: ${c.model}`, `Weight: ${c.weight}`, `Guidance Start: ${c.start}`, `Guidance End: ${c.end}`, `Control type: ${c.type}`, ...(c.image ? [`Image: ${c.image}`] : [])];
+  return JSON.stringify(parts.join(', '));
 }
 
 const A1111_SAMPLERS: Record<ResolvedSampler, { sampler: string; schedule?: string }> = {
@@ -58,6 +82,10 @@ export function formatParameters(p: GenerationParameters): string {
     ...(p.initImage !== undefined ? [['Init image', value(p.initImage)] as [string, string]] : []),
     ...(p.mask !== undefined ? [['Mask', value(p.mask)] as [string, string]] : []),
     ...(p.maskBlur !== undefined ? [['Mask blur', String(p.maskBlur)] as [string, string]] : []),
+    ...(p.onlyMaskedPadding !== undefined ? ([['Inpaint area', 'Only masked'], ['Masked area padding', String(p.onlyMaskedPadding)]] as [string, string][]) : []),
+    ...(p.outpaint !== undefined ? [['Outpaint', value(p.outpaint)] as [string, string]] : []),
+    ...(p.controlNets ?? []).map((c, i) => [`ControlNet ${i}`, controlNetField(c)] as [string, string]),
+    ...(p.mode !== undefined ? [['Mode', p.mode] as [string, string]] : []),
     ...(p.executionProvider ? [['Execution provider', p.executionProvider] as [string, string]] : []),
     ['Version', value(`Atelier ${p.version ?? 'dev'}`)],
   ];

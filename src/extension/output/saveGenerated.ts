@@ -1,4 +1,5 @@
 /** Turns a finished generation into a PNG file (with A1111 parameters unless metadata is off). */
+import path from 'node:path';
 import type { GenerationRequest, GenerationResult } from '../../shared/request';
 import { ATELIER_VERSION } from '../../shared/version';
 import { formatParameters } from './parameters';
@@ -19,6 +20,8 @@ export interface SaveOptions {
   /** img2img: how to name the init image in the metadata (workspace-relative path or file name). */
   readonly initImageLabel?: string;
   readonly maskLabel?: string;
+  /** One label per control image, in request order (workspace-relative path, file name or canvas layer). */
+  readonly controlLabels?: readonly string[];
 }
 
 export function pngBytesFor(request: GenerationRequest, result: GenerationResult, options: SaveOptions): Uint8Array {
@@ -36,7 +39,10 @@ export function pngBytesFor(request: GenerationRequest, result: GenerationResult
     executionProvider: result.executionProvider,
     version: ATELIER_VERSION,
     ...(request.kind !== 'txt2img' ? { denoisingStrength: request.strength, initImage: options.initImageLabel } : {}),
-    ...(request.kind === 'inpaint' ? { mask: options.maskLabel, maskBlur: request.maskBlur } : {}),
+    ...(request.kind === 'inpaint' ? { mask: options.maskLabel, maskBlur: request.maskBlur, onlyMaskedPadding: request.onlyMasked?.padding } : {}),
+    ...(request.kind === 'outpaint' ? { maskBlur: request.maskBlur, outpaint: [request.extend.left, request.extend.right, request.extend.top, request.extend.bottom].join(',') } : {}),
+    mode: request.kind,
+    controlNets: result.controlNets.map((c, i) => ({ type: c.type, model: path.basename(c.model), weight: c.scale, start: c.start, end: c.end, image: options.controlLabels?.[i] })),
   });
   return insertITxt(result.png, 'parameters', text);
 }
