@@ -9,6 +9,7 @@ import { RpcServer, type RequestContext } from '../shared/rpc';
 import type { Logger } from './backends/onnx';
 import { loadClipTokenizer, type ClipTokenizer } from './models/clip/tokenizer';
 import { inspectModelFolder } from './models/modelFolder';
+import { findControlNets } from './models/controlNetFolder';
 import { modelDefaultSampler } from './schedulers';
 import { chwToRgb8, latentPreview } from './ops/image';
 import { txt2img, type PipelineHooks } from './pipelines/txt2img';
@@ -107,6 +108,7 @@ const server = new RpcServer<PipelineMethods, PipelineEvents>(send, {
       notes: folder.notes,
     };
   },
+  listControlNets: async ({ roots }) => findControlNets(roots).map((cn) => ({ dir: cn.dir, type: cn.type })),
   releaseModels: async () => {
     await models.release();
     return { rssBytes: process.memoryUsage().rss };

@@ -180,6 +180,13 @@ export interface TokenizeResult {
   readonly count: number;
 }
 
+/** A separate ControlNet found under the configured folders. */
+export interface ControlNetSummary {
+  readonly dir: string;
+  /** Undefined when neither its config nor its folder name tells. */
+  readonly type: ControlType | undefined;
+}
+
 /** What a model folder is, as far as it can be told without loading it. */
 export interface ModelSummary {
   readonly dir: string;

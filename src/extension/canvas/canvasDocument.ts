@@ -83,7 +83,12 @@ export class CanvasDocument implements vscode.CustomDocument {
     return { id: destination.toString(), delete: () => void vscode.workspace.fs.delete(destination).then(undefined, () => undefined) };
   }
 
+  private readonly disposed = new vscode.EventEmitter<void>();
+  readonly onDidDispose = this.disposed.event;
+
   dispose(): void {
+    this.disposed.fire();
+    this.disposed.dispose();
     this.changed.dispose();
     this.views.clear();
   }

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { readFile, writeFile } from 'node:fs/promises';
 import * as vscode from 'vscode';
 import { fromOpenPoseJson, resizePose, toOpenPoseJson } from '../../shared/canvas/openpose';
-import type { FromCanvas, ToCanvas } from '../../shared/protocol/canvas';
+import type { CanvasLayer, FromCanvas, ToCanvas } from '../../shared/protocol/canvas';
 import { decodeGrayAt } from '../images/imageCodec';
 import { showBundle } from '../webview/webviewAssets';
 import { InvalidMessage } from '../webview/validate';
@@ -30,7 +30,20 @@ export class CanvasEditorProvider implements vscode.CustomEditorProvider<CanvasD
   private readonly changed = new vscode.EventEmitter<vscode.CustomDocumentEditEvent<CanvasDocument>>();
   readonly onDidChangeCustomDocument = this.changed.event;
 
+  /** Layers to select when a canvas for this file next reports ready ("Atelier: Inpaint…"). */
+  private static readonly pendingFocus = new Map<string, CanvasLayer>();
+  private static readonly openDocuments = new Map<string, CanvasDocument>();
+
   constructor(private readonly deps: GenerateDeps) {}
+
+  /** Opens (or reveals) the canvas for `uri` with `layer` selected. */
+  static async openOnLayer(uri: vscode.Uri, layer: CanvasLayer): Promise<void> {
+    CanvasEditorProvider.pendingFocus.set(uri.toString(), layer);
+    await vscode.commands.executeCommand('vscode.openWith', uri, CANVAS_VIEW_TYPE);
+    // An already open canvas does not send ready again: tell its views directly.
+    const open = CanvasEditorProvider.openDocuments.get(uri.toString());
+    if (open) open.broadcast({ type: 'focusLayer', layer });
+  }
 
   static register(deps: GenerateDeps): vscode.Disposable {
     return vscode.window.registerCustomEditorProvider(CANVAS_VIEW_TYPE, new CanvasEditorProvider(deps), { supportsMultipleEditorsPerDocument: true });
@@ -42,6 +55,8 @@ export class CanvasEditorProvider implements vscode.CustomEditorProvider<CanvasD
     const document = await CanvasDocument.open(uri, context.backupId);
     // The document's emitter drops this listener when the document is disposed.
     document.onDidChange((e) => this.changed.fire(e));
+    CanvasEditorProvider.openDocuments.set(uri.toString(), document);
+    document.onDidDispose(() => CanvasEditorProvider.openDocuments.delete(uri.toString()));
     return document;
   }
 
@@ -73,9 +88,15 @@ export class CanvasEditorProvider implements vscode.CustomEditorProvider<CanvasD
   private async handle(document: CanvasDocument, webview: vscode.Webview, message: FromCanvas): Promise<void> {
     const model = document.canvas;
     switch (message.type) {
-      case 'ready':
+      case 'ready': {
         document.sendInit(webview);
+        const focus = CanvasEditorProvider.pendingFocus.get(document.uri.toString());
+        if (focus) {
+          CanvasEditorProvider.pendingFocus.delete(document.uri.toString());
+          void webview.postMessage({ type: 'focusLayer', layer: focus } satisfies ToCanvas);
+        }
         return;
+      }
       case 'rasterEdit':
         document.record(model.paint(message.layer, message.label, message.rect, message.pixels), webview, { type: 'patch', layer: message.layer, rect: message.rect, pixels: message.pixels });
         return;

@@ -1,12 +1,11 @@
 /** Validation of canvas → host messages against the open document's size. */
 import type { Person, PoseDocument } from '../../shared/canvas/openpose';
 import { rectInside, type Rect } from '../../shared/canvas/rect';
-import { CANVAS_PROTOCOL_VERSION, RASTER_LAYERS, type EdgeSettings, type FromCanvas } from '../../shared/protocol/canvas';
+import { CANVAS_PROTOCOL_VERSION, CONTROL_LAYERS, MAX_LAYER_CONTROL_SCALE, RASTER_LAYERS, type EdgeSettings, type FromCanvas } from '../../shared/protocol/canvas';
 import { MAX_PROMPT_CHARS } from '../../shared/request';
 import { bool, bytes, finite, integer, InvalidMessage, list, oneOf, record, text } from '../webview/validate';
 
 export const MAX_PEOPLE = 64;
-const CONTROL_LAYERS = ['pose', 'depth', 'sketch', 'edges'] as const;
 
 function rect(value: unknown, width: number, height: number): Rect {
   const r = record(value, 'rect');
@@ -62,10 +61,14 @@ export function parseFromCanvas(message: unknown, width: number, height: number)
       return { type: 'exportPose' };
     case 'generate': {
       const o = record(m.options, 'options');
-      const controls = list(o.controls, 'options.controls', CONTROL_LAYERS.length).map((c) => oneOf(c, CONTROL_LAYERS, 'control'));
+      const controls = list(o.controls, 'options.controls', CONTROL_LAYERS.length).map((v, i) => {
+        const c = record(v, `options.controls[${i}]`);
+        return { layer: oneOf(c.layer, CONTROL_LAYERS, 'control layer'), scale: finite(c.scale, 'control scale', 0, MAX_LAYER_CONTROL_SCALE) };
+      });
+      if (new Set(controls.map((c) => c.layer)).size !== controls.length) throw new InvalidMessage('options.controls names a layer twice');
       return {
         type: 'generate',
-        options: { prompt: text(o.prompt, 'prompt', MAX_PROMPT_CHARS), strength: finite(o.strength, 'strength', 0, 1), maskBlur: integer(o.maskBlur, 'maskBlur', 0, 256), controls },
+        options: { prompt: text(o.prompt, 'prompt', MAX_PROMPT_CHARS), strength: finite(o.strength, 'strength', 0, 1), maskBlur: integer(o.maskBlur, 'maskBlur', 0, 256), onlyMasked: bool(o.onlyMasked, 'onlyMasked'), controls },
       };
     }
     default:

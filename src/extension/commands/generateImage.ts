@@ -13,7 +13,7 @@ import { formatBytes } from '../models/units';
 import { catalogueFile, offerCatalogueModel } from './manageModels';
 import { decideOutputFolder } from '../output/outputFolder';
 import { type SaveTarget } from '../output/saveGenerated';
-import { generateAndSave, progressMessage } from '../generation/generateAndSave';
+import { generateWithProgress, openBeside } from '../generation/generateWithProgress';
 import { promptSlug, splitOutputPath } from '../output/saveImage';
 import { showPipelineError } from '../ui/errorNotice';
 import { readRecentPrompts, withRecentPrompt } from '../ui/recentPrompts';
@@ -120,31 +120,9 @@ export async function generateImage(deps: GenerateDeps, promptArg?: string): Pro
   if (!target) return undefined;
 
   try {
-    const file = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: 'Atelier', cancellable: true },
-      async (progress, token) => {
-        const abort = new AbortController();
-        token.onCancellationRequested(() => abort.abort());
-        let reported = 0;
-        return generateAndSave(deps, request, target, {
-          signal: abort.signal,
-          onEvent: (event) => {
-            if (event.event === 'warning') {
-              void vscode.window.showWarningMessage(`Atelier: ${event.payload.message}`);
-              return;
-            }
-            if (event.event !== 'progress') return;
-            const { step, totalSteps } = event.payload;
-            const fraction = totalSteps > 0 ? (step / totalSteps) * 100 : 0;
-            progress.report({ message: progressMessage(event.payload), increment: Math.max(0, fraction - reported) });
-            reported = Math.max(reported, fraction);
-          },
-        });
-      },
-    );
-    const uri = vscode.Uri.file(file);
-    await vscode.commands.executeCommand('vscode.open', uri, { viewColumn: vscode.ViewColumn.Beside, preview: false });
-    return uri;
+    const file = await generateWithProgress(deps, request, target);
+    await openBeside(file);
+    return vscode.Uri.file(file);
   } catch (error) {
     await showPipelineError(error, deps.log);
     return undefined;

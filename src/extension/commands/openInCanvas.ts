@@ -16,17 +16,26 @@ function activeResource(): vscode.Uri | undefined {
   return undefined;
 }
 
-export async function openInCanvas(target?: vscode.Uri): Promise<void> {
+/** The image a context-menu command acts on (the clicked file, else the active editor's), or a warning. */
+export function imageTarget(target: vscode.Uri | undefined, action: string): vscode.Uri | undefined {
   const uri = target instanceof vscode.Uri ? target : activeResource();
-  if (!uri || !IMAGE.test(uri.path)) {
-    void vscode.window.showWarningMessage('Atelier: Open in Canvas works on a PNG, JPEG or WebP image; pick one in the Explorer or open it first.');
-    return;
+  if (!uri || !IMAGE.test(uri.path) || uri.scheme !== 'file') {
+    void vscode.window.showWarningMessage(`Atelier: ${action} works on a PNG, JPEG or WebP image file; pick one in the Explorer or open it first.`);
+    return undefined;
   }
-  if (isLayerFile(uri.fsPath)) {
-    void vscode.window.showWarningMessage(`Atelier: ${path.basename(uri.fsPath)} is a layer file of another image; open that image in the canvas to edit its layers.`);
-    return;
-  }
-  const problem = canvasLocationProblem(uri);
+  return uri;
+}
+
+/** Why the canvas cannot edit this image (a layer file, outside the workspace), if it cannot. */
+export function canvasTargetProblem(uri: vscode.Uri): string | undefined {
+  if (isLayerFile(uri.fsPath)) return `${path.basename(uri.fsPath)} is a layer file of another image; open that image in the canvas to edit its layers.`;
+  return canvasLocationProblem(uri);
+}
+
+export async function openInCanvas(target?: vscode.Uri): Promise<void> {
+  const uri = imageTarget(target, 'Open in Canvas');
+  if (!uri) return;
+  const problem = canvasTargetProblem(uri);
   if (problem) {
     void vscode.window.showWarningMessage(`Atelier: ${problem}`);
     return;

@@ -17,6 +17,8 @@ export interface AtelierSettings {
   readonly executionProvider: ExecutionProviderPreference;
   readonly writeMetadata: boolean;
   readonly previewEvery: number;
+  /** Folders holding separate ControlNets (each a ControlNet, or a folder of them). */
+  readonly controlNetFolders: readonly string[];
 }
 
 function pick<T extends string>(value: unknown, allowed: readonly T[], fallback: T): T {
@@ -31,6 +33,11 @@ export function readSettings(): AtelierSettings {
     const inspected = c.inspect<string>(key);
     return (trusted ? c.get<string>(key) : (inspected?.globalValue ?? inspected?.defaultValue)) ?? '';
   };
+  const userOnlyList = (key: string): string[] => {
+    const inspected = c.inspect<unknown>(key);
+    const value = trusted ? c.get<unknown>(key) : (inspected?.globalValue ?? inspected?.defaultValue);
+    return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string' && v.trim() !== '') : [];
+  };
   return {
     modelPath: c.get<string>('modelPath', ''),
     outputFolder: userOnly('outputFolder'),
@@ -44,6 +51,7 @@ export function readSettings(): AtelierSettings {
     executionProvider: pick(c.get('executionProvider'), EXECUTION_PROVIDERS, 'auto'),
     writeMetadata: c.get<boolean>('writeMetadata', true),
     previewEvery: c.get<number>('previewEvery', 5),
+    controlNetFolders: userOnlyList('controlNetFolders'),
   };
 }
 

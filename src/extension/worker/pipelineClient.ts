@@ -1,7 +1,7 @@
 /** What the host UI and the CLI need from inference; the worker supervisor implements it. */
 import type { EventOf } from '../../shared/rpc';
 import type { PipelineEvents } from '../../shared/protocol/pipeline';
-import type { GenerationRequest, GenerationResult, ModelSummary, TokenizeParams, TokenizeResult } from '../../shared/request';
+import type { ControlNetSummary, GenerationRequest, GenerationResult, ModelSummary, TokenizeParams, TokenizeResult } from '../../shared/request';
 
 export type PipelineEvent = EventOf<PipelineEvents>;
 
@@ -14,6 +14,7 @@ export interface PipelineClient {
   generate(request: GenerationRequest, options?: GenerateOptions): Promise<GenerationResult>;
   tokenize(params: TokenizeParams): Promise<TokenizeResult>;
   inspectModel(modelDir: string): Promise<ModelSummary>;
+  listControlNets(roots: readonly string[]): Promise<readonly ControlNetSummary[]>;
   /** Frees the warm model sessions (restarts nothing). */
   releaseModels(): Promise<void>;
   /** Forgets past crashes and starts a fresh worker on the next job. */

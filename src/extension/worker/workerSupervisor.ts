@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { PipelineError } from '../../shared/errors';
 import type { FromWorkerMessage, PipelineEvents, PipelineMethods } from '../../shared/protocol/pipeline';
-import type { GenerationRequest, GenerationResult, ModelSummary, TokenizeParams, TokenizeResult } from '../../shared/request';
+import type { ControlNetSummary, GenerationRequest, GenerationResult, ModelSummary, TokenizeParams, TokenizeResult } from '../../shared/request';
 import { RpcClient } from '../../shared/rpc';
 import { describeWorkerExit } from './crashDescription';
 import { CrashPolicy, DEFAULT_CRASH_POLICY, type CrashPolicyOptions } from './crashPolicy';
@@ -104,6 +104,11 @@ export class WorkerSupervisor implements PipelineClient {
   async inspectModel(modelDir: string): Promise<ModelSummary> {
     const worker = await this.ensureWorker();
     return worker.rpc.request('inspectModel', { modelDir }, { timeoutMs: this.options.requestTimeoutMs ?? 60_000 });
+  }
+
+  async listControlNets(roots: readonly string[]): Promise<readonly ControlNetSummary[]> {
+    const worker = await this.ensureWorker();
+    return worker.rpc.request('listControlNets', { roots }, { timeoutMs: this.options.requestTimeoutMs ?? 60_000 });
   }
 
   async releaseModels(): Promise<void> {

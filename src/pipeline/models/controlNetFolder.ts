@@ -5,6 +5,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { PipelineError } from '../../shared/errors';
+import { controlTypeFromName } from '../../shared/controlNames';
 import type { ControlType } from '../../shared/request';
 import { checkExternalData, pickleRefusal, sniffUnsafeFormat } from './fileSafety';
 
@@ -13,26 +14,6 @@ export interface ControlNetFolder {
   readonly file: string;
   /** Undefined when neither the config nor the folder name says. */
   readonly type: ControlType | undefined;
-}
-
-/** Name patterns in the order they are tried ("openpose" before "pose", "softedge"/"hed" before "edge"). */
-const TYPE_PATTERNS: readonly (readonly [RegExp, ControlType])[] = [
-  [/openpose|dwpose|(^|[^a-z])pose/, 'openpose'],
-  [/depth|midas|zoe/, 'depth'],
-  [/scribble|sketch/, 'scribble'],
-  [/lineart|line_art|anyline/, 'lineart'],
-  [/canny/, 'canny'],
-  [/softedge|hed|pidi/, 'softedge'],
-  [/mlsd/, 'mlsd'],
-  [/normal/, 'normal'],
-  [/(^|[^a-z])seg/, 'seg'],
-  [/inpaint/, 'inpaint'],
-];
-
-/** The ControlNet type a name implies ("lllyasviel/control_v11f1p_sd15_depth" → depth), if any. */
-export function controlTypeFromName(name: string): ControlType | undefined {
-  const lower = name.toLowerCase();
-  return TYPE_PATTERNS.find(([pattern]) => pattern.test(lower))?.[1];
 }
 
 function configName(dir: string): string | undefined {

@@ -8,7 +8,7 @@ import { PipelineError } from '../../shared/errors';
 import { parseSchedulerConfig } from '../schedulers/config';
 import type { SchedulerConfig } from '../schedulers/types';
 import type { ControlType } from '../../shared/request';
-import { controlTypeFromName } from './controlNetFolder';
+import { controlTypeFromName } from '../../shared/controlNames';
 import { checkExternalData, pickleRefusal, sniffUnsafeFormat } from './fileSafety';
 
 export const DEFAULT_VAE_SCALING_FACTOR = 0.18215;

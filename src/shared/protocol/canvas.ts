@@ -5,6 +5,7 @@
  */
 import type { PoseDocument } from '../canvas/openpose';
 import type { Rect } from '../canvas/rect';
+import type { ControlType } from '../request';
 
 /** Protocol version; a webview built for another version is told to reload. */
 export const CANVAS_PROTOCOL_VERSION = 1;
@@ -44,7 +45,30 @@ export type ToCanvas =
   /** A line for the status bar of the canvas (notices, generation progress, errors worded by the host). */
   | { readonly type: 'status'; readonly level: 'info' | 'warning' | 'error'; readonly message: string }
   /** Generation from the canvas started or finished (enables/disables the Generate button). */
-  | { readonly type: 'busy'; readonly busy: boolean };
+  | { readonly type: 'busy'; readonly busy: boolean }
+  /** Select a layer (and show it), e.g. the mask layer for "Atelier: Inpaint…". */
+  | { readonly type: 'focusLayer'; readonly layer: CanvasLayer };
+
+/** Layers that can steer generation as ControlNet inputs. */
+export const CONTROL_LAYERS = ['pose', 'depth', 'sketch', 'edges'] as const;
+export type ControlLayer = (typeof CONTROL_LAYERS)[number];
+
+/** The ControlNet types each layer feeds, in order of preference (a sketch suits scribble, else lineart). */
+export const LAYER_CONTROL_TYPES: Readonly<Record<ControlLayer, readonly ControlType[]>> = {
+  pose: ['openpose'],
+  depth: ['depth'],
+  sketch: ['scribble', 'lineart'],
+  edges: ['canny'],
+};
+
+/** Largest strength the canvas offers for a control layer. */
+export const MAX_LAYER_CONTROL_SCALE = 2;
+
+export interface CanvasControl {
+  readonly layer: ControlLayer;
+  /** ControlNet conditioning scale, 0…MAX_LAYER_CONTROL_SCALE. */
+  readonly scale: number;
+}
 
 /** What "Generate from canvas" asks for; the host fills in model, sampler and files. */
 export interface CanvasGenerateOptions {
@@ -53,8 +77,10 @@ export interface CanvasGenerateOptions {
   readonly strength: number;
   /** Mask feather radius in pixels. */
   readonly maskBlur: number;
-  /** Control layers the user switched on (ControlNet inputs). */
-  readonly controls: readonly ('pose' | 'depth' | 'sketch' | 'edges')[];
+  /** Inpaint only around the mask (crop, generate at the model's native size, paste back). */
+  readonly onlyMasked: boolean;
+  /** Control layers the user switched on (ControlNet inputs), with their strengths. */
+  readonly controls: readonly CanvasControl[];
 }
 
 /** Canvas → host. */

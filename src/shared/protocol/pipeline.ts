@@ -3,7 +3,7 @@
  * `child_process.fork(…, { serialization: 'advanced' })`, so typed arrays cross as themselves.
  */
 import type { PipelineErrorInfo } from '../errors';
-import type { GenerationRequest, GenerationResult, ModelSummary, TokenizeParams, TokenizeResult } from '../request';
+import type { ControlNetSummary, GenerationRequest, GenerationResult, ModelSummary, TokenizeParams, TokenizeResult } from '../request';
 
 /** Request/response pairs the worker serves. */
 export interface PipelineMethods {
@@ -13,6 +13,8 @@ export interface PipelineMethods {
   tokenize: { params: TokenizeParams; result: TokenizeResult };
   /** Validate a model folder without creating sessions (the folder picker uses it). */
   inspectModel: { params: { modelDir: string }; result: ModelSummary };
+  /** Separate ControlNets under these folders, with their types (the canvas picks one per layer). */
+  listControlNets: { params: { roots: readonly string[] }; result: readonly ControlNetSummary[] };
   /** Release warm sessions (the user switched models or asked to free memory). */
   releaseModels: { params: Record<string, never>; result: { rssBytes: number } };
 }

@@ -16,7 +16,10 @@ describe('canvas → host message validation', () => {
     expect(edit.type).toBe('rasterEdit');
     const pose = { width: W, height: H, people: [defaultPerson(W, H)] };
     expect(parse({ type: 'poseEdit', label: 'Move joint', pose })).toMatchObject({ type: 'poseEdit', pose });
-    expect(parse({ type: 'generate', options: { prompt: 'a cat', strength: 0.5, maskBlur: 4, controls: ['pose'] } })).toMatchObject({ type: 'generate' });
+    expect(parse({ type: 'generate', options: { prompt: 'a cat', strength: 0.5, maskBlur: 4, onlyMasked: true, controls: [{ layer: 'pose', scale: 0.8 }] } })).toEqual({
+      type: 'generate',
+      options: { prompt: 'a cat', strength: 0.5, maskBlur: 4, onlyMasked: true, controls: [{ layer: 'pose', scale: 0.8 }] },
+    });
   });
 
   it.each([
@@ -27,7 +30,10 @@ describe('canvas → host message validation', () => {
     ['pixels of the wrong length', { type: 'rasterEdit', layer: 'mask', label: 'x', rect: { x: 0, y: 0, width: 2, height: 2 }, pixels: new Uint8Array(3) }, /3 bytes; expected 4/],
     ['pixels as a JSON number array', { type: 'rasterEdit', layer: 'mask', label: 'x', rect: { x: 0, y: 0, width: 1, height: 1 }, pixels: [255] }, /Uint8Array/],
     ['an unknown layer', { type: 'rasterEdit', layer: 'base', label: 'x', rect: { x: 0, y: 0, width: 1, height: 1 }, pixels: new Uint8Array(1) }, /layer must be one of/],
-    ['NaN strength', { type: 'generate', options: { prompt: 'a', strength: Number.NaN, maskBlur: 0, controls: [] } }, /finite/],
+    ['NaN strength', { type: 'generate', options: { prompt: 'a', strength: Number.NaN, maskBlur: 0, onlyMasked: false, controls: [] } }, /finite/],
+    ['a control scale above 2', { type: 'generate', options: { prompt: 'a', strength: 0.5, maskBlur: 0, onlyMasked: false, controls: [{ layer: 'depth', scale: 3 }] } }, /control scale/],
+    ['a control layer twice', { type: 'generate', options: { prompt: 'a', strength: 0.5, maskBlur: 0, onlyMasked: false, controls: [{ layer: 'depth', scale: 1 }, { layer: 'depth', scale: 1 }] } }, /twice/],
+    ['a mask layer as a control', { type: 'generate', options: { prompt: 'a', strength: 0.5, maskBlur: 0, onlyMasked: false, controls: [{ layer: 'mask', scale: 1 }] } }, /control layer must be one of/],
     ['a pose for another size', { type: 'poseEdit', label: 'x', pose: { width: 10, height: 10, people: [] } }, /10×10/],
     ['a person with 17 keypoints', { type: 'poseEdit', label: 'x', pose: { width: W, height: H, people: [{ keypoints: defaultPerson(W, H).keypoints.slice(1) }] } }, /17 keypoints/],
     ['edges low > high', { type: 'edgesEdit', edges: { enabled: true, low: 200, high: 100 } }, /must not exceed/],

@@ -6,7 +6,7 @@
 import { canny, luminance } from '../../../shared/canvas/canny';
 import { setJointVisible, type PoseDocument } from '../../../shared/canvas/openpose';
 import { copyRect, pasteRect, type Rect } from '../../../shared/canvas/rect';
-import { CANVAS_PROTOCOL_VERSION, type EdgeSettings, type FromCanvas, type RasterLayer, type ToCanvas } from '../../../shared/protocol/canvas';
+import { CANVAS_PROTOCOL_VERSION, CONTROL_LAYERS, type EdgeSettings, type FromCanvas, type RasterLayer, type ToCanvas } from '../../../shared/protocol/canvas';
 import { h } from '../../common/dom';
 import type { HostChannel } from '../../common/vscodeApi';
 import type { Bitmap, Brush } from '../mask/maskOps';
@@ -63,6 +63,8 @@ export class CanvasApp {
     switch (message.type) {
       case 'init':
         return this.init(message);
+      case 'focusLayer':
+        return this.selectLayer(message.layer);
       case 'patch': {
         const doc = this.doc;
         if (!doc) return;
@@ -405,7 +407,7 @@ export class CanvasApp {
   }
 
   private generate(): void {
-    const controls = (Object.keys(this.ui.controls) as (keyof CanvasUiState['controls'])[]).filter((c) => this.ui.controls[c]);
-    this.host.post({ type: 'generate', options: { prompt: this.ui.prompt, strength: this.ui.strength, maskBlur: this.ui.maskBlur, controls } });
+    const controls = CONTROL_LAYERS.filter((c) => this.ui.controls[c]).map((layer) => ({ layer, scale: this.ui.controlScale[layer] }));
+    this.host.post({ type: 'generate', options: { prompt: this.ui.prompt, strength: this.ui.strength, maskBlur: this.ui.maskBlur, onlyMasked: this.ui.onlyMasked, controls } });
   }
 }

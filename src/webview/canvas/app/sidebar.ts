@@ -2,7 +2,7 @@
  * The canvas sidebar: layers (select, show, opacity), the tools of the current layer, pose and edge
  * controls, and Generate. Rebuilt from state on every change; every action goes back to the app.
  */
-import type { EdgeSettings, FromCanvas, RasterLayer } from '../../../shared/protocol/canvas';
+import { CONTROL_LAYERS, MAX_LAYER_CONTROL_SCALE, type EdgeSettings, type FromCanvas, type RasterLayer } from '../../../shared/protocol/canvas';
 import { defaultPerson, mirror, scale, type Person, type PoseDocument } from '../../../shared/canvas/openpose';
 import { h, slider } from '../../common/dom';
 import { fill, invert, type Bitmap } from '../mask/maskOps';
@@ -124,12 +124,21 @@ export function sidebarContent(state: SidebarState, actions: SidebarActions): HT
   strength.input.addEventListener('change', () => actions.update({ strength: Number(strength.input.value) }));
   const feather = slider('Feather', 0, 64, 1, ui.maskBlur, 'Mask feather radius in pixels');
   feather.input.addEventListener('change', () => actions.update({ maskBlur: Number(feather.input.value) }));
-  const controls = (['pose', 'depth', 'sketch', 'edges'] as const).map((c) => checkbox(`Use ${c} as control`, ui.controls[c], (v) => actions.update({ controls: { ...ui.controls, [c]: v } }), `control-${c}`));
+  const onlyMasked = checkbox('Inpaint only the masked area', ui.onlyMasked, (v) => actions.update({ onlyMasked: v }), 'only-masked');
+  onlyMasked.title = 'Crop around the mask, paint it at the model\'s full resolution, paste it back: sharper detail for small masks on large images';
+  const controls = CONTROL_LAYERS.flatMap((c) => {
+    const box = checkbox(`Use ${c} as control`, ui.controls[c], (v) => actions.update({ controls: { ...ui.controls, [c]: v } }), `control-${c}`);
+    if (!ui.controls[c]) return [box];
+    const weight = slider(`${c} strength`, 0, MAX_LAYER_CONTROL_SCALE, 0.05, ui.controlScale[c], `ControlNet conditioning scale for the ${c} layer (1 is the trained strength)`);
+    weight.input.addEventListener('change', () => actions.update({ controlScale: { ...ui.controlScale, [c]: Number(weight.input.value) } }));
+    return [box, weight.root];
+  });
   children.push(
     section('Generate', [
       prompt,
       strength.root,
       feather.root,
+      onlyMasked,
       ...controls,
       button(state.busy ? 'Generating…' : 'Generate', 'Inpaint the masked area (or vary the whole image when nothing is masked); the result is a new file', () => actions.generate(), { disabled: state.busy || !doc, name: 'generate' }),
     ]),

@@ -2,6 +2,7 @@
  * The canvas's small UI state (tool, brush, layer looks, generate options), kept with setState so a
  * rebuilt webview comes back as it was. The table says, per field, how a stored value is checked.
  */
+import { MAX_LAYER_CONTROL_SCALE, type ControlLayer } from '../../../shared/protocol/canvas';
 import type { ShownLayer } from './stage';
 
 export type Tool = 'brush' | 'eraser' | 'linear' | 'radial' | 'pose';
@@ -24,7 +25,10 @@ export interface CanvasUiState {
   prompt: string;
   strength: number;
   maskBlur: number;
-  controls: Record<'pose' | 'depth' | 'sketch' | 'edges', boolean>;
+  controls: Record<ControlLayer, boolean>;
+  /** ControlNet strength per control layer. */
+  controlScale: Record<ControlLayer, number>;
+  onlyMasked: boolean;
 }
 
 export const DEFAULT_UI_STATE: CanvasUiState = {
@@ -39,6 +43,8 @@ export const DEFAULT_UI_STATE: CanvasUiState = {
   strength: 0.75,
   maskBlur: 8,
   controls: { pose: false, depth: false, sketch: false, edges: false },
+  controlScale: { pose: 1, depth: 1, sketch: 1, edges: 1 },
+  onlyMasked: false,
 };
 
 const isNumberIn = (min: number, max: number) => (v: unknown): boolean => typeof v === 'number' && v >= min && v <= max;
@@ -56,6 +62,8 @@ const VALID: Record<keyof CanvasUiState, (value: unknown) => boolean> = {
   strength: isNumberIn(0, 1),
   maskBlur: isNumberIn(0, 256),
   controls: isRecordOf((v) => typeof v === 'boolean'),
+  controlScale: isRecordOf(isNumberIn(0, MAX_LAYER_CONTROL_SCALE)),
+  onlyMasked: (v) => typeof v === 'boolean',
 };
 
 /** Stored state merged over the defaults, field by field; anything malformed falls back. */

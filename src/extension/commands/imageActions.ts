@@ -1,0 +1,122 @@
+/**
+ * Explorer and editor context-menu actions on images: "Vary (img2img)", "Inpaint…" (the canvas on
+ * its mask layer) and "Use as Control Input…" (a new image steered by this one). Results are new
+ * files beside the source image; the source is never touched.
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import * as vscode from 'vscode';
+import type { ControlType, Img2ImgRequest, Txt2ImgRequest } from '../../shared/request';
+import { controlChoices, sizeForControl } from './controlChoices';
+import { CanvasEditorProvider } from '../canvas/canvasEditorProvider';
+import { readSettings, samplingFromSettings } from '../config/settings';
+import { generateWithProgress, openBeside } from '../generation/generateWithProgress';
+import { ImageReadError, readImageSize } from '../images/imageCodec';
+import { parseParameters } from '../output/parameters';
+import { readTextChunks } from '../output/pngText';
+import { showPipelineError } from '../ui/errorNotice';
+import { resolveModel, type GenerateDeps } from './generateImage';
+import { canvasTargetProblem, imageTarget } from './openInCanvas';
+import { modelTrustProblem } from './trust';
+
+/** How strongly "Vary" changes the image: the img2img strength. */
+const VARY_STRENGTHS = [
+  { label: 'Subtle', description: 'strength 0.35: same composition, new details', strength: 0.35 },
+  { label: 'Medium', description: 'strength 0.55', strength: 0.55 },
+  { label: 'Strong', description: 'strength 0.75: keeps only the rough layout and colours', strength: 0.75 },
+];
+
+async function modelFor(deps: GenerateDeps): Promise<string | undefined> {
+  const modelDir = await resolveModel(deps);
+  if (!modelDir) return undefined;
+  const trust = modelTrustProblem(modelDir);
+  if (trust) {
+    void vscode.window.showWarningMessage(`Atelier: ${trust}`);
+    return undefined;
+  }
+  return modelDir;
+}
+
+/** The prompt stored in an Atelier/A1111 PNG, to start the prompt box from. */
+function storedPrompt(bytes: Uint8Array): string {
+  const text = readTextChunks(bytes).get('parameters');
+  return text ? parseParameters(text).prompt : '';
+}
+
+function askPrompt(title: string, value: string, prompt: string): Thenable<string | undefined> {
+  return vscode.window.showInputBox({ title, value, prompt, ignoreFocusOut: true, validateInput: (v) => (v.trim() === '' ? 'Describe what the new image should show' : undefined) });
+}
+
+export async function varyImage(deps: GenerateDeps, target?: vscode.Uri): Promise<void> {
+  const uri = imageTarget(target, 'Vary');
+  if (!uri) return;
+  const image = uri.fsPath;
+  const bytes = new Uint8Array(await readFile(image));
+  const prompt = await askPrompt('Atelier: Vary (img2img)', storedPrompt(bytes), `What ${path.basename(image)} should become`);
+  if (!prompt) return;
+  const strength = await vscode.window.showQuickPick(VARY_STRENGTHS, { title: 'Atelier: how much to change it' });
+  if (!strength) return;
+  const modelDir = await modelFor(deps);
+  if (!modelDir) return;
+  const settings = readSettings();
+  const sampling = samplingFromSettings(settings);
+  const request: Img2ImgRequest = { kind: 'img2img', modelDir, prompt, negativePrompt: settings.negativePrompt, sampling, previewEvery: 0, executionProvider: settings.executionProvider, initImage: bytes, strength: strength.strength };
+  const stem = `${path.basename(image, path.extname(image))}-vary-${sampling.seed}`;
+  try {
+    await openBeside(await generateWithProgress(deps, request, { dir: path.dirname(image), stem }, { labels: { initImageLabel: vscode.workspace.asRelativePath(image) } }));
+  } catch (error) {
+    await showPipelineError(error, deps.log);
+  }
+}
+
+export async function inpaintImage(target?: vscode.Uri): Promise<void> {
+  const uri = imageTarget(target, 'Inpaint');
+  if (!uri) return;
+  const problem = canvasTargetProblem(uri);
+  if (problem) {
+    void vscode.window.showWarningMessage(`Atelier: ${problem}`);
+    return;
+  }
+  await CanvasEditorProvider.openOnLayer(uri, 'mask');
+}
+
+export async function useAsControlInput(deps: GenerateDeps, target?: vscode.Uri): Promise<void> {
+  const uri = imageTarget(target, 'Use as Control Input');
+  if (!uri) return;
+  const image = uri.fsPath;
+  const bytes = new Uint8Array(await readFile(image));
+  let size;
+  try {
+    size = await readImageSize(bytes, path.basename(image));
+  } catch (error) {
+    if (!(error instanceof ImageReadError)) throw error;
+    void vscode.window.showWarningMessage(`Atelier: ${error.message}`);
+    return;
+  }
+  const type = await vscode.window.showQuickPick(controlChoices(path.basename(image)), { title: `Atelier: what does ${path.basename(image)} show?`, placeHolder: 'The ControlNet type (openpose skeleton, depth map, canny edges, scribble …)' });
+  if (!type) return;
+  const prompt = await askPrompt('Atelier: Use as Control Input', '', `The new image, steered by ${path.basename(image)} as ${type}`);
+  if (!prompt) return;
+  const modelDir = await modelFor(deps);
+  if (!modelDir) return;
+  const settings = readSettings();
+  const sampling = samplingFromSettings(settings);
+  const request: Txt2ImgRequest = {
+    kind: 'txt2img',
+    modelDir,
+    prompt,
+    negativePrompt: settings.negativePrompt,
+    ...sizeForControl(size.width, size.height),
+    sampling,
+    previewEvery: 0,
+    executionProvider: settings.executionProvider,
+    controls: [{ type: type as ControlType, image: bytes, scale: 1, start: 0, end: 1 }],
+    controlNetRoots: settings.controlNetFolders,
+  };
+  const stem = `${path.basename(image, path.extname(image))}-${type}-${sampling.seed}`;
+  try {
+    await openBeside(await generateWithProgress(deps, request, { dir: path.dirname(image), stem }, { labels: { controlLabels: [vscode.workspace.asRelativePath(image)] } }));
+  } catch (error) {
+    await showPipelineError(error, deps.log);
+  }
+}

@@ -1,0 +1,39 @@
+/** A generation under VS Code's cancellable progress notification, shared by the commands and the canvas. */
+import * as vscode from 'vscode';
+import type { GenerationRequest } from '../../shared/request';
+import type { SaveTarget } from '../output/saveGenerated';
+import type { PipelineEvent } from '../worker/pipelineClient';
+import { generateAndSave, progressMessage, type JobCallbacks, type JobDeps } from './generateAndSave';
+
+export interface ProgressOptions {
+  readonly labels?: JobCallbacks['labels'];
+  /** Also told every event (the canvas mirrors them in its status line); warnings then go only here. */
+  readonly onEvent?: (event: PipelineEvent) => void;
+}
+
+/** Runs the job with a notification that shows the step and cancels it; returns the saved file. */
+export function generateWithProgress(deps: JobDeps, request: GenerationRequest, target: SaveTarget, options: ProgressOptions = {}): Thenable<string> {
+  return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Atelier', cancellable: true }, async (progress, token) => {
+    const abort = new AbortController();
+    token.onCancellationRequested(() => abort.abort());
+    let reported = 0;
+    return generateAndSave(deps, request, target, {
+      signal: abort.signal,
+      labels: options.labels,
+      onEvent: (event) => {
+        options.onEvent?.(event);
+        if (event.event === 'warning' && !options.onEvent) void vscode.window.showWarningMessage(`Atelier: ${event.payload.message}`);
+        if (event.event !== 'progress') return;
+        const { step, totalSteps } = event.payload;
+        const fraction = totalSteps > 0 ? (step / totalSteps) * 100 : 0;
+        progress.report({ message: progressMessage(event.payload), increment: Math.max(0, fraction - reported) });
+        reported = Math.max(reported, fraction);
+      },
+    });
+  });
+}
+
+/** Opens a result beside the current editor. */
+export async function openBeside(file: string): Promise<void> {
+  await vscode.commands.executeCommand('vscode.open', vscode.Uri.file(file), { viewColumn: vscode.ViewColumn.Beside, preview: false });
+}
