@@ -11,8 +11,10 @@ import { loadModel } from '../../src/pipeline/runtime/loadedModel';
 import type { Txt2ImgRequest } from '../../src/shared/request';
 import { writeModelFolder } from '../fixtures/onnx/modelFolder';
 
-const RUNS = 5;
 import { benchCanvas } from './canvasBench';
+import { benchControlNet, benchInpaintMemory, inpaintRssChild } from './controlNetBench';
+
+const RUNS = 5;
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -83,11 +85,16 @@ async function main(): Promise<void> {
     await supervisor.dispose();
   }
 
-  // 3. The canvas webview.
+  // 3. ControlNet and inpainting memory.
+  await benchControlNet();
+  await benchInpaintMemory(__filename);
+
+  // 4. The canvas webview.
   await benchCanvas();
 }
 
-main().catch((error) => {
+const child = process.argv.find((a) => a.startsWith('--inpaint-rss='));
+(child ? inpaintRssChild(child.slice('--inpaint-rss='.length) as 'whole' | 'crop', process.argv[process.argv.indexOf(child) + 1]) : main()).catch((error) => {
   console.error(error);
   process.exit(1);
 });

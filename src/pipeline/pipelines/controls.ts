@@ -6,7 +6,7 @@
 import { PipelineError } from '../../shared/errors';
 import type { ControlInput, UsedControlNet } from '../../shared/request';
 import { findControlNets, inspectControlNetFolder, type ControlNetFolder } from '../models/controlNetFolder';
-import type { ControlNet } from '../models/sd/controlNet';
+import { batchedCond, type ControlNet } from '../models/sd/controlNet';
 import type { UNet, UNetCall } from '../models/sd/unet';
 import type { FloatTensor } from '../models/tensorIo';
 import { decodeControlImage, type RgbImage } from '../ops/decodeImage';
@@ -48,6 +48,8 @@ export interface ControlPlan {
 interface Resolved {
   readonly control: ControlInput;
   readonly image: Float32Array;
+  /** The image repeated for the UNet batch, made on first use. */
+  batched?: { readonly batch: number; readonly data: Float32Array };
   readonly net?: ControlNet;
   readonly slot?: number;
 }
@@ -136,8 +138,17 @@ function addResiduals_(into: readonly FloatTensor[], more: readonly FloatTensor[
   }
 }
 
+/** The fused UNet's control images [numCN, 3, H, W], each in its slot (unused slots stay black). */
+function stackSlots(count: number, resolved: readonly Resolved[]): Float32Array {
+  const plane = resolved[0].image.length;
+  const conds = new Float32Array(count * plane);
+  for (const r of resolved) conds.set(r.image, (r.slot ?? 0) * plane);
+  return conds;
+}
+
 function planFor(unet: UNet, resolved: readonly Resolved[], used: readonly UsedControlNet[]): ControlPlan {
   const stats = { runs: 0, ms: 0 };
+  let fusedConds: Float32Array | undefined;
   return {
     unet,
     used,
@@ -145,17 +156,16 @@ function planFor(unet: UNet, resolved: readonly Resolved[], used: readonly UsedC
     extras: async (k, n, input) => {
       const active = resolved.filter((r) => controlActive(k, n, r.control.start, r.control.end) && r.control.scale !== 0);
       if (unet.controlLayout === 'fused') {
-        const plane = resolved[0].image.length;
-        const conds = new Float32Array(unet.fusedCount * plane);
+        fusedConds ??= stackSlots(unet.fusedCount, resolved);
         const scales = new Float32Array(unet.fusedCount);
-        for (const r of resolved) conds.set(r.image, (r.slot ?? 0) * plane);
         for (const r of active) scales[r.slot ?? 0] = r.control.scale;
-        return { fused: { conds, scales } };
+        return { fused: { conds: fusedConds, scales } };
       }
       let sum: FloatTensor[] | undefined;
       for (const r of active) {
         const started = performance.now();
-        const residuals = await (r.net as ControlNet).run({ ...input, cond: r.image, scale: r.control.scale });
+        if (r.batched?.batch !== input.batch) r.batched = { batch: input.batch, data: batchedCond(r.image, input.batch) };
+        const residuals = await (r.net as ControlNet).run({ ...input, cond: r.batched.data, scale: r.control.scale });
         stats.runs += 1;
         stats.ms += performance.now() - started;
         if (!sum) sum = residuals;

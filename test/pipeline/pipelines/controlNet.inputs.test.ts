@@ -47,7 +47,7 @@ describe('tiny-random ControlNet with SD 1.5 residual names and shapes', () => {
   it('returns 12 down residuals and the mid residual at the shapes of the table', async () => {
     const cn = await model.controlNet(inspectControlNetFolder(net));
     expect(cn.residualOutputs.map((o) => o.name)).toEqual(residualNames());
-    const residuals = await cn.run({ sample: new Float32Array(2 * 4 * 8 * 8), batch: 2, height: 8, width: 8, timestep: 500, encoderHiddenStates: new Float32Array(2 * 77 * 32), seqLength: 77, cond: new Float32Array(3 * SIZE * SIZE).fill(0.5), scale: 1 });
+    const residuals = await cn.run({ sample: new Float32Array(2 * 4 * 8 * 8), batch: 2, height: 8, width: 8, timestep: 500, encoderHiddenStates: new Float32Array(2 * 77 * 32), seqLength: 77, cond: new Float32Array(2 * 3 * SIZE * SIZE).fill(0.5), scale: 1 });
     const dims = residuals.map((r) => r.dims);
     const table = [[320, 8], [320, 8], [320, 8], [320, 4], [640, 4], [640, 4], [640, 2], [1280, 2], [1280, 2], [1280, 1], [1280, 1], [1280, 1], [1280, 1]];
     expect(dims).toEqual(table.map(([c, h]) => [2, c, h, h]));

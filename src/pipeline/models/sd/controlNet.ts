@@ -17,9 +17,16 @@ export interface ControlNetCall {
   readonly timestep: number;
   readonly encoderHiddenStates: Float32Array;
   readonly seqLength: number;
-  /** [3, H, W] RGB in [0, 1], the same for every batch item. */
+  /** [batch, 3, H, W] RGB in [0, 1] (the control image repeated per batch item; see `batchedCond`). */
   readonly cond: Float32Array;
   readonly scale: number;
+}
+
+/** The control image [3, H, W] repeated for a batch (built once per run, not per step). */
+export function batchedCond(image: Float32Array, batch: number): Float32Array {
+  const out = new Float32Array(batch * image.length);
+  for (let b = 0; b < batch; b++) out.set(image, b * image.length);
+  return out;
 }
 
 export class ControlNet {
@@ -54,7 +61,7 @@ export class ControlNet {
     if (this.fixedBatchOne && call.batch > 1) {
       const part = (x: Float32Array, b: number): Float32Array => x.subarray((b * x.length) / call.batch, ((b + 1) * x.length) / call.batch);
       const per: FloatTensor[][] = [];
-      for (let b = 0; b < call.batch; b++) per.push(await this.runOnce({ ...call, batch: 1, sample: part(call.sample, b), encoderHiddenStates: part(call.encoderHiddenStates, b) }));
+      for (let b = 0; b < call.batch; b++) per.push(await this.runOnce({ ...call, batch: 1, sample: part(call.sample, b), encoderHiddenStates: part(call.encoderHiddenStates, b), cond: part(call.cond, b) }));
       return per[0].map((first, i) => ({ data: concatBatch(per.map((r) => r[i].data)), dims: [call.batch, ...first.dims.slice(1)] }));
     }
     return this.runOnce(call);
@@ -64,13 +71,11 @@ export class ControlNet {
     const width = call.encoderHiddenStates.length / (call.batch * call.seqLength);
     const H = call.height * 8;
     const W = call.width * 8;
-    const cond = new Float32Array(call.batch * call.cond.length);
-    for (let b = 0; b < call.batch; b++) cond.set(call.cond, b * call.cond.length);
     const feeds: Record<string, TensorData> = {
       [this.sampleInput.name]: floatTensor(this.sampleInput, call.sample, [call.batch, 4, call.height, call.width]),
       [this.timestepInput.name]: timestepTensor(this.timestepInput, call.timestep, call.batch),
       [this.contextInput.name]: floatTensor(this.contextInput, call.encoderHiddenStates, [call.batch, call.seqLength, width]),
-      [this.condInput.name]: floatTensor(this.condInput, cond, [call.batch, 3, H, W]),
+      [this.condInput.name]: floatTensor(this.condInput, call.cond, [call.batch, 3, H, W]),
     };
     if (this.scaleInput) feeds[this.scaleInput.name] = floatTensor(this.scaleInput, Float32Array.of(call.scale), this.scaleInput.shape.length === 0 ? [] : [1]);
     const result = await this.session.run(feeds);
