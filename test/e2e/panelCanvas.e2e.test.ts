@@ -3,11 +3,15 @@
  * token counter, Generate with live preview, History) and scenario 4 (Open in Canvas on the image it
  * made, paint a mask stroke, save, and the `.mask.png` beside it is white under the stroke).
  */
-import { cpSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type { Browser, Frame, Page } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { parseParameters } from '../../src/extension/output/parameters';
+import { readTextChunks } from '../../src/extension/output/pngText';
+import { writeControlNetFolder } from '../fixtures/onnx/modelFolder';
 import { tinyModel } from '../helpers/fixtures';
 import { startSandbox, type Sandbox } from './harness/codeServer';
 import { webviewFrame } from './harness/webviews';
@@ -24,7 +28,21 @@ let generated: string | undefined;
 
 beforeAll(async () => {
   browser = await launchBrowser();
-  sandbox = await startSandbox({ vsix: VSIX, trust: false, userSettings: { 'atelier.modelPath': tinyModel(), 'atelier.steps': 300, 'atelier.sampler': 'euler', 'atelier.previewEvery': 5, 'workbench.colorTheme': 'Default Dark Modern' } });
+  // The tiny-random model with its ControlNet UNet and VAE encoder, and a tiny OpenPose ControlNet beside it.
+  const controlNets = mkdtempSync(path.join(os.tmpdir(), 'atelier-e2e-cn-'));
+  writeControlNetFolder(path.join(controlNets, 'OpenPose'), { family: 'tiny-random' });
+  sandbox = await startSandbox({
+    vsix: VSIX,
+    trust: false,
+    userSettings: {
+      'atelier.modelPath': tinyModel({ control: 'separate', vaeEncoder: 'latent_sample' }),
+      'atelier.controlNetFolders': [controlNets],
+      'atelier.steps': 300,
+      'atelier.sampler': 'euler',
+      'atelier.previewEvery': 5,
+      'workbench.colorTheme': 'Default Dark Modern',
+    },
+  });
   page = await openWorkbench(browser, sandbox.url);
 });
 afterAll(async () => {
@@ -115,5 +133,26 @@ describe('side panel and canvas in a real VS Code', () => {
     // Ctrl+Z in the webview is forwarded to VS Code's keybinding, which calls the document's undo.
     await page.keyboard.press('Control+z');
     await page.locator('.tabs-container .tab.dirty', { hasText: generated }).first().waitFor({ state: 'detached', timeout: 15_000 });
+  });
+  it('4b. a pose added in the canvas steers inpainting through a ControlNet; the result is a new file that records it', async () => {
+    expect(generated, 'scenario 3 made an image').toBeDefined();
+    const c = await webviewFrame(page, 'canvas.layer-base');
+    await c.locator('vscode-button[data-action="layer-pose"]').click();
+    await c.locator('vscode-button[data-action="Add person"]').click();
+    await c.locator('vscode-checkbox[data-name="control-pose"]').click();
+    await c.locator('vscode-textarea[data-name="prompt"] textarea').fill('a dancer on a stage');
+    await c.locator('vscode-button[data-action="generate"]').click();
+    const dir = path.join(sandbox.workspace, 'assets', 'generated');
+    const result = await waitFor(() => readdirSync(dir).find((f) => /-inpaint-\d+\.png$/.test(f)), 180_000, 'the inpainted PNG');
+    const params = parseParameters(readTextChunks(readFileSync(path.join(dir, result))).get('parameters') ?? '');
+    expect(params.fields.get('Mode')).toBe('inpaint');
+    expect(params.fields.get('ControlNet 0')).toBe('Module: none, Model: OpenPose, Weight: 1, Guidance Start: 0, Guidance End: 1, Control type: openpose, Image: canvas pose layer');
+    expect(params.fields.get('Mask')).toBe(`assets/generated/${generated!.replace(/\.png$/, '.mask.png')}`);
+    // Far from the mask stroke (y = 256 ± brush and feather), the original pixels come back exactly.
+    const [before, after] = await Promise.all([generated!, result].map((f) => sharp(path.join(dir, f)).removeAlpha().raw().toBuffer()));
+    for (const [x, y] of [[10, 10], [500, 30], [256, 120], [40, 480], [480, 500]]) {
+      expect([...after.subarray((y * 512 + x) * 3, (y * 512 + x) * 3 + 3)], `pixel (${x}, ${y})`).toEqual([...before.subarray((y * 512 + x) * 3, (y * 512 + x) * 3 + 3)]);
+    }
+    expect(readdirSync(dir)).toContain(generated);
   });
 });
