@@ -9,7 +9,7 @@ import path from 'node:path';
 import * as vscode from 'vscode';
 import type { CanvasGenerateOptions, ToCanvas } from '../../shared/protocol/canvas';
 import type { ControlInput, Img2ImgRequest, InpaintRequest } from '../../shared/request';
-import { readSettings, samplingFromSettings } from '../config/settings';
+import { readSettings, requestBase } from '../config/settings';
 import { resolveModel, type GenerateDeps } from '../commands/generateImage';
 import { modelTrustProblem } from '../commands/trust';
 import { progressMessage } from '../generation/generateAndSave';
@@ -44,16 +44,10 @@ export async function generateFromCanvas(deps: GenerateDeps, document: CanvasDoc
   layers.notices.forEach((n) => status('warning', n));
   const controls: ControlInput[] = [];
   for (const c of layers.controls) controls.push({ type: c.type, image: await encodePng(c.rgb, model, 3), scale: c.scale, start: 0, end: 1 });
-  const sampling = samplingFromSettings(settings);
   const image = document.uri.fsPath;
   const masked = model.hasContent('mask');
   const common: Omit<Img2ImgRequest, 'kind'> = {
-    modelDir,
-    prompt: options.prompt,
-    negativePrompt: settings.negativePrompt,
-    sampling,
-    previewEvery: 0,
-    executionProvider: settings.executionProvider,
+    ...requestBase(settings, modelDir, options.prompt),
     initImage: await readFile(image),
     strength: options.strength,
     controls,
@@ -62,7 +56,7 @@ export async function generateFromCanvas(deps: GenerateDeps, document: CanvasDoc
   const request: Img2ImgRequest | InpaintRequest = masked
     ? { ...common, kind: 'inpaint', mask: await encodePng(model.layer('mask'), model, 1), maskBlur: options.maskBlur, onlyMasked: options.onlyMasked ? { padding: ONLY_MASKED_PADDING } : undefined }
     : { ...common, kind: 'img2img' };
-  const stem = `${path.basename(image, path.extname(image))}-${masked ? 'inpaint' : 'vary'}-${sampling.seed}`;
+  const stem = `${path.basename(image, path.extname(image))}-${masked ? 'inpaint' : 'vary'}-${common.sampling.seed}`;
 
   void webview.postMessage({ type: 'busy', busy: true } satisfies ToCanvas);
   try {

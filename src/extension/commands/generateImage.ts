@@ -7,7 +7,7 @@ import path from 'node:path';
 import * as vscode from 'vscode';
 import type { Txt2ImgRequest } from '../../shared/request';
 import { existsSync } from 'node:fs';
-import { readSettings, samplingFromSettings } from '../config/settings';
+import { readSettings, requestBase } from '../config/settings';
 import { loadCatalogue, recommendedModel } from '../models/catalogue';
 import { formatBytes } from '../models/units';
 import { catalogueFile, offerCatalogueModel } from './manageModels';
@@ -104,19 +104,8 @@ export async function generateImage(deps: GenerateDeps, promptArg?: string): Pro
   await deps.context.globalState.update(RECENT_KEY, withRecentPrompt(readRecentPrompts(deps.context.globalState.get(RECENT_KEY)), prompt));
 
   const settings = readSettings();
-  const sampling = samplingFromSettings(settings);
-  const request: Txt2ImgRequest = {
-    kind: 'txt2img',
-    modelDir,
-    prompt,
-    negativePrompt: settings.negativePrompt,
-    width: settings.width,
-    height: settings.height,
-    sampling,
-    previewEvery: 0,
-    executionProvider: settings.executionProvider,
-  };
-  const target = await resolveTarget(prompt, sampling.seed, settings.outputFolder);
+  const request: Txt2ImgRequest = { kind: 'txt2img', ...requestBase(settings, modelDir, prompt), width: settings.width, height: settings.height };
+  const target = await resolveTarget(prompt, request.sampling.seed, settings.outputFolder);
   if (!target) return undefined;
 
   try {

@@ -9,7 +9,7 @@ import * as vscode from 'vscode';
 import type { ControlType, Img2ImgRequest, Txt2ImgRequest } from '../../shared/request';
 import { controlChoices, sizeForControl } from './controlChoices';
 import { CanvasEditorProvider } from '../canvas/canvasEditorProvider';
-import { readSettings, samplingFromSettings } from '../config/settings';
+import { readSettings, requestBase } from '../config/settings';
 import { generateWithProgress, openBeside } from '../generation/generateWithProgress';
 import { ImageReadError, readImageSize } from '../images/imageCodec';
 import { parseParameters } from '../output/parameters';
@@ -59,9 +59,8 @@ export async function varyImage(deps: GenerateDeps, target?: vscode.Uri): Promis
   const modelDir = await modelFor(deps);
   if (!modelDir) return;
   const settings = readSettings();
-  const sampling = samplingFromSettings(settings);
-  const request: Img2ImgRequest = { kind: 'img2img', modelDir, prompt, negativePrompt: settings.negativePrompt, sampling, previewEvery: 0, executionProvider: settings.executionProvider, initImage: bytes, strength: strength.strength };
-  const stem = `${path.basename(image, path.extname(image))}-vary-${sampling.seed}`;
+  const request: Img2ImgRequest = { kind: 'img2img', ...requestBase(settings, modelDir, prompt), initImage: bytes, strength: strength.strength };
+  const stem = `${path.basename(image, path.extname(image))}-vary-${request.sampling.seed}`;
   try {
     await openBeside(await generateWithProgress(deps, request, { dir: path.dirname(image), stem }, { labels: { initImageLabel: vscode.workspace.asRelativePath(image) } }));
   } catch (error) {
@@ -100,20 +99,14 @@ export async function useAsControlInput(deps: GenerateDeps, target?: vscode.Uri)
   const modelDir = await modelFor(deps);
   if (!modelDir) return;
   const settings = readSettings();
-  const sampling = samplingFromSettings(settings);
   const request: Txt2ImgRequest = {
     kind: 'txt2img',
-    modelDir,
-    prompt,
-    negativePrompt: settings.negativePrompt,
+    ...requestBase(settings, modelDir, prompt),
     ...sizeForControl(size.width, size.height),
-    sampling,
-    previewEvery: 0,
-    executionProvider: settings.executionProvider,
     controls: [{ type: type as ControlType, image: bytes, scale: 1, start: 0, end: 1 }],
     controlNetRoots: settings.controlNetFolders,
   };
-  const stem = `${path.basename(image, path.extname(image))}-${type}-${sampling.seed}`;
+  const stem = `${path.basename(image, path.extname(image))}-${type}-${request.sampling.seed}`;
   try {
     await openBeside(await generateWithProgress(deps, request, { dir: path.dirname(image), stem }, { labels: { controlLabels: [vscode.workspace.asRelativePath(image)] } }));
   } catch (error) {

@@ -1,7 +1,7 @@
 /** Typed access to the `atelier.*` settings, honouring Workspace Trust for restricted keys. */
 import { randomInt } from 'node:crypto';
 import * as vscode from 'vscode';
-import { EXECUTION_PROVIDERS, SAMPLER_NAMES, type ExecutionProviderPreference, type SamplerName, type SamplingOptions } from '../../shared/request';
+import { EXECUTION_PROVIDERS, SAMPLER_NAMES, type ExecutionProviderPreference, type SamplerName, type SamplingOptions, type Txt2ImgRequest } from '../../shared/request';
 
 export interface AtelierSettings {
   readonly modelPath: string;
@@ -62,4 +62,9 @@ export function samplingFromSettings(settings: AtelierSettings): SamplingOptions
 
 export async function setModelPath(dir: string): Promise<void> {
   await vscode.workspace.getConfiguration('atelier').update('modelPath', dir, vscode.ConfigurationTarget.Global);
+}
+
+/** The request fields every generation from the host shares, filled from the settings. */
+export function requestBase(settings: AtelierSettings, modelDir: string, prompt: string, previewEvery = 0): Pick<Txt2ImgRequest, 'modelDir' | 'prompt' | 'negativePrompt' | 'sampling' | 'previewEvery' | 'executionProvider'> {
+  return { modelDir, prompt, negativePrompt: settings.negativePrompt, sampling: samplingFromSettings(settings), previewEvery, executionProvider: settings.executionProvider };
 }

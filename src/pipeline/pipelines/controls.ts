@@ -7,7 +7,7 @@ import { PipelineError } from '../../shared/errors';
 import type { ControlInput, UsedControlNet } from '../../shared/request';
 import { findControlNets, inspectControlNetFolder, type ControlNetFolder } from '../models/controlNetFolder';
 import { batchedCond, type ControlNet } from '../models/sd/controlNet';
-import type { UNet, UNetCall } from '../models/sd/unet';
+import type { DenoiserInput, UNet, UNetCall } from '../models/sd/unet';
 import type { FloatTensor } from '../models/tensorIo';
 import { decodeControlImage, type RgbImage } from '../ops/decodeImage';
 import type { LoadedModel } from '../runtime/loadedModel';
@@ -25,22 +25,13 @@ export function controlImageTensor(image: RgbImage): Float32Array {
   return out;
 }
 
-export interface StepInput {
-  readonly sample: Float32Array;
-  readonly batch: number;
-  readonly height: number;
-  readonly width: number;
-  readonly timestep: number;
-  readonly encoderHiddenStates: Float32Array;
-  readonly seqLength: number;
-}
 
 export interface ControlPlan {
   /** The UNet to denoise with (the residual-input UNet for separate ControlNets). */
   readonly unet: UNet;
   readonly used: readonly UsedControlNet[];
   /** UNet extras for step k of n (k counted over the steps that run). */
-  extras(k: number, n: number, input: StepInput): Promise<Pick<UNetCall, 'residuals' | 'fused'>>;
+  extras(k: number, n: number, input: DenoiserInput): Promise<Pick<UNetCall, 'residuals' | 'fused'>>;
   /** Separate ControlNet runs so far and their time. */
   readonly stats: { runs: number; ms: number };
 }

@@ -6,18 +6,10 @@ import { PipelineError } from '../../../shared/errors';
 import type { Session, TensorData, ValueInfo } from '../../backends/onnx';
 import { concatBatch } from '../../ops/tensor';
 import { findInput, floatTensor, readFloat, timestepTensor, type FloatTensor } from '../tensorIo';
+import type { DenoiserInput } from './unet';
 import { residualOrder } from './unetInputs';
 
-export interface ControlNetCall {
-  /** [batch, 4, h, w] scaled latents (what the UNet gets). */
-  readonly sample: Float32Array;
-  readonly batch: number;
-  readonly height: number;
-  readonly width: number;
-  readonly timestep: number;
-  readonly encoderHiddenStates: Float32Array;
-  readonly seqLength: number;
-  /** [batch, 3, H, W] RGB in [0, 1] (the control image repeated per batch item; see `batchedCond`). */
+export interface ControlNetCall extends DenoiserInput {  /** [batch, 3, H, W] RGB in [0, 1] (the control image repeated per batch item; see `batchedCond`). */
   readonly cond: Float32Array;
   readonly scale: number;
 }

@@ -9,17 +9,21 @@ import { concatBatch, numel } from '../../ops/tensor';
 import { findInput, floatTensor, pickOutput, readFloat, timestepTensor, type FloatTensor } from '../tensorIo';
 import { FUSED_CONDS, FUSED_SCALES, isResidualName, residualOrder, residualShapes } from './unetInputs';
 
-export interface UNetCall {
+/** What every denoiser graph of a step gets: the UNet and any ControlNet alike. */
+export interface DenoiserInput {
   /** [batch, 4, h, w] latents, already scaled by the scheduler. */
   readonly sample: Float32Array;
   readonly batch: number;
+  /** Latent height and width. */
   readonly height: number;
   readonly width: number;
   readonly timestep: number;
   /** [batch, seq, D] text embeddings. */
   readonly encoderHiddenStates: Float32Array;
   readonly seqLength: number;
-  /** LCM guidance embedding [batch, timeCondDim] when the UNet takes `timestep_cond`. */
+}
+
+export interface UNetCall extends DenoiserInput {  /** LCM guidance embedding [batch, timeCondDim] when the UNet takes `timestep_cond`. */
   readonly timestepCond?: Float32Array;
   /** 9-channel UNet: [5, h, w] = mask + masked-image latents, the same for every batch item. */
   readonly inpaintChannels?: Float32Array;
