@@ -4,9 +4,12 @@
  */
 import sharp from 'sharp';
 import type { FromWorkerMessage, PipelineEvents, PipelineMethods, ToWorkerMessage } from '../shared/protocol/pipeline';
-import type { GenerationRequest, GenerationResult, TokenizeParams, TokenizeResult } from '../shared/request';
+import type { GenerationRequest, GenerationResult, TokenizeParams, TokenizeResult, UpscaleRequest, UpscaleResult } from '../shared/request';
 import { RpcServer, type RequestContext } from '../shared/rpc';
-import type { Logger } from './backends/onnx';
+import path from 'node:path';
+import { openSession, type Logger, type Session, type SessionStats } from './backends/onnx';
+import { checkUpscaleRequest, upscaleImage } from './upscale/upscaleImage';
+import { findUpscaler } from './upscale/upscalers';
 import { loadClipTokenizer, type ClipTokenizer } from './models/clip/tokenizer';
 import { inspectModelFolder } from './models/modelFolder';
 import { findControlNets } from './models/controlNetFolder';
@@ -84,6 +87,39 @@ async function generate(request: GenerationRequest, context: RequestContext<Pipe
   };
 }
 
+const UPSCALERS_DIR = path.join(__dirname, 'upscalers');
+const upscalerSessions = new Map<string, Session>();
+const upscalerStats: SessionStats = { runs: 0, runMs: 0 };
+
+async function upscale(request: UpscaleRequest, context: RequestContext<PipelineEvents>): Promise<UpscaleResult> {
+  const started = performance.now();
+  checkUpscaleRequest(request);
+  const { file, info } = findUpscaler(process.env.ATELIER_UPSCALERS_DIR ?? UPSCALERS_DIR, request.model, request.scale);
+  const key = `${file}\0${request.executionProvider}`;
+  let session = upscalerSessions.get(key);
+  if (!session) {
+    session = await openSession(file, { preference: request.executionProvider, stats: upscalerStats, log });
+    upscalerSessions.set(key, session);
+  }
+  const runBefore = upscalerStats.runMs;
+  const out = await upscaleImage(session, request, { signal: context.signal, onProgress: (tile, tiles) => context.emit('progress', { phase: 'upscaling', step: tile, totalSteps: tiles }) });
+  return {
+    png: out.png,
+    width: out.width,
+    height: out.height,
+    scale: request.scale,
+    model: request.model,
+    upscaler: `ESRGAN ${request.model} ${request.scale}×`,
+    source: `${info.package}@${info.version} (${info.license})`,
+    hasAlpha: out.hasAlpha,
+    tiles: out.tiles,
+    executionProvider: session.provider,
+    warnings: [],
+    timings: { totalMs: performance.now() - started, sessionRunMs: upscalerStats.runMs - runBefore },
+    workerPeakRssBytes: process.resourceUsage().maxRSS * 1024,
+  };
+}
+
 async function tokenize(params: TokenizeParams): Promise<TokenizeResult> {
   let tokenizer = tokenizers.get(params.tokenizerDir);
   if (!tokenizer) {
@@ -97,6 +133,7 @@ async function tokenize(params: TokenizeParams): Promise<TokenizeResult> {
 const server = new RpcServer<PipelineMethods, PipelineEvents>(send, {
   generate,
   tokenize,
+  upscale,
   inspectModel: async ({ modelDir }) => {
     const folder = inspectModelFolder(modelDir);
     return {
@@ -111,6 +148,8 @@ const server = new RpcServer<PipelineMethods, PipelineEvents>(send, {
   listControlNets: async ({ roots }) => findControlNets(roots).map((cn) => ({ dir: cn.dir, type: cn.type })),
   releaseModels: async () => {
     await models.release();
+    for (const session of upscalerSessions.values()) await session.release();
+    upscalerSessions.clear();
     return { rssBytes: process.memoryUsage().rss };
   },
 });

@@ -180,6 +180,44 @@ export interface TokenizeResult {
   readonly count: number;
 }
 
+/** Upscaling factors the built-in ESRGAN models offer. */
+export const UPSCALE_FACTORS = [2, 3, 4, 8] as const;
+export type UpscaleFactor = (typeof UPSCALE_FACTORS)[number];
+/** The built-in upscalers: @upscalerjs/esrgan-slim (fast) and -medium (sharper). */
+export const UPSCALER_MODELS = ['slim', 'medium'] as const;
+export type UpscalerModel = (typeof UPSCALER_MODELS)[number];
+/** Largest upscaled result, in pixels (8192×8192). */
+export const MAX_UPSCALE_OUTPUT_PIXELS = 8192 * 8192;
+
+export interface UpscaleRequest {
+  /** Encoded PNG, JPEG or WebP; transparency is kept (the alpha channel is resized alongside). */
+  readonly image: Uint8Array;
+  readonly scale: UpscaleFactor;
+  readonly model: UpscalerModel;
+  readonly executionProvider: ExecutionProviderPreference;
+  /** Tile core in input pixels (default: chosen per scale); tests use small tiles to exercise the seams. */
+  readonly tileCore?: number;
+}
+
+export interface UpscaleResult {
+  /** PNG bytes without text metadata. */
+  readonly png: Uint8Array;
+  readonly width: number;
+  readonly height: number;
+  readonly scale: UpscaleFactor;
+  readonly model: UpscalerModel;
+  /** "ESRGAN slim 2×", for metadata and messages. */
+  readonly upscaler: string;
+  /** Where the weights came from: "@upscalerjs/esrgan-slim@1.0.0 (MIT)". */
+  readonly source: string;
+  readonly hasAlpha: boolean;
+  readonly tiles: number;
+  readonly executionProvider: ExecutionProviderName;
+  readonly warnings: readonly string[];
+  readonly timings: { readonly totalMs: number; readonly sessionRunMs: number };
+  readonly workerPeakRssBytes: number;
+}
+
 /** A separate ControlNet found under the configured folders. */
 export interface ControlNetSummary {
   readonly dir: string;

@@ -35,6 +35,8 @@ export function progressMessage(p: PipelineEvents['progress']): string {
       return 'Decoding…';
     case 'encoding':
       return 'Reading the prompt…';
+    case 'upscaling':
+      return `Upscaling, tile ${p.step + 1}/${p.totalSteps}`;
     default:
       return 'Saving…';
   }

@@ -1,7 +1,7 @@
 /** What the host UI and the CLI need from inference; the worker supervisor implements it. */
 import type { EventOf } from '../../shared/rpc';
 import type { PipelineEvents } from '../../shared/protocol/pipeline';
-import type { ControlNetSummary, GenerationRequest, GenerationResult, ModelSummary, TokenizeParams, TokenizeResult } from '../../shared/request';
+import type { ControlNetSummary, UpscaleRequest, UpscaleResult, GenerationRequest, GenerationResult, ModelSummary, TokenizeParams, TokenizeResult } from '../../shared/request';
 
 export type PipelineEvent = EventOf<PipelineEvents>;
 
@@ -13,6 +13,7 @@ export interface GenerateOptions {
 export interface PipelineClient {
   generate(request: GenerationRequest, options?: GenerateOptions): Promise<GenerationResult>;
   tokenize(params: TokenizeParams): Promise<TokenizeResult>;
+  upscale(request: UpscaleRequest, options?: GenerateOptions): Promise<UpscaleResult>;
   inspectModel(modelDir: string): Promise<ModelSummary>;
   listControlNets(roots: readonly string[]): Promise<readonly ControlNetSummary[]>;
   /** Frees the warm model sessions (restarts nothing). */

@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { PipelineError } from '../../shared/errors';
 import type { FromWorkerMessage, PipelineEvents, PipelineMethods } from '../../shared/protocol/pipeline';
-import type { ControlNetSummary, GenerationRequest, GenerationResult, ModelSummary, TokenizeParams, TokenizeResult } from '../../shared/request';
+import type { ControlNetSummary, GenerationRequest, GenerationResult, ModelSummary, TokenizeParams, TokenizeResult, UpscaleRequest, UpscaleResult } from '../../shared/request';
 import { RpcClient } from '../../shared/rpc';
 import { describeWorkerExit } from './crashDescription';
 import { CrashPolicy, DEFAULT_CRASH_POLICY, type CrashPolicyOptions } from './crashPolicy';
@@ -69,6 +69,21 @@ export class WorkerSupervisor implements PipelineClient {
   }
 
   async generate(request: GenerationRequest, options: GenerateOptions = {}): Promise<GenerationResult> {
+    const result = await this.longJob('generate', request, options);
+    if (result.restartRecommended) {
+      this.options.log('info', `restarting the worker to return memory (resident ${(result.workerRssBytes / 2 ** 20).toFixed(0)} MiB after a model switch)`);
+      const worker = this.worker;
+      if (worker) void this.stopWorker(worker);
+    }
+    return result;
+  }
+
+  upscale(request: UpscaleRequest, options: GenerateOptions = {}): Promise<UpscaleResult> {
+    return this.longJob('upscale', request, options);
+  }
+
+  /** A job that reports progress: a worker silent for longer than the stall timeout is killed. */
+  private async longJob<M extends 'generate' | 'upscale'>(method: M, params: PipelineMethods[M]['params'], options: GenerateOptions): Promise<PipelineMethods[M]['result']> {
     const worker = await this.ensureWorker();
     const stallMs = this.options.stallTimeoutMs ?? 15 * 60_000;
     let timer: ReturnType<typeof setTimeout> | undefined;
@@ -78,7 +93,7 @@ export class WorkerSupervisor implements PipelineClient {
     };
     arm();
     try {
-      const result = await worker.rpc.request('generate', request, {
+      const result = await worker.rpc.request(method, params, {
         signal: options.signal,
         onEvent: (event) => {
           arm();
@@ -86,10 +101,6 @@ export class WorkerSupervisor implements PipelineClient {
         },
       });
       this.policy.recordSuccess();
-      if (result.restartRecommended) {
-        this.options.log('info', `restarting the worker to return memory (resident ${(result.workerRssBytes / 2 ** 20).toFixed(0)} MiB after a model switch)`);
-        void this.stopWorker(worker);
-      }
       return result;
     } finally {
       if (timer) clearTimeout(timer);

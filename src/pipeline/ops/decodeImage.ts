@@ -100,3 +100,43 @@ export async function resizeRgb(image: RgbImage, width: number, height: number):
     .toBuffer({ resolveWithObject: true });
   return { width, height, rgb: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
 }
+
+export interface RgbaImage extends RgbImage {
+  /** The alpha channel when the image has one. */
+  readonly alpha: Uint8Array | undefined;
+}
+
+/**
+ * Decodes an image to upscale: any size up to the pixel limit, 8-bit RGB(A). Animated, 16-bit and
+ * CMYK images are refused with the reason (the upscaler works on one 8-bit sRGB frame).
+ */
+export async function decodeForUpscale(bytes: Uint8Array, argument: string): Promise<RgbaImage> {
+  let meta: Metadata;
+  try {
+    meta = await sharp(bytes, { limitInputPixels: false }).metadata();
+  } catch (error) {
+    throw new PipelineError('INVALID_INPUT', `${argument} is not a readable PNG, JPEG or WebP image (${(error as Error).message})`, { argument });
+  }
+  const { width = 0, height = 0 } = meta;
+  if ((meta.pages ?? 1) > 1) throw new PipelineError('INVALID_INPUT', `${argument} is animated (${meta.pages} frames); upscale one frame at a time (export it as a PNG first)`, { argument });
+  if (meta.depth !== undefined && meta.depth !== 'uchar' && meta.depth !== 'char') {
+    throw new PipelineError('INVALID_INPUT', `${argument} is a ${meta.depth === 'ushort' ? '16-bit' : meta.depth} image; the upscaler works in 8 bits per channel and would lose its precision (convert it to 8-bit first)`, { argument });
+  }
+  if (meta.space === 'cmyk') throw new PipelineError('INVALID_INPUT', `${argument} is a CMYK image; convert it to sRGB first (the upscaler was trained on RGB)`, { argument });
+  if (width * height > MAX_PIXELS) throw new PipelineError('INVALID_INPUT', `${argument} is ${width}×${height}, more than the ${MAX_PIXELS}-pixel limit; upscale a crop of it`, { argument });
+  try {
+    const { data, info } = await sharp(bytes, { limitInputPixels: MAX_PIXELS }).toColorspace('srgb').ensureAlpha().raw().toBuffer({ resolveWithObject: true });
+    const plane = info.width * info.height;
+    const rgb = new Uint8Array(plane * 3);
+    const alpha = meta.hasAlpha ? new Uint8Array(plane) : undefined;
+    for (let i = 0; i < plane; i++) {
+      rgb[i * 3] = data[i * 4];
+      rgb[i * 3 + 1] = data[i * 4 + 1];
+      rgb[i * 3 + 2] = data[i * 4 + 2];
+      if (alpha) alpha[i] = data[i * 4 + 3];
+    }
+    return { width: info.width, height: info.height, rgb, alpha };
+  } catch (error) {
+    throw new PipelineError('INVALID_INPUT', `${argument} could not be decoded (${(error as Error).message}); the file may be truncated`, { argument });
+  }
+}

@@ -3,7 +3,7 @@
  * `child_process.fork(…, { serialization: 'advanced' })`, so typed arrays cross as themselves.
  */
 import type { PipelineErrorInfo } from '../errors';
-import type { ControlNetSummary, GenerationRequest, GenerationResult, ModelSummary, TokenizeParams, TokenizeResult } from '../request';
+import type { ControlNetSummary, GenerationRequest, GenerationResult, ModelSummary, TokenizeParams, TokenizeResult, UpscaleRequest, UpscaleResult } from '../request';
 
 /** Request/response pairs the worker serves. */
 export interface PipelineMethods {
@@ -13,6 +13,8 @@ export interface PipelineMethods {
   tokenize: { params: TokenizeParams; result: TokenizeResult };
   /** Validate a model folder without creating sessions (the folder picker uses it). */
   inspectModel: { params: { modelDir: string }; result: ModelSummary };
+  /** Upscale an image with a built-in ESRGAN model; emits `upscaling` progress per tile. */
+  upscale: { params: UpscaleRequest; result: UpscaleResult };
   /** Separate ControlNets under these folders, with their types (the canvas picks one per layer). */
   listControlNets: { params: { roots: readonly string[] }; result: readonly ControlNetSummary[] };
   /** Release warm sessions (the user switched models or asked to free memory). */
@@ -23,7 +25,7 @@ export interface PipelineMethods {
 export interface PipelineEvents {
   /** Phase change or a finished denoising step. */
   progress: {
-    readonly phase: 'loading' | 'encoding' | 'denoising' | 'decoding' | 'encoding-png';
+    readonly phase: 'loading' | 'encoding' | 'denoising' | 'decoding' | 'encoding-png' | 'upscaling';
     readonly step: number;
     readonly totalSteps: number;
   };

@@ -1,0 +1,163 @@
+/**
+ * Converts a TensorFlow.js *layers* model (Keras functional config + weight shards) to ONNX, for the
+ * ESRGAN/RDN upscalers that @upscalerjs packages ship. Supported: Conv2D (any odd kernel, stride 1,
+ * "same"/"valid", linear or relu), Activation (relu), Concatenate, Add, UpSampling2D (nearest).
+ * Keras works in NHWC; the ONNX graph works in NCHW: kernels go from [kh, kw, in, out] to
+ * [out, in, kh, kw] and channel concatenation moves from axis 3 to axis 1.
+ * The graph takes `LR` [1, 3, H, W] and returns `SR` [1, 3, sH, sW], in the model's own value range.
+ */
+import { Graph, I, INTS, S, type EncodedModel } from './onnxGraph';
+
+export interface LayersModelJson {
+  readonly format?: string;
+  readonly modelTopology: { readonly model_config: { readonly class_name: string; readonly config: FunctionalConfig } };
+  readonly weightsManifest: readonly { readonly paths: readonly string[]; readonly weights: readonly WeightSpec[] }[];
+}
+
+interface FunctionalConfig {
+  readonly layers: readonly KerasLayer[];
+  readonly input_layers: readonly (readonly [string, number, number])[];
+  readonly output_layers: readonly (readonly [string, number, number])[];
+}
+
+interface KerasLayer {
+  readonly class_name: string;
+  readonly name: string;
+  readonly config: Record<string, unknown>;
+  readonly inbound_nodes: readonly (readonly (readonly [string, number, number, unknown])[])[];
+}
+
+interface WeightSpec {
+  readonly name: string;
+  readonly shape: readonly number[];
+  readonly dtype: string;
+  readonly quantization?: unknown;
+}
+
+export class ConversionError extends Error {}
+
+/** Reads the weights in manifest order: each group's shards concatenated, float32 only. */
+export function readWeights(model: LayersModelJson, readShard: (path: string) => Uint8Array): Map<string, { shape: readonly number[]; data: Float32Array }> {
+  const out = new Map<string, { shape: readonly number[]; data: Float32Array }>();
+  for (const group of model.weightsManifest) {
+    const shards = group.paths.map(readShard);
+    const bytes = new Uint8Array(shards.reduce((n, s) => n + s.length, 0));
+    let at = 0;
+    for (const s of shards) {
+      bytes.set(s, at);
+      at += s.length;
+    }
+    let offset = 0;
+    for (const w of group.weights) {
+      if (w.dtype !== 'float32' || w.quantization) throw new ConversionError(`weight ${w.name} is ${w.quantization ? 'quantized' : w.dtype}; only plain float32 weights are supported`);
+      const count = w.shape.reduce((a, b) => a * b, 1);
+      if (offset + count * 4 > bytes.length) throw new ConversionError(`weight ${w.name} runs past the end of its shards (${bytes.length} bytes)`);
+      out.set(w.name, { shape: w.shape, data: new Float32Array(bytes.slice(offset, offset + count * 4).buffer) });
+      offset += count * 4;
+    }
+    if (offset !== bytes.length) throw new ConversionError(`the shards of ${group.paths.join(', ')} hold ${bytes.length - offset} bytes the manifest does not name`);
+  }
+  return out;
+}
+
+/** [kh, kw, in, out] → [out, in, kh, kw]. */
+export function hwioToOihw(data: Float32Array, shape: readonly number[]): Float32Array {
+  const [kh, kw, cin, cout] = shape;
+  const out = new Float32Array(data.length);
+  for (let y = 0; y < kh; y++) for (let x = 0; x < kw; x++) for (let i = 0; i < cin; i++) for (let o = 0; o < cout; o++) out[((o * cin + i) * kh + y) * kw + x] = data[((y * kw + x) * cin + i) * cout + o];
+  return out;
+}
+
+function inputsOf(layer: KerasLayer): string[] {
+  if (layer.inbound_nodes.length !== 1) throw new ConversionError(`layer ${layer.name} is called ${layer.inbound_nodes.length} times; shared layers are not supported`);
+  return layer.inbound_nodes[0].map(([name, nodeIndex, tensorIndex]) => {
+    if (nodeIndex !== 0 || tensorIndex !== 0) throw new ConversionError(`layer ${layer.name} reads output ${tensorIndex} of call ${nodeIndex} of ${name}; only single-output layers are supported`);
+    return name;
+  });
+}
+
+function weight(weights: ReturnType<typeof readWeights>, name: string): { shape: readonly number[]; data: Float32Array } {
+  const w = weights.get(name);
+  if (!w) throw new ConversionError(`the weights have no ${name}`);
+  return w;
+}
+
+function activation(g: Graph, value: string, kind: unknown, layer: string): string {
+  if (kind === 'linear' || kind === undefined) return value;
+  if (kind === 'relu') return g.op('Relu', [value]);
+  throw new ConversionError(`layer ${layer} uses activation ${String(kind)}; only linear and relu are supported`);
+}
+
+function conv(g: Graph, layer: KerasLayer, input: string, weights: ReturnType<typeof readWeights>): string {
+  const c = layer.config;
+  const [kh, kw] = c.kernel_size as number[];
+  const strides = c.strides as number[];
+  const dilation = c.dilation_rate as number[];
+  if (strides.some((s) => s !== 1) || dilation.some((d) => d !== 1) || (c.groups ?? 1) !== 1) throw new ConversionError(`layer ${layer.name}: only stride 1, dilation 1, one group is supported`);
+  if (c.data_format !== undefined && c.data_format !== 'channels_last') throw new ConversionError(`layer ${layer.name}: data_format ${String(c.data_format)} is not supported`);
+  if (c.padding === 'same' && (kh % 2 === 0 || kw % 2 === 0)) throw new ConversionError(`layer ${layer.name}: "same" padding with an even kernel is not supported`);
+  if (c.padding !== 'same' && c.padding !== 'valid') throw new ConversionError(`layer ${layer.name}: padding ${String(c.padding)} is not supported`);
+  const kernel = weight(weights, `${layer.name}/kernel`);
+  const inputs = [input, g.weight(hwioToOihw(kernel.data, kernel.shape), [kernel.shape[3], kernel.shape[2], kh, kw], 'kernel')];
+  if (c.use_bias !== false) inputs.push(g.weight(weight(weights, `${layer.name}/bias`).data, [kernel.shape[3]], 'bias'));
+  const pad = c.padding === 'same' ? [Math.floor(kh / 2), Math.floor(kw / 2), Math.floor(kh / 2), Math.floor(kw / 2)] : [0, 0, 0, 0];
+  return activation(g, g.op('Conv', inputs, { kernel_shape: INTS([kh, kw]), pads: INTS(pad) }), c.activation, layer.name);
+}
+
+export function convertLayersModel(model: LayersModelJson, readShard: (path: string) => Uint8Array): EncodedModel {
+  const topology = model.modelTopology.model_config;
+  if (topology.class_name !== 'Functional' && topology.class_name !== 'Model') throw new ConversionError(`model class ${topology.class_name} is not supported; expected a functional Keras model`);
+  const { layers, input_layers: inputLayers, output_layers: outputLayers } = topology.config;
+  if (inputLayers.length !== 1 || outputLayers.length !== 1) throw new ConversionError('only single-input, single-output models are supported');
+  const weights = readWeights(model, readShard);
+  const g = new Graph();
+  const values = new Map<string, string>();
+  const one = (layer: KerasLayer): string => {
+    const [name] = inputsOf(layer);
+    const v = values.get(name);
+    if (!v) throw new ConversionError(`layer ${layer.name} reads ${name} before it is defined`);
+    return v;
+  };
+  const all = (layer: KerasLayer): string[] => inputsOf(layer).map((n) => values.get(n) ?? '').map((v, i) => {
+    if (!v) throw new ConversionError(`layer ${layer.name} reads ${inputsOf(layer)[i]} before it is defined`);
+    return v;
+  });
+  for (const layer of layers) {
+    switch (layer.class_name) {
+      case 'InputLayer': {
+        const shape = layer.config.batch_input_shape as (number | null)[];
+        if (shape.length !== 4 || shape[3] !== 3) throw new ConversionError(`input ${layer.name} has shape ${JSON.stringify(shape)}; expected [batch, height, width, 3]`);
+        values.set(layer.name, g.input('LR', 'float32', [1, 3, 'height', 'width']));
+        break;
+      }
+      case 'Conv2D':
+        values.set(layer.name, conv(g, layer, one(layer), weights));
+        break;
+      case 'Activation':
+        values.set(layer.name, activation(g, one(layer), layer.config.activation, layer.name));
+        break;
+      case 'Concatenate': {
+        const axis = layer.config.axis as number;
+        if (axis !== 3 && axis !== -1) throw new ConversionError(`layer ${layer.name} concatenates on axis ${axis}; only the channel axis is supported`);
+        values.set(layer.name, g.op('Concat', all(layer), { axis: I(1) }));
+        break;
+      }
+      case 'Add':
+        values.set(layer.name, all(layer).reduce((a, b) => g.op('Add', [a, b])));
+        break;
+      case 'UpSampling2D': {
+        const [sy, sx] = layer.config.size as number[];
+        if (layer.config.interpolation !== undefined && layer.config.interpolation !== 'nearest') throw new ConversionError(`layer ${layer.name} upsamples with ${String(layer.config.interpolation)}; only nearest is supported`);
+        values.set(layer.name, g.op('Resize', [one(layer), '', g.weight([1, 1, sy, sx], [4], 'scales')], { mode: S('nearest'), coordinate_transformation_mode: S('asymmetric'), nearest_mode: S('floor') }));
+        break;
+      }
+      default:
+        throw new ConversionError(`layer ${layer.name} is a ${layer.class_name}, which the converter does not support`);
+    }
+  }
+  const output = values.get(outputLayers[0][0]);
+  if (!output) throw new ConversionError(`the output layer ${outputLayers[0][0]} was never defined`);
+  g.op('Identity', [output], {}, 'SR');
+  g.output('SR', 'float32', [1, 3, 'out_height', 'out_width']);
+  return g.encode(17);
+}
