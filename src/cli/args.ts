@@ -1,11 +1,14 @@
 /** Command-line parsing for `atelier` (node:util parseArgs, strict: unknown flags are errors). */
 import { parseArgs } from 'node:util';
-import { CONTROL_TYPES, EXECUTION_PROVIDERS, SAMPLER_NAMES, type ControlType, type ExecutionProviderPreference, type SamplerName } from '../shared/request';
+import { CONTROL_TYPES, EXECUTION_PROVIDERS, SAMPLER_NAMES, UPSCALE_FACTORS, UPSCALER_MODELS, type ControlType, type ExecutionProviderPreference, type SamplerName, type UpscaleFactor, type UpscalerModel } from '../shared/request';
 
 export class UsageError extends Error {}
 
 export const USAGE = `Usage:
   atelier generate "<prompt>" [options]     generate an image (PNG with its parameters)
+  atelier upscale <file> [--scale 2|3|4|8] [--model slim|medium] [--out f.png]
+                                            upscale with a built-in ESRGAN model (default 2×, slim);
+                                            the result is <name>@<scale>x.png beside the file
   atelier tokenize --tokenizer <dir> "<text>"  print {"ids":[…],"count":N} for a CLIP tokenizer
   atelier models list                       models in the Hugging Face cache, and the catalogue
   atelier models pull <org/name[@rev]>      download (resumable, verified) into the Hugging Face cache
@@ -101,7 +104,17 @@ export interface TokenizeArgs {
   readonly text: string;
 }
 
-export type CliArgs = GenerateArgs | TokenizeArgs | { readonly command: 'models'; readonly args: readonly string[] } | { readonly command: 'help' };
+export interface UpscaleArgs {
+  readonly command: 'upscale';
+  readonly file: string;
+  readonly scale: UpscaleFactor;
+  readonly model: UpscalerModel;
+  readonly out?: string;
+  readonly provider: ExecutionProviderPreference;
+  readonly metadata: boolean;
+}
+
+export type CliArgs = GenerateArgs | TokenizeArgs | UpscaleArgs | { readonly command: 'models'; readonly args: readonly string[] } | { readonly command: 'help' };
 
 function number(flag: string, raw: string | undefined, fallback: number | undefined, integer: boolean): number | undefined {
   if (raw === undefined) return fallback;
@@ -128,6 +141,7 @@ export function parseCli(argv: readonly string[]): CliArgs {
     if (positionals.length !== 1) throw new UsageError('tokenize takes exactly one text argument');
     return { command: 'tokenize', tokenizer: values.tokenizer, text: positionals[0] };
   }
+  if (command === 'upscale') return parseUpscale(rest);
   if (command !== 'generate') throw new UsageError(`unknown command ${JSON.stringify(command)}`);
   let parsed;
   try {
@@ -212,5 +226,26 @@ export function parseCli(argv: readonly string[]): CliArgs {
     onlyMasked: values['only-masked'] ? { padding: number('mask-padding', values['mask-padding'], 32, true) ?? 32 } : undefined,
     controls,
     controlNetRoots: values.controlnets ?? [],
+  };
+}
+
+function parseUpscale(rest: readonly string[]): UpscaleArgs {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: [...rest], allowPositionals: true, strict: true, options: { scale: { type: 'string' }, model: { type: 'string' }, out: { type: 'string' }, provider: { type: 'string' }, 'no-metadata': { type: 'boolean' } } });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const { values, positionals } = parsed;
+  if (positionals.length !== 1) throw new UsageError(`upscale takes one image file, got ${positionals.length}`);
+  const scale = oneOf('scale', values.scale, UPSCALE_FACTORS.map(String), '2');
+  return {
+    command: 'upscale',
+    file: positionals[0],
+    scale: Number(scale) as UpscaleFactor,
+    model: oneOf('model', values.model, UPSCALER_MODELS, 'slim'),
+    out: values.out,
+    provider: oneOf('provider', values.provider, EXECUTION_PROVIDERS, 'auto'),
+    metadata: !values['no-metadata'],
   };
 }

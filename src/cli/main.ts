@@ -12,7 +12,8 @@ import { describeForUser } from '../extension/errors/userMessage';
 import { saveGenerated } from '../extension/output/saveGenerated';
 import { promptSlug, splitOutputPath } from '../extension/output/saveImage';
 import { WorkerSupervisor } from '../extension/worker/workerSupervisor';
-import { parseCli, USAGE, UsageError, type GenerateArgs, type TokenizeArgs } from './args';
+import { parseCli, USAGE, UsageError, type GenerateArgs, type TokenizeArgs, type UpscaleArgs } from './args';
+import { saveUpscaled } from '../extension/output/saveUpscaled';
 import { ProgressBar } from './progressBar';
 import { modelsCommand } from './modelsCommand';
 import { readPromptFile } from './promptFile';
@@ -126,6 +127,27 @@ async function generate(args: GenerateArgs): Promise<number> {
   }
 }
 
+async function upscale(args: UpscaleArgs): Promise<number> {
+  const image = await readInput('the image', args.file);
+  const client = supervisor();
+  const abort = new AbortController();
+  const onSigint = (): void => abort.abort();
+  process.on('SIGINT', onSigint);
+  const bar = new ProgressBar();
+  try {
+    const result = await client.upscale({ image, scale: args.scale, model: args.model, executionProvider: args.provider }, { signal: abort.signal, onEvent: (event) => bar.update(event) });
+    bar.done();
+    const file = await saveUpscaled(path.resolve(args.file), image, result, { writeMetadata: args.metadata, out: args.out });
+    process.stderr.write(`atelier: ${result.upscaler} → ${result.width}×${result.height} in ${result.tiles} tile${result.tiles === 1 ? '' : 's'} on ${result.executionProvider}, ${(result.timings.totalMs / 1000).toFixed(1)} s\n`);
+    process.stdout.write(`${file}\n`);
+    return 0;
+  } finally {
+    process.off('SIGINT', onSigint);
+    bar.clearLine();
+    await client.dispose();
+  }
+}
+
 async function tokenize(args: TokenizeArgs): Promise<number> {
   const client = supervisor();
   try {
@@ -145,6 +167,7 @@ async function main(argv: readonly string[]): Promise<number> {
       return 0;
     }
     if (args.command === 'models') return await modelsCommand(args.args);
+    if (args.command === 'upscale') return await upscale(args);
     return args.command === 'generate' ? await generate(args) : await tokenize(args);
   } catch (error) {
     if (error instanceof UsageError) {

@@ -13,6 +13,7 @@ import { oracleModel, tinyModel } from '../helpers/fixtures';
 import { blockImage } from '../helpers/images';
 import { writeControlNetFolder } from '../fixtures/onnx/modelFolder';
 import { parseControl } from '../../src/cli/args';
+import { packageRoot } from '../../src/pipeline/convert/buildUpscalers';
 import { CLI_PATH } from '../helpers/worker';
 
 const run = promisify(execFile);
@@ -289,6 +290,33 @@ describe('--control parsing', () => {
   it('rejects a missing type or file', () => {
     expect(() => parseControl('a.png')).toThrow('--control takes <type>=<file>[:scale[:start:end]]');
     expect(() => parseControl('depth=:0.5')).toThrow('names no image file');
+  });
+});
+
+describe('atelier upscale', () => {
+  it('writes <name>@2x.png beside the image, keeps alpha, records the upscaler, never overwrites', async () => {
+    const dir = temp();
+    const image = path.join(dir, 'flower.png');
+    cpSync(path.join(packageRoot('@upscalerjs/esrgan-slim'), 'assets', 'fixture.png'), image);
+    const r = await cli(['upscale', image]);
+    expect(r.stderr).toContain('ESRGAN slim 2× → 256×256');
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim()).toBe(path.join(dir, 'flower@2x.png'));
+    const meta = await sharp(path.join(dir, 'flower@2x.png')).metadata();
+    expect([meta.width, meta.height, meta.hasAlpha]).toEqual([256, 256, true]);
+    expect(readTextChunks(readFileSync(path.join(dir, 'flower@2x.png'))).get('postprocessing')).toBe('Postprocess upscale by: 2, Postprocess upscaler: "ESRGAN slim 2× (@upscalerjs/esrgan-slim@1.0.0 (MIT))"');
+    const again = await cli(['upscale', image, '--scale', '3', '--model', 'medium', '--out', path.join(dir, 'flower@2x.png')]);
+    expect(again.code).toBe(0);
+    expect(again.stdout.trim()).toBe(path.join(dir, 'flower@2x-1.png'));
+    expect((await sharp(path.join(dir, 'flower@2x-1.png')).metadata()).width).toBe(384);
+    const bad = await cli(['upscale', image, '--scale', '5']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--scale must be one of 2, 3, 4, 8, got "5"');
+    writeFileSync(path.join(dir, 'notes.png'), 'not an image');
+    const unreadable = await cli(['upscale', path.join(dir, 'notes.png')]);
+    expect(unreadable.code).toBe(1);
+    expect(unreadable.stderr).toContain('not a readable PNG, JPEG or WebP image');
+    expect(readdirSync(dir).sort()).toEqual(['flower.png', 'flower@2x-1.png', 'flower@2x.png', 'notes.png']);
   });
 });
 

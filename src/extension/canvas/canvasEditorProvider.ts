@@ -15,6 +15,7 @@ import { CanvasDocument } from './canvasDocument';
 import { parseFromCanvas } from './canvasMessages';
 import type { GenerateDeps } from '../commands/generateImage';
 import { generateFromCanvas } from './generateFromCanvas';
+import { upscaleImageFile } from '../commands/imageActions';
 
 export const CANVAS_VIEW_TYPE = 'atelier.canvas';
 
@@ -112,6 +113,8 @@ export class CanvasEditorProvider implements vscode.CustomEditorProvider<CanvasD
         return this.exportPose(document);
       case 'generate':
         return generateFromCanvas(this.deps, document, webview, message.options);
+      case 'upscale':
+        return upscaleImageFile(this.deps, document.uri, message.scale);
     }
   }
 

@@ -1,12 +1,15 @@
 /**
  * Explorer and editor context-menu actions on images: "Vary (img2img)", "Inpaint…" (the canvas on
- * its mask layer) and "Use as Control Input…" (a new image steered by this one). Results are new
- * files beside the source image; the source is never touched.
+ * its mask layer), "Use as Control Input…" (a new image steered by this one) and "Upscale Image".
+ * Results are new files beside the source image; the source is never touched.
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as vscode from 'vscode';
-import type { ControlType, Img2ImgRequest, Txt2ImgRequest } from '../../shared/request';
+import { PipelineError } from '../../shared/errors';
+import { UPSCALE_FACTORS, UPSCALER_MODELS, type ControlType, type Img2ImgRequest, type Txt2ImgRequest, type UpscaleFactor } from '../../shared/request';
+import { progressMessage } from '../generation/generateAndSave';
+import { saveUpscaled } from '../output/saveUpscaled';
 import { controlChoices, sizeForControl } from './controlChoices';
 import { CanvasEditorProvider } from '../canvas/canvasEditorProvider';
 import { readSettings, requestBase } from '../config/settings';
@@ -109,6 +112,38 @@ export async function useAsControlInput(deps: GenerateDeps, target?: vscode.Uri)
   const stem = `${path.basename(image, path.extname(image))}-${type}-${request.sampling.seed}`;
   try {
     await openBeside(await generateWithProgress(deps, request, { dir: path.dirname(image), stem }, { labels: { controlLabels: [vscode.workspace.asRelativePath(image)] } }));
+  } catch (error) {
+    await showPipelineError(error, deps.log);
+  }
+}
+
+const UPSCALE_CHOICES = UPSCALE_FACTORS.flatMap((scale) =>
+  UPSCALER_MODELS.map((model) => ({ label: `${scale}×, ${model}`, description: model === 'slim' ? 'fast' : 'sharper, about twice as slow', scale, model })),
+);
+
+/** "Upscale Image (2×/4×)": the built-in ESRGAN (slim unless chosen), result `<name>@<scale>x.png` beside the image. */
+export async function upscaleImageFile(deps: GenerateDeps, target: vscode.Uri | undefined, fixedScale?: UpscaleFactor): Promise<void> {
+  const uri = imageTarget(target, 'Upscale Image');
+  if (!uri) return;
+  const choice = fixedScale ? { scale: fixedScale, model: 'slim' as const } : await vscode.window.showQuickPick(UPSCALE_CHOICES, { title: `Atelier: upscale ${path.basename(uri.fsPath)}` });
+  if (!choice) return;
+  const image = uri.fsPath;
+  const bytes = new Uint8Array(await readFile(image));
+  const settings = readSettings();
+  try {
+    const file = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Atelier', cancellable: true }, async (progress, token) => {
+      const abort = new AbortController();
+      token.onCancellationRequested(() => abort.abort());
+      const result = await deps.client().upscale(
+        { image: bytes, scale: choice.scale, model: choice.model, executionProvider: settings.executionProvider },
+        { signal: abort.signal, onEvent: (event) => event.event === 'progress' && progress.report({ message: progressMessage(event.payload), increment: 100 / Math.max(1, event.payload.totalSteps) }) },
+      );
+      if (abort.signal.aborted) throw new PipelineError('CANCELLED', 'upscaling was cancelled');
+      const saved = await saveUpscaled(image, bytes, result, { writeMetadata: settings.writeMetadata });
+      deps.log.info(`upscaled ${image} with ${result.upscaler} (${result.source}) → ${saved}, ${result.tiles} tiles, ${(result.timings.totalMs / 1000).toFixed(1)} s`);
+      return saved;
+    });
+    await openBeside(file);
   } catch (error) {
     await showPipelineError(error, deps.log);
   }

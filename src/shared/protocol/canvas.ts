@@ -98,4 +98,6 @@ export type FromCanvas =
   /** Ask the host to export the pose layer as OpenPose JSON (save dialog). */
   | { readonly type: 'exportPose' }
   /** "Generate from canvas". */
-  | { readonly type: 'generate'; readonly options: CanvasGenerateOptions };
+  | { readonly type: 'generate'; readonly options: CanvasGenerateOptions }
+  /** Upscale the base image with the built-in upscaler (a new file beside it). */
+  | { readonly type: 'upscale'; readonly scale: 2 | 4 };

@@ -33,6 +33,7 @@ describe('canvas → host message validation', () => {
     ['NaN strength', { type: 'generate', options: { prompt: 'a', strength: Number.NaN, maskBlur: 0, onlyMasked: false, controls: [] } }, /finite/],
     ['a control scale above 2', { type: 'generate', options: { prompt: 'a', strength: 0.5, maskBlur: 0, onlyMasked: false, controls: [{ layer: 'depth', scale: 3 }] } }, /control scale/],
     ['a control layer twice', { type: 'generate', options: { prompt: 'a', strength: 0.5, maskBlur: 0, onlyMasked: false, controls: [{ layer: 'depth', scale: 1 }, { layer: 'depth', scale: 1 }] } }, /twice/],
+    ['an upscale factor the canvas does not offer', { type: 'upscale', scale: 3 }, /scale must be 2 or 4, got 3/],
     ['a mask layer as a control', { type: 'generate', options: { prompt: 'a', strength: 0.5, maskBlur: 0, onlyMasked: false, controls: [{ layer: 'mask', scale: 1 }] } }, /control layer must be one of/],
     ['a pose for another size', { type: 'poseEdit', label: 'x', pose: { width: 10, height: 10, people: [] } }, /10×10/],
     ['a person with 17 keypoints', { type: 'poseEdit', label: 'x', pose: { width: W, height: H, people: [{ keypoints: defaultPerson(W, H).keypoints.slice(1) }] } }, /17 keypoints/],
@@ -49,7 +50,7 @@ describe('canvas → host message validation', () => {
       return [null, undefined, 42, Number.NaN, 'mask', [], {}, new Uint8Array(3), { x: 1 }, true][pick];
     };
     const keys = ['type', 'v', 'layer', 'label', 'rect', 'pixels', 'pose', 'edges', 'what', 'options'];
-    const types = ['ready', 'rasterEdit', 'poseEdit', 'edgesEdit', 'import', 'exportPose', 'generate', 'nope'];
+    const types = ['ready', 'rasterEdit', 'poseEdit', 'edgesEdit', 'import', 'exportPose', 'generate', 'upscale', 'nope'];
     for (let i = 0; i < 2000; i++) {
       const message: Record<string, unknown> = { type: types[Math.floor(random() * types.length)] };
       for (const key of keys.slice(1)) if (random() < 0.5) message[key] = values();

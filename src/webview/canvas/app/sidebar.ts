@@ -141,6 +141,10 @@ export function sidebarContent(state: SidebarState, actions: SidebarActions): HT
       onlyMasked,
       ...controls,
       button(state.busy ? 'Generating…' : 'Generate', 'Inpaint the masked area (or vary the whole image when nothing is masked); the result is a new file', () => actions.generate(), { disabled: state.busy || !doc, name: 'generate' }),
+      h('div', { class: 'row' }, [
+        button('Upscale 2×', 'Upscale the image 2× with the built-in ESRGAN (a new file, name@2x.png)', () => actions.post({ type: 'upscale', scale: 2 }), { secondary: true, disabled: !doc, name: 'upscale-2' }),
+        button('Upscale 4×', 'Upscale the image 4× with the built-in ESRGAN (a new file, name@4x.png)', () => actions.post({ type: 'upscale', scale: 4 }), { secondary: true, disabled: !doc, name: 'upscale-4' }),
+      ]),
     ]),
   );
   return children;
