@@ -1,5 +1,6 @@
 /** The curated model catalogue (assets/catalogue.json), validated on load. */
 import { readFileSync } from 'node:fs';
+import { licenceProblem } from '../../shared/licences';
 import type { ExecutionProviderName } from '../../shared/request';
 import { parseRepoRef } from './hub/repoId';
 import { PIPELINE_FOLDERS, type Selection } from './hub/selectFiles';
@@ -69,6 +70,34 @@ export function parseCatalogue(json: unknown): CatalogueEntry[] {
       verified: raw.verified === true,
       notes: typeof raw.notes === 'string' ? raw.notes : '',
     };
+  });
+}
+
+/** A model that ships with Atelier (converted at build time), with its provenance. */
+export interface BuiltinModel {
+  readonly id: string;
+  readonly name: string;
+  readonly purpose: 'upscale' | 'pose' | 'segmentation';
+  readonly package: string;
+  readonly version: string;
+  readonly licence: string;
+  readonly copyright: string;
+  readonly source: string;
+  /** Set when the licence restricts use; the reason is shown wherever the model is offered. */
+  readonly flagged?: string;
+  readonly notes: string;
+}
+
+export function parseBuiltinModels(json: unknown): BuiltinModel[] {
+  const list = (json as { builtin?: unknown }).builtin;
+  if (!Array.isArray(list)) throw new Error('catalogue: "builtin" must be a list');
+  return list.map((raw: Record<string, unknown>, i) => {
+    const str = (key: string): string => (typeof raw[key] === 'string' && (raw[key] as string).length > 0 ? (raw[key] as string) : fail(i, `builtin ${key} must be a non-empty string`));
+    const purpose = raw.purpose === 'upscale' || raw.purpose === 'pose' || raw.purpose === 'segmentation' ? raw.purpose : fail(i, 'builtin purpose must be upscale, pose or segmentation');
+    const flagged = typeof raw.flagged === 'string' ? raw.flagged : undefined;
+    const problem = licenceProblem(str('licence'), flagged);
+    if (problem) fail(i, `${str('id')}: ${problem}`);
+    return { id: str('id'), name: str('name'), purpose, package: str('package'), version: str('version'), licence: str('licence'), copyright: str('copyright'), source: str('source'), flagged, notes: typeof raw.notes === 'string' ? raw.notes : '' };
   });
 }
 

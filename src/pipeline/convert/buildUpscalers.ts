@@ -4,6 +4,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { licenceProblem } from '../../shared/licences';
 import { UPSCALE_FACTORS, UPSCALER_MODELS } from '../../shared/request';
 import { upscalerFolder, type UpscalerInfo } from '../upscale/upscalers';
 import { convertLayersModel, type LayersModelJson } from './tfjsLayersToOnnx';
@@ -15,13 +16,18 @@ export function packageRoot(name: string): string {
   return found;
 }
 
-export function buildUpscalers(outDir: string, resolvePackage: (name: string) => string = packageRoot): string[] {
+export function buildUpscalers(outDir: string, resolvePackage: (name: string) => string = packageRoot, catalogueFile = path.resolve(__dirname, '..', '..', 'assets', 'catalogue.json')): string[] {
+  const builtin = (JSON.parse(readFileSync(catalogueFile, 'utf8')) as { builtin?: { package: string; version: string; licence: string; flagged?: string }[] }).builtin ?? [];
   const written: string[] = [];
   for (const model of UPSCALER_MODELS) {
     const name = `@upscalerjs/esrgan-${model}`;
     const root = resolvePackage(name);
     const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string; license: string; repository?: { url?: string } };
-    if (pkg.license !== 'MIT') throw new Error(`${name} is licensed ${pkg.license}; only permissively licensed weights are converted (see THIRD_PARTY_NOTICES.md)`);
+    const listed = builtin.find((b) => b.package === name);
+    if (!listed) throw new Error(`${name} is not listed under "builtin" in assets/catalogue.json; record its licence and source there and in THIRD_PARTY_NOTICES.md first`);
+    if (listed.licence !== pkg.license || listed.version !== pkg.version) throw new Error(`assets/catalogue.json lists ${name}@${listed.version} (${listed.licence}) but ${pkg.version} (${pkg.license}) is installed; update the catalogue and THIRD_PARTY_NOTICES.md`);
+    const problem = licenceProblem(pkg.license, listed.flagged);
+    if (problem) throw new Error(`${name}: ${problem}`);
     for (const scale of UPSCALE_FACTORS) {
       const source = path.join(root, 'models', `x${scale}`);
       const layers = JSON.parse(readFileSync(path.join(source, 'model.json'), 'utf8')) as LayersModelJson;

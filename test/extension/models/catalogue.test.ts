@@ -1,8 +1,9 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadCatalogue, parseCatalogue, recommendedModel, selectionFor } from '../../../src/extension/models/catalogue';
+import { loadCatalogue, parseBuiltinModels, parseCatalogue, recommendedModel, selectionFor } from '../../../src/extension/models/catalogue';
+import { buildUpscalers, packageRoot } from '../../../src/pipeline/convert/buildUpscalers';
 import { hubCacheRoot, repoFolderName, repoFromFolderName, checkRepoPath } from '../../../src/extension/models/hub/cacheLayout';
 import { selectFiles, type TreeEntry } from '../../../src/extension/models/hub/selectFiles';
 import { hubEnvironment } from '../../../src/extension/models/hubEnvironment';
@@ -77,5 +78,35 @@ describe('cache layout and environment', () => {
     expect(hubEnvironment({ HF_HOME: home, HF_TOKEN: 'hf_env' }, 'hf_secret').connection.token).toBe('hf_secret');
     const env = hubEnvironment({ HF_ENDPOINT: 'https://mirror.example/', HF_HUB_OFFLINE: '1', HF_HOME: home });
     expect([env.connection.endpoint, env.offline]).toEqual(['https://mirror.example', true]);
+  });
+});
+
+describe('built-in models and their licences', () => {
+  const builtin = (extra: Record<string, unknown>) => ({ builtin: [{ id: 'x', name: 'X', purpose: 'pose', package: 'p', version: '1', licence: 'MIT', copyright: 'c', source: 's', ...extra }] });
+
+  it('lists the shipped upscalers with licence, copyright and source', () => {
+    const models = parseBuiltinModels(JSON.parse(readFileSync('assets/catalogue.json', 'utf8')));
+    expect(models.map((m) => [m.package, m.version, m.licence])).toEqual([
+      ['@upscalerjs/esrgan-slim', '1.0.0', 'MIT'],
+      ['@upscalerjs/esrgan-medium', '1.0.0', 'MIT'],
+    ]);
+    const notices = readFileSync('THIRD_PARTY_NOTICES.md', 'utf8');
+    for (const m of models) expect(notices).toContain(`${m.package}@${m.version}`);
+  });
+
+  it('refuses a licence that may forbid redistribution or commercial use unless it is flagged', () => {
+    expect(() => parseBuiltinModels(builtin({ licence: 'CC-BY-NC-4.0' }))).toThrow('licence CC-BY-NC-4.0 is not one of MIT, Apache-2.0');
+    expect(parseBuiltinModels(builtin({ licence: 'CC-BY-NC-4.0', flagged: 'non-commercial use only' }))[0].flagged).toBe('non-commercial use only');
+    expect(parseBuiltinModels(builtin({ licence: 'Apache-2.0' }))[0].licence).toBe('Apache-2.0');
+  });
+
+  it('the upscaler build refuses packages the catalogue does not list, or lists with another licence', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'atelier-builtin-'));
+    writeFileSync(path.join(dir, 'empty.json'), JSON.stringify({ builtin: [] }));
+    expect(() => buildUpscalers(path.join(dir, 'out'), packageRoot, path.join(dir, 'empty.json'))).toThrow('@upscalerjs/esrgan-slim is not listed under "builtin"');
+    const wrong = JSON.parse(readFileSync('assets/catalogue.json', 'utf8')) as { builtin: { licence: string }[] };
+    wrong.builtin[0].licence = 'GPL-3.0';
+    writeFileSync(path.join(dir, 'wrong.json'), JSON.stringify(wrong));
+    expect(() => buildUpscalers(path.join(dir, 'out'), packageRoot, path.join(dir, 'wrong.json'))).toThrow('lists @upscalerjs/esrgan-slim@1.0.0 (GPL-3.0) but 1.0.0 (MIT) is installed');
   });
 });
