@@ -102,7 +102,7 @@ async function upscale(request: UpscaleRequest, context: RequestContext<Pipeline
     upscalerSessions.set(key, session);
   }
   const runBefore = upscalerStats.runMs;
-  const out = await upscaleImage(session, request, { signal: context.signal, onProgress: (tile, tiles) => context.emit('progress', { phase: 'upscaling', step: tile, totalSteps: tiles }) });
+  const out = await upscaleImage(session, request, info.receptiveRadius, { signal: context.signal, onProgress: (tile, tiles) => context.emit('progress', { phase: 'upscaling', step: tile, totalSteps: tiles }) });
   return {
     png: out.png,
     width: out.width,

@@ -13,6 +13,7 @@ import { writeModelFolder } from '../fixtures/onnx/modelFolder';
 
 import { benchCanvas } from './canvasBench';
 import { benchControlNet, benchInpaintMemory, inpaintRssChild } from './controlNetBench';
+import { benchUpscale } from './upscaleBench';
 
 const RUNS = 5;
 
@@ -25,7 +26,7 @@ function fmt(ms: number): string {
   return `${ms.toFixed(1)} ms`;
 }
 
-async function main(): Promise<void> {
+async function benchPipeline(): Promise<void> {
   const dir = path.join(mkdtempSync(path.join(os.tmpdir(), 'atelier-bench-')), 'tiny-random');
   writeModelFolder(dir, { family: 'tiny-random', tokenizerSource: path.resolve('assets/clip-tokenizer'), scheduler: { _class_name: 'EulerDiscreteScheduler' } });
   const request: Txt2ImgRequest = {
@@ -85,12 +86,24 @@ async function main(): Promise<void> {
     await supervisor.dispose();
   }
 
-  // 3. ControlNet and inpainting memory.
-  await benchControlNet();
-  await benchInpaintMemory(__filename);
+}
 
-  // 4. The canvas webview.
-  await benchCanvas();
+/** Sections in the order they run; `node dist/bench.js --only=upscale,canvas` runs a subset. */
+const SECTIONS: Record<string, () => Promise<void>> = {
+  pipeline: benchPipeline,
+  controlnet: async () => {
+    await benchControlNet();
+    await benchInpaintMemory(__filename);
+  },
+  upscale: benchUpscale,
+  canvas: benchCanvas,
+};
+
+async function main(): Promise<void> {
+  const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',');
+  const unknown = (only ?? []).filter((name) => !(name in SECTIONS));
+  if (unknown.length > 0) throw new Error(`unknown bench section ${unknown.join(', ')}; sections: ${Object.keys(SECTIONS).join(', ')}`);
+  for (const [name, run] of Object.entries(SECTIONS)) if (!only || only.includes(name)) await run();
 }
 
 const child = process.argv.find((a) => a.startsWith('--inpaint-rss='));

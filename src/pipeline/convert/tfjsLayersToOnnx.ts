@@ -104,7 +104,16 @@ function conv(g: Graph, layer: KerasLayer, input: string, weights: ReturnType<ty
   return activation(g, g.op('Conv', inputs, { kernel_shape: INTS([kh, kw]), pads: INTS(pad) }), c.activation, layer.name);
 }
 
-export function convertLayersModel(model: LayersModelJson, readShard: (path: string) => Uint8Array): EncodedModel {
+export interface ConvertedModel {
+  readonly encoded: EncodedModel;
+  /**
+   * How far (in input pixels) an output pixel can see: the longest chain of kernel radii, with the
+   * convolutions after upsampling counted at their smaller input-pixel size. Tiles need this margin.
+   */
+  readonly receptiveRadius: number;
+}
+
+export function convertLayersModel(model: LayersModelJson, readShard: (path: string) => Uint8Array): ConvertedModel {
   const topology = model.modelTopology.model_config;
   if (topology.class_name !== 'Functional' && topology.class_name !== 'Model') throw new ConversionError(`model class ${topology.class_name} is not supported; expected a functional Keras model`);
   const { layers, input_layers: inputLayers, output_layers: outputLayers } = topology.config;
@@ -112,6 +121,12 @@ export function convertLayersModel(model: LayersModelJson, readShard: (path: str
   const weights = readWeights(model, readShard);
   const g = new Graph();
   const values = new Map<string, string>();
+  const radius = new Map<string, number>();
+  const upscaled = new Map<string, number>();
+  const reach = (layer: KerasLayer): { r: number; up: number } => {
+    const names = inputsOf(layer);
+    return { r: Math.max(0, ...names.map((n) => radius.get(n) ?? 0)), up: Math.max(1, ...names.map((n) => upscaled.get(n) ?? 1)) };
+  };
   const one = (layer: KerasLayer): string => {
     const [name] = inputsOf(layer);
     const v = values.get(name);
@@ -123,6 +138,13 @@ export function convertLayersModel(model: LayersModelJson, readShard: (path: str
     return v;
   });
   for (const layer of layers) {
+    if (layer.class_name !== 'InputLayer') {
+      const { r, up } = reach(layer);
+      const kernel = layer.class_name === 'Conv2D' ? Math.max(...(layer.config.kernel_size as number[])) : 1;
+      const factor = layer.class_name === 'UpSampling2D' ? Math.max(...(layer.config.size as number[])) : 1;
+      radius.set(layer.name, r + (kernel - 1) / 2 / up);
+      upscaled.set(layer.name, up * factor);
+    }
     switch (layer.class_name) {
       case 'InputLayer': {
         const shape = layer.config.batch_input_shape as (number | null)[];
@@ -159,5 +181,5 @@ export function convertLayersModel(model: LayersModelJson, readShard: (path: str
   if (!output) throw new ConversionError(`the output layer ${outputLayers[0][0]} was never defined`);
   g.op('Identity', [output], {}, 'SR');
   g.output('SR', 'float32', [1, 3, 'out_height', 'out_width']);
-  return g.encode(17);
+  return { encoded: g.encode(17), receptiveRadius: radius.get(outputLayers[0][0]) ?? 0 };
 }

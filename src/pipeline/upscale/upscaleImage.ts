@@ -33,7 +33,8 @@ export function checkUpscaleRequest(request: UpscaleRequest): void {
   }
 }
 
-export async function upscaleImage(session: Session, request: UpscaleRequest, hooks: UpscaleHooks = {}): Promise<UpscaledImage> {
+/** `receptiveRadius` comes from the upscaler's upscaler.json (the converter computes it). */
+export async function upscaleImage(session: Session, request: UpscaleRequest, receptiveRadius: number, hooks: UpscaleHooks = {}): Promise<UpscaledImage> {
   // 1. Check the request and the image; the result must stay under the output limit.
   checkUpscaleRequest(request);
   const image = await decodeForUpscale(request.image, 'image');
@@ -44,7 +45,7 @@ export async function upscaleImage(session: Session, request: UpscaleRequest, ho
   }
 
   // 2. The network, tile by tile (cancel between tiles).
-  const defaults = defaultTiles(request.scale);
+  const defaults = defaultTiles(request.scale, receptiveRadius);
   const tiles = request.tileCore ? { ...defaults, core: request.tileCore } : defaults;
   let count = 0;
   const rgb = await upscaleRgb(session, image, {

@@ -22,10 +22,13 @@ export interface UpscaleRgbOptions {
   readonly beforeTile?: (index: number, total: number) => Promise<void>;
 }
 
-/** Core size so a tile's upsampled activations stay near 1024² whatever the scale. */
-export function defaultTiles(scale: number): TileOptions {
-  const margin = 24; // ≥ the receptive radius of the shipped ESRGAN/RDN models (10 and 18 input px)
-  return { core: Math.max(64, Math.floor(1024 / scale) - 2 * margin), margin, blend: 8 };
+/**
+ * Tiles whose upsampled activations stay near 640² whatever the scale (peak memory), with a context
+ * margin just beyond the network's receptive radius so tiled and whole-image runs agree.
+ */
+export function defaultTiles(scale: number, receptiveRadius: number): TileOptions {
+  const margin = Math.ceil(receptiveRadius) + 2;
+  return { core: Math.max(64, Math.floor(640 / scale) - 2 * margin), margin, blend: Math.min(8, margin) };
 }
 
 /** The tile's input crop as [1, 3, h, w] floats in [0, 255] (the models' input range). */

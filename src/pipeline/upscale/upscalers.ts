@@ -15,6 +15,8 @@ export interface UpscalerInfo {
   readonly source: string;
   readonly architecture: string;
   readonly scale: number;
+  /** Input pixels an output pixel depends on, each side (computed by the converter); tiles overlap by more. */
+  readonly receptiveRadius: number;
 }
 
 export interface UpscalerFiles {

@@ -58,7 +58,8 @@ describe('TF.js layers → ONNX', () => {
       { name: 'C2/kernel', shape: [1, 1, 4, 3] },
       { name: 'C2/bias', shape: [3] },
     ]);
-    const encoded = convertLayersModel(m, () => new Uint8Array(data.buffer));
+    const { encoded, receptiveRadius } = convertLayersModel(m, () => new Uint8Array(data.buffer));
+    expect(receptiveRadius).toBe(0); // 1×1 convolutions only
     const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'atelier-conv-')), 'model.onnx');
     writeFileSync(file, encoded.model);
     const session = await openSession(file, { preference: 'cpu', stats: { runs: 0, runMs: 0 }, log: quietLog });

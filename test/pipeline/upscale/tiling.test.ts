@@ -11,6 +11,7 @@ import { findUpscaler } from '../../../src/pipeline/upscale/upscalers';
 import { quietLog } from '../../helpers/fixtures';
 
 let slim2: Session;
+const RADIUS = findUpscaler(path.resolve('dist/upscalers'), 'slim', 2).info.receptiveRadius;
 const fixture = new Uint8Array(readFileSync(path.join(packageRoot('@upscalerjs/esrgan-slim'), 'assets', 'fixture.png')));
 beforeAll(async () => {
   slim2 = await openSession(findUpscaler(path.resolve('dist/upscalers'), 'slim', 2).file, { preference: 'cpu', stats: { runs: 0, runMs: 0 }, log: quietLog });
@@ -41,8 +42,9 @@ describe('tile plan', () => {
 
 describe('tiled upscaling', () => {
   it('16 tiles agree with one tile within 1/255 everywhere (the margin covers the receptive field)', async () => {
-    const whole = await upscaleImage(slim2, { image: fixture, scale: 2, model: 'slim', executionProvider: 'cpu', tileCore: 256 });
-    const tiled = await upscaleImage(slim2, { image: fixture, scale: 2, model: 'slim', executionProvider: 'cpu', tileCore: 32 });
+    expect(RADIUS).toBeGreaterThan(5);
+    const whole = await upscaleImage(slim2, { image: fixture, scale: 2, model: 'slim', executionProvider: 'cpu', tileCore: 256 }, RADIUS);
+    const tiled = await upscaleImage(slim2, { image: fixture, scale: 2, model: 'slim', executionProvider: 'cpu', tileCore: 32 }, RADIUS);
     expect([whole.tiles, tiled.tiles]).toEqual([1, 16]);
     const [a, b] = await Promise.all([whole.png, tiled.png].map((p) => sharp(p).raw().toBuffer()));
     let worst = 0;
@@ -52,13 +54,13 @@ describe('tiled upscaling', () => {
 
   it('keeps transparency: the alpha channel is resized alongside', async () => {
     expect((await sharp(fixture).metadata()).hasAlpha).toBe(true);
-    const out = await upscaleImage(slim2, { image: fixture, scale: 2, model: 'slim', executionProvider: 'cpu' });
+    const out = await upscaleImage(slim2, { image: fixture, scale: 2, model: 'slim', executionProvider: 'cpu' }, RADIUS);
     expect(out.hasAlpha).toBe(true);
     const meta = await sharp(out.png).metadata();
     expect([meta.width, meta.height, meta.channels]).toEqual([256, 256, 4]);
     const semi = new Uint8Array(16 * 16 * 4).map((_, i) => (i % 4 === 3 ? (i < 512 ? 0 : 255) : 128));
     const png = new Uint8Array(await sharp(Buffer.from(semi), { raw: { width: 16, height: 16, channels: 4 } }).png().toBuffer());
-    const alphaOut = await sharp((await upscaleImage(slim2, { image: png, scale: 2, model: 'slim', executionProvider: 'cpu' })).png).extractChannel(3).raw().toBuffer();
+    const alphaOut = await sharp((await upscaleImage(slim2, { image: png, scale: 2, model: 'slim', executionProvider: 'cpu' }, RADIUS)).png).extractChannel(3).raw().toBuffer();
     expect([alphaOut[0], alphaOut[alphaOut.length - 1]]).toEqual([0, 255]);
   });
 });
@@ -71,7 +73,7 @@ function twoFrameGif(): Uint8Array {
 }
 
 describe('bad input is refused with the reason', () => {
-  const run = (image: Uint8Array, scale: 2 | 4 = 2) => upscaleImage(slim2, { image, scale, model: 'slim', executionProvider: 'cpu' });
+  const run = (image: Uint8Array, scale: 2 | 4 = 2) => upscaleImage(slim2, { image, scale, model: 'slim', executionProvider: 'cpu' }, RADIUS);
 
   it('a 1×1 image upscales to 2×2', async () => {
     const one = new Uint8Array(await sharp({ create: { width: 1, height: 1, channels: 3, background: '#336699' } }).png().toBuffer());
@@ -91,6 +93,6 @@ describe('bad input is refused with the reason', () => {
     await expect(run(big)).rejects.toMatchObject({ message: expect.stringContaining('more than the 16777216-pixel limit') });
     const large = new Uint8Array(await sharp({ create: { width: 2560, height: 2560, channels: 3, background: '#000' } }).png({ compressionLevel: 1 }).toBuffer());
     await expect(run(large, 4)).rejects.toMatchObject({ argument: 'scale', message: expect.stringContaining('gives 10240×10240, more than the 67108864-pixel limit') });
-    await expect(upscaleImage(slim2, { image: fixture, scale: 5 as 2, model: 'slim', executionProvider: 'cpu' })).rejects.toMatchObject({ argument: 'scale' });
+    await expect(upscaleImage(slim2, { image: fixture, scale: 5 as 2, model: 'slim', executionProvider: 'cpu' }, RADIUS)).rejects.toMatchObject({ argument: 'scale' });
   });
 });

@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openSession, type Session } from '../../../src/pipeline/backends/onnx';
 import { packageRoot } from '../../../src/pipeline/convert/buildUpscalers';
-import { upscaleImage } from '../../../src/pipeline/upscale/upscaleImage';
+import { upscaleImage, type UpscaledImage } from '../../../src/pipeline/upscale/upscaleImage';
 import { findUpscaler } from '../../../src/pipeline/upscale/upscalers';
 import type { UpscaleFactor, UpscalerModel } from '../../../src/shared/request';
 import { quietLog } from '../../helpers/fixtures';
@@ -18,14 +18,15 @@ import { quietLog } from '../../helpers/fixtures';
 const UPSCALERS = path.resolve('dist/upscalers');
 const sessions = new Map<string, Session>();
 
-async function session(model: UpscalerModel, scale: UpscaleFactor): Promise<Session> {
-  const key = `${model}${scale}`;
-  let s = sessions.get(key);
+/** Upscales with the converted model (sessions kept for the file). */
+async function upscaleWith(model: UpscalerModel, scale: UpscaleFactor, image: Uint8Array): Promise<UpscaledImage> {
+  const { file, info } = findUpscaler(UPSCALERS, model, scale);
+  let s = sessions.get(file);
   if (!s) {
-    s = await openSession(findUpscaler(UPSCALERS, model, scale).file, { preference: 'cpu', stats: { runs: 0, runMs: 0 }, log: quietLog });
-    sessions.set(key, s);
+    s = await openSession(file, { preference: 'cpu', stats: { runs: 0, runMs: 0 }, log: quietLog });
+    sessions.set(file, s);
   }
-  return s;
+  return upscaleImage(s, { image, scale, model, executionProvider: 'cpu' }, info.receptiveRadius);
 }
 afterAll(async () => {
   for (const s of sessions.values()) await s.release();
@@ -46,7 +47,7 @@ describe.each(['slim', 'medium'] as const)('esrgan-%s converted to ONNX', (model
   const fixture = new Uint8Array(readFileSync(path.join(root, 'assets', 'fixture.png')));
 
   it.each([2, 3, 4] as const)('%i×: reproduces the package\'s own sample result.png (PSNR ≥ 35 dB)', async (scale) => {
-    const out = await upscaleImage(await session(model, scale), { image: fixture, scale, model, executionProvider: 'cpu' });
+    const out = await upscaleWith(model, scale, fixture);
     const ours = await rgbOf(out.png);
     const theirs = await rgbOf(path.join(root, 'assets', 'samples', `${scale}x`, 'result.png'));
     expect(ours.length).toBe(theirs.length);
@@ -76,7 +77,7 @@ describe('8× (no sample shipped): against the original TensorFlow.js model', ()
     const theirs = Uint8Array.from(await reference.data());
     tf.dispose([input, reference]);
     const png = new Uint8Array(await sharp(Buffer.from(crop), { raw: { width: 24, height: 24, channels: 3 } }).png().toBuffer());
-    const out = await upscaleImage(await session(model, 8), { image: png, scale: 8, model, executionProvider: 'cpu' });
+    const out = await upscaleWith(model, 8, png);
     const db = psnr(await rgbOf(out.png), theirs);
     console.log(`PSNR esrgan-${model} 8×: ${db.toFixed(2)} dB against @tensorflow/tfjs running the package's model (192×192)`);
     expect(db).toBeGreaterThanOrEqual(35);
