@@ -155,4 +155,15 @@ describe('side panel and canvas in a real VS Code', () => {
     }
     expect(readdirSync(dir)).toContain(generated);
   });
+  it('4c. Atelier: Upscale Image (2×) on the active image writes <name>@2x.png beside it, twice the size', async () => {
+    expect(generated, 'scenario 3 made an image').toBeDefined();
+    await runCommand(page, 'Atelier: Upscale Image (2×)');
+    const dir = path.join(sandbox.workspace, 'assets', 'generated');
+    const upscaled = await waitFor(() => readdirSync(dir).find((f) => f.endsWith('@2x.png')), 120_000, 'the upscaled PNG');
+    const source = upscaled.replace('@2x.png', '.png');
+    expect(readdirSync(dir)).toContain(source);
+    const [a, b] = await Promise.all([source, upscaled].map((f) => sharp(path.join(dir, f)).metadata()));
+    expect([b.width, b.height]).toEqual([a.width! * 2, a.height! * 2]);
+    expect(readTextChunks(readFileSync(path.join(dir, upscaled))).get('postprocessing')).toContain('ESRGAN slim 2×');
+  });
 });
