@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import * as vscode from 'vscode';
 import { toErrorInfo } from '../../shared/errors';
-import { setModelPath, readSettings } from '../config/settings';
+import { addControlNetFolder, readSettings, setModelPath } from '../config/settings';
 import { loadCatalogue, selectionFor, type CatalogueEntry } from '../models/catalogue';
 import { deleteCachedModel, listCachedModels, type CachedModel } from '../models/cachedModels';
 import { pullModel, type PullResult } from '../models/hub/pull';
@@ -121,11 +121,20 @@ export async function manageModels(deps: ModelDeps): Promise<void> {
   for (const entry of catalogue.filter((c) => c.kind === 'pipeline' && !cached.some((m) => m.repo === c.repo))) {
     items.push({ label: `$(cloud-download) ${entry.name}`, description: `~${formatBytes(entry.sizeBytes)} · ${entry.providers.join(', ')} · ${entry.licence}`, detail: entry.notes, action: 'catalogue', entry });
   }
+  items.push({ label: 'Get a ControlNet', kind: vscode.QuickPickItemKind.Separator, action: 'catalogue' });
+  const controlNetFolders = readSettings().controlNetFolders;
+  for (const entry of catalogue.filter((c) => c.kind === 'controlnet')) {
+    items.push({ label: `$(cloud-download) ${entry.name}`, description: `${entry.controlType ?? ''} · ~${formatBytes(entry.sizeBytes)} · ${entry.licence}`, detail: entry.notes, action: 'catalogue', entry });
+  }
   items.push({ label: '$(cloud-download) Download by repo id…', action: 'byId' }, { label: '$(key) Set Hugging Face Token…', action: 'token' });
 
   const picked = await vscode.window.showQuickPick(items, { title: 'Atelier: Manage Models', placeHolder: `Models in ${env.cacheRoot}${env.offline ? ' (offline mode)' : ''}`, matchOnDescription: true });
   if (!picked) return;
-  if (picked.action === 'catalogue' && picked.entry) {
+  if (picked.action === 'catalogue' && picked.entry?.kind === 'controlnet') {
+    const dir = await offerCatalogueModel(deps, picked.entry, false);
+    if (dir && !controlNetFolders.includes(dir)) await addControlNetFolder(dir);
+    if (dir) void vscode.window.showInformationMessage(`Atelier will use ${picked.entry.name} for ${picked.entry.controlType ?? 'its'} control inputs. It needs a model with a controlnet/ UNet (layout c) beside unet/.`);
+  } else if (picked.action === 'catalogue' && picked.entry) {
     await offerCatalogueModel(deps, picked.entry, true);
   } else if (picked.action === 'byId') {
     const id = await vscode.window.showInputBox({

@@ -68,3 +68,10 @@ export async function setModelPath(dir: string): Promise<void> {
 export function requestBase(settings: AtelierSettings, modelDir: string, prompt: string, previewEvery = 0): Pick<Txt2ImgRequest, 'modelDir' | 'prompt' | 'negativePrompt' | 'sampling' | 'previewEvery' | 'executionProvider'> {
   return { modelDir, prompt, negativePrompt: settings.negativePrompt, sampling: samplingFromSettings(settings), previewEvery, executionProvider: settings.executionProvider };
 }
+
+/** Adds a ControlNet folder to the user's atelier.controlNetFolders (a downloaded catalogue ControlNet). */
+export async function addControlNetFolder(dir: string): Promise<void> {
+  const config = vscode.workspace.getConfiguration('atelier');
+  const current = config.inspect<string[]>('controlNetFolders')?.globalValue ?? [];
+  if (!current.includes(dir)) await config.update('controlNetFolders', [...current, dir], vscode.ConfigurationTarget.Global);
+}
