@@ -97,6 +97,19 @@ async function generate(args: GenerateArgs): Promise<number> {
   }
   const target = args.out ? splitOutputPath(args.out) : { dir: process.cwd(), stem: `${promptSlug(prompt)}-${request.sampling.seed}`, ext: '.png' };
 
+  return workerJob(async (client, signal, bar) => {
+    const result = await client.generate(request, { signal, onEvent: (event) => bar.update(event) });
+    bar.done();
+    const file = await saveGenerated(request, result, target, { writeMetadata: args.metadata, modelName: model.name, initImageLabel: args.initImage ? path.basename(args.initImage) : undefined, maskLabel: args.mask ? path.basename(args.mask) : undefined, controlLabels: args.controls.map((c) => path.basename(c.file)) });
+    return { file, summary: `${result.width}×${result.height}, ${result.steps} steps (${result.sampler}), seed ${result.seed}, ${result.modelFamily} on ${result.executionProvider}, ${(result.timings.totalMs / 1000).toFixed(1)} s` };
+  });
+}
+
+/**
+ * Runs one job on a fresh worker with a progress bar; Ctrl-C cancels it (a second Ctrl-C forces the
+ * exit). Prints the saved file on stdout and the summary on stderr.
+ */
+async function workerJob(run: (client: WorkerSupervisor, signal: AbortSignal, bar: ProgressBar) => Promise<{ file: string; summary: string }>): Promise<number> {
   const client = supervisor();
   const abort = new AbortController();
   let interrupts = 0;
@@ -112,12 +125,8 @@ async function generate(args: GenerateArgs): Promise<number> {
   process.on('SIGINT', onSigint);
   const bar = new ProgressBar();
   try {
-    const result = await client.generate(request, { signal: abort.signal, onEvent: (event) => bar.update(event) });
-    bar.done();
-    const file = await saveGenerated(request, result, target, { writeMetadata: args.metadata, modelName: model.name, initImageLabel: args.initImage ? path.basename(args.initImage) : undefined, maskLabel: args.mask ? path.basename(args.mask) : undefined, controlLabels: args.controls.map((c) => path.basename(c.file)) });
-    process.stderr.write(
-      `atelier: ${result.width}×${result.height}, ${result.steps} steps (${result.sampler}), seed ${result.seed}, ${result.modelFamily} on ${result.executionProvider}, ${(result.timings.totalMs / 1000).toFixed(1)} s\n`,
-    );
+    const { file, summary } = await run(client, abort.signal, bar);
+    process.stderr.write(`atelier: ${summary}\n`);
     process.stdout.write(`${file}\n`);
     return 0;
   } finally {
@@ -129,23 +138,12 @@ async function generate(args: GenerateArgs): Promise<number> {
 
 async function upscale(args: UpscaleArgs): Promise<number> {
   const image = await readInput('the image', args.file);
-  const client = supervisor();
-  const abort = new AbortController();
-  const onSigint = (): void => abort.abort();
-  process.on('SIGINT', onSigint);
-  const bar = new ProgressBar();
-  try {
-    const result = await client.upscale({ image, scale: args.scale, model: args.model, executionProvider: args.provider }, { signal: abort.signal, onEvent: (event) => bar.update(event) });
+  return workerJob(async (client, signal, bar) => {
+    const result = await client.upscale({ image, scale: args.scale, model: args.model, executionProvider: args.provider }, { signal, onEvent: (event) => bar.update(event) });
     bar.done();
     const file = await saveUpscaled(path.resolve(args.file), image, result, { writeMetadata: args.metadata, out: args.out });
-    process.stderr.write(`atelier: ${result.upscaler} → ${result.width}×${result.height} in ${result.tiles} tile${result.tiles === 1 ? '' : 's'} on ${result.executionProvider}, ${(result.timings.totalMs / 1000).toFixed(1)} s\n`);
-    process.stdout.write(`${file}\n`);
-    return 0;
-  } finally {
-    process.off('SIGINT', onSigint);
-    bar.clearLine();
-    await client.dispose();
-  }
+    return { file, summary: `${result.upscaler} → ${result.width}×${result.height} in ${result.tiles} tile${result.tiles === 1 ? '' : 's'} on ${result.executionProvider}, ${(result.timings.totalMs / 1000).toFixed(1)} s` };
+  });
 }
 
 async function tokenize(args: TokenizeArgs): Promise<number> {
