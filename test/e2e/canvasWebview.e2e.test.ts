@@ -148,4 +148,24 @@ describe('canvas webview in Chromium', () => {
       await canvas.page.close();
     }
   });
+
+  it('Mirror and Larger act on the last person when no joint is selected', async () => {
+    const canvas = await openCanvasPage(browser, W, H);
+    try {
+      await canvas.page.locator('vscode-button[data-action="layer-pose"]').click();
+      await canvas.page.locator('vscode-button[data-action="Add person"]').click();
+      const added = await canvas.next<PoseEdit>('poseEdit');
+      await canvas.page.locator('vscode-button[data-action="Mirror"]').click();
+      // (The T-pose is symmetric, so mirroring it changes no coordinate; the edit is what shows it acted.)
+      const mirrored = await canvas.next<PoseEdit>('poseEdit');
+      expect(mirrored.label).toBe('Mirror person');
+      await canvas.page.locator('vscode-button[data-action="Larger"]').click();
+      const larger = await canvas.next<PoseEdit>('poseEdit');
+      const span = (p: PoseDocument) => Math.abs(p.people[0].keypoints[4].x - p.people[0].keypoints[7].x);
+      expect(larger.label).toBe('Scale person');
+      expect(span(larger.pose) / span(added.pose)).toBeCloseTo(1.1, 2);
+    } finally {
+      await canvas.page.close();
+    }
+  });
 });

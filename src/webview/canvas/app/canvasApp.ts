@@ -298,8 +298,9 @@ export class CanvasApp {
 
   private editPerson(label: string, change: (person: PoseDocument['people'][number]) => PoseDocument['people'][number]): void {
     const doc = this.doc;
-    const index = this.selected?.person ?? doc?.pose.people.length ?? 0;
-    if (!doc || index >= doc.pose.people.length) return;
+    // Without a selected joint the buttons act on the last person added, as Delete person does.
+    const index = this.selected?.person ?? (doc ? doc.pose.people.length - 1 : 0);
+    if (!doc || index < 0 || index >= doc.pose.people.length) return;
     this.commitPose(replacePerson(doc.pose, index, change(doc.pose.people[index])), label);
   }
 
