@@ -107,7 +107,7 @@ export interface RgbaImage extends RgbImage {
 }
 
 /**
- * Decodes an image to upscale: any size up to the pixel limit, 8-bit RGB(A). Animated, 16-bit and
+ * Decodes an image to upscale, of any size up to the pixel limit, as 8-bit RGB(A). Animated, 16-bit and
  * CMYK images are refused with the reason (the upscaler works on one 8-bit sRGB frame).
  */
 export async function decodeForUpscale(bytes: Uint8Array, argument: string): Promise<RgbaImage> {
