@@ -45,6 +45,8 @@ describe('Atelier model manager in a real VS Code', () => {
     });
     page = await openWorkbench(browser, sandbox.url);
     await runCommand(page, 'Atelier: Manage Models');
+    // The list is long (installed models, the catalogue, ControlNets) and virtualised: filter it as a user would.
+    await page.locator('.quick-input-widget input').fill('Download by repo id');
     await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'Download by repo id' }).first().click();
     await answerQuickInput(page, 'atelier/oracle');
     const useIt = toasts(page, /Downloaded atelier\/oracle/).first();
