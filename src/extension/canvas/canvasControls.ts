@@ -1,7 +1,7 @@
 /**
  * Turns the canvas's control layers into ControlNet inputs (pure): pose → openpose skeleton image,
- * depth → grey depth as RGB, sketch → scribble (or lineart when only that ControlNet is installed),
- * edges → the canny map. Empty layers are skipped with a notice instead of steering towards nothing.
+ * depth → grey depth as RGB, sketch → scribble (or lineart when only that ControlNet is installed)
+ * inverted to white strokes on black as those ControlNets were trained, edges → the canny map. Empty layers are skipped with a notice instead of steering towards nothing.
  */
 import { rasterizePose } from '../../shared/canvas/openpose';
 import { LAYER_CONTROL_TYPES, type CanvasControl, type ControlLayer } from '../../shared/protocol/canvas';
@@ -12,6 +12,8 @@ export interface LayerControl {
   readonly layer: ControlLayer;
   readonly type: ControlType;
   readonly scale: number;
+  /** The ControlNet the user chose for the layer; undefined: found by type. */
+  readonly controlNetDir?: string;
   /** RGB u8 at the canvas size. */
   readonly rgb: Uint8Array;
 }
@@ -29,24 +31,33 @@ export function controlTypeFor(layer: ControlLayer, installed: readonly ControlN
   return accepted.find((t) => installed.some((cn) => cn.type === t)) ?? accepted[0];
 }
 
+/** The host's ids for the installed ControlNets (what the canvas offers and sends back). */
+export function controlNetIds(installed: readonly ControlNetSummary[]): Map<string, ControlNetSummary> {
+  return new Map(installed.map((cn, i) => [`cn${i}`, cn]));
+}
+
 export function layerControls(
   model: CanvasModel,
   controls: readonly CanvasControl[],
   installed: readonly ControlNetSummary[],
   edges: () => Uint8Array,
 ): { controls: LayerControl[]; notices: string[] } {
+  const ids = controlNetIds(installed);
   const out: LayerControl[] = [];
   const notices: string[] = [];
-  for (const { layer, scale } of controls) {
+  for (const { layer, scale, controlNet } of controls) {
     let rgb: Uint8Array | undefined;
     if (layer === 'pose') rgb = model.pose.people.length > 0 ? rasterizePose(model.pose) : undefined;
     else if (layer === 'edges') rgb = model.edges.enabled ? greyToRgb(edges()) : undefined;
+    else if (layer === 'sketch') rgb = model.hasContent('sketch') ? greyToRgb(model.layer('sketch').map((v) => 255 - v)) : undefined;
     else rgb = model.hasContent(layer) ? greyToRgb(model.layer(layer)) : undefined;
     if (!rgb) {
       notices.push(layer === 'edges' ? 'The edges layer is off (tick "Compute edges from the image"), so it was not used as a control.' : `The ${layer} layer is empty, so it was not used as a control.`);
       continue;
     }
-    out.push({ layer, type: controlTypeFor(layer, installed), scale, rgb });
+    const chosen = controlNet ? ids.get(controlNet) : undefined;
+    if (controlNet && !chosen) notices.push(`The ControlNet chosen for the ${layer} layer is no longer installed; the first ${LAYER_CONTROL_TYPES[layer][0]} ControlNet is used instead.`);
+    out.push({ layer, type: chosen?.type ?? controlTypeFor(layer, installed), scale, rgb, controlNetDir: chosen?.dir });
   }
   return { controls: out, notices };
 }

@@ -14,7 +14,8 @@ import { InvalidMessage } from '../webview/validate';
 import { CanvasDocument } from './canvasDocument';
 import { parseFromCanvas } from './canvasMessages';
 import type { GenerateDeps } from '../commands/generateImage';
-import { generateFromCanvas } from './generateFromCanvas';
+import { generateFromCanvas, installedControlNets } from './generateFromCanvas';
+import { controlNetIds } from './canvasControls';
 import { upscaleImageFile } from '../commands/imageActions';
 
 export const CANVAS_VIEW_TYPE = 'atelier.canvas';
@@ -91,6 +92,7 @@ export class CanvasEditorProvider implements vscode.CustomEditorProvider<CanvasD
     switch (message.type) {
       case 'ready': {
         document.sendInit(webview);
+        void this.sendControlNets(webview);
         const focus = CanvasEditorProvider.pendingFocus.get(document.uri.toString());
         if (focus) {
           CanvasEditorProvider.pendingFocus.delete(document.uri.toString());
@@ -115,6 +117,17 @@ export class CanvasEditorProvider implements vscode.CustomEditorProvider<CanvasD
         return generateFromCanvas(this.deps, document, webview, message.options);
       case 'upscale':
         return upscaleImageFile(this.deps, document.uri, message.scale);
+    }
+  }
+
+  /** Offers the installed ControlNets to the canvas by id and folder name (listing failures only log). */
+  private async sendControlNets(webview: vscode.Webview): Promise<void> {
+    try {
+      const installed = await installedControlNets(this.deps);
+      const options = [...controlNetIds(installed)].map(([id, cn]) => ({ id, label: path.basename(cn.dir), type: cn.type }));
+      void webview.postMessage({ type: 'controlNets', options } satisfies ToCanvas);
+    } catch (error) {
+      this.deps.log.warn(`canvas: could not list ControlNets: ${(error as Error).message}`);
     }
   }
 

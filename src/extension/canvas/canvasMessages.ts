@@ -63,7 +63,9 @@ export function parseFromCanvas(message: unknown, width: number, height: number)
       const o = record(m.options, 'options');
       const controls = list(o.controls, 'options.controls', CONTROL_LAYERS.length).map((v, i) => {
         const c = record(v, `options.controls[${i}]`);
-        return { layer: oneOf(c.layer, CONTROL_LAYERS, 'control layer'), scale: finite(c.scale, 'control scale', 0, MAX_LAYER_CONTROL_SCALE) };
+        const controlNet = c.controlNet === undefined ? undefined : text(c.controlNet, 'controlNet', 16);
+        if (controlNet !== undefined && !/^cn\d+$/.test(controlNet)) throw new InvalidMessage(`controlNet must be an id the host sent (cn0, cn1 …), got ${JSON.stringify(controlNet)}`);
+        return { layer: oneOf(c.layer, CONTROL_LAYERS, 'control layer'), scale: finite(c.scale, 'control scale', 0, MAX_LAYER_CONTROL_SCALE), ...(controlNet ? { controlNet } : {}) };
       });
       if (new Set(controls.map((c) => c.layer)).size !== controls.length) throw new InvalidMessage('options.controls names a layer twice');
       return {

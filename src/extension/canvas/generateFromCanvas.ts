@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as vscode from 'vscode';
 import type { CanvasGenerateOptions, ToCanvas } from '../../shared/protocol/canvas';
-import type { ControlInput, Img2ImgRequest, InpaintRequest } from '../../shared/request';
+import type { ControlInput, ControlNetSummary, Img2ImgRequest, InpaintRequest } from '../../shared/request';
 import { readSettings, requestBase } from '../config/settings';
 import { resolveModel, type GenerateDeps } from '../commands/generateImage';
 import { modelTrustProblem } from '../commands/trust';
@@ -23,6 +23,12 @@ import { layerControls } from './canvasControls';
 /** Context kept around the mask when "Inpaint only the masked area" is on. */
 const ONLY_MASKED_PADDING = 32;
 const CONTINUE_IN_CANVAS = 'Continue in Canvas';
+
+/** The ControlNets under atelier.controlNetFolders (none configured: none, without starting the worker). */
+export async function installedControlNets(deps: GenerateDeps): Promise<readonly ControlNetSummary[]> {
+  const roots = readSettings().controlNetFolders;
+  return roots.length > 0 ? deps.client().listControlNets(roots) : [];
+}
 
 export async function generateFromCanvas(deps: GenerateDeps, document: CanvasDocument, webview: vscode.Webview, options: CanvasGenerateOptions): Promise<void> {
   const status = (level: 'info' | 'warning' | 'error', message: string): void => void webview.postMessage({ type: 'status', level, message } satisfies ToCanvas);
@@ -39,11 +45,11 @@ export async function generateFromCanvas(deps: GenerateDeps, document: CanvasDoc
   }
   const model = document.canvas;
   const settings = readSettings();
-  const installed = options.controls.length > 0 && settings.controlNetFolders.length > 0 ? await deps.client().listControlNets(settings.controlNetFolders) : [];
+  const installed = options.controls.length > 0 ? await installedControlNets(deps) : [];
   const layers = layerControls(model, options.controls, installed, () => edgeMap(model));
   layers.notices.forEach((n) => status('warning', n));
   const controls: ControlInput[] = [];
-  for (const c of layers.controls) controls.push({ type: c.type, image: await encodePng(c.rgb, model, 3), scale: c.scale, start: 0, end: 1 });
+  for (const c of layers.controls) controls.push({ type: c.type, image: await encodePng(c.rgb, model, 3), scale: c.scale, start: 0, end: 1, controlNetDir: c.controlNetDir });
   const image = document.uri.fsPath;
   const masked = model.hasContent('mask');
   const common: Omit<Img2ImgRequest, 'kind'> = {

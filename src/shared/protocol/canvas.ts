@@ -46,6 +46,8 @@ export type ToCanvas =
   | { readonly type: 'status'; readonly level: 'info' | 'warning' | 'error'; readonly message: string }
   /** Generation from the canvas started or finished (enables/disables the Generate button). */
   | { readonly type: 'busy'; readonly busy: boolean }
+  /** The installed ControlNets (sent after init; empty when none are configured). */
+  | { readonly type: 'controlNets'; readonly options: readonly ControlNetOption[] }
   /** Select a layer (and show it), e.g. the mask layer for "Atelier: Inpaint…". */
   | { readonly type: 'focusLayer'; readonly layer: CanvasLayer };
 
@@ -68,6 +70,15 @@ export interface CanvasControl {
   readonly layer: ControlLayer;
   /** ControlNet conditioning scale, 0…MAX_LAYER_CONTROL_SCALE. */
   readonly scale: number;
+  /** The chosen ControlNet (an id from the host's `controlNets` list); absent: the first of the layer's type. */
+  readonly controlNet?: string;
+}
+
+/** An installed ControlNet the canvas can offer for a layer; the webview sees ids and names, never paths. */
+export interface ControlNetOption {
+  readonly id: string;
+  readonly label: string;
+  readonly type: ControlType | undefined;
 }
 
 /** What "Generate from canvas" asks for; the host fills in model, sampler and files. */

@@ -41,4 +41,20 @@ describe('canvas control layers → ControlNet inputs', () => {
     expect(full.controls[1].rgb.some((v) => v > 0)).toBe(true);
     expect([...greyToRgb(Uint8Array.of(7))]).toEqual([7, 7, 7]);
   });
+
+  it('uses the ControlNet chosen for a layer (its folder and type); a stale choice falls back with a notice', () => {
+    const m = model();
+    m.paint('sketch', 'Sketch', { x: 0, y: 0, width: 1, height: 1 }, Uint8Array.of(0));
+    const installed = [
+      { dir: '/cn/Scribble', type: 'scribble' as const },
+      { dir: '/cn/anyline', type: 'lineart' as const },
+    ];
+    const chosen = layerControls(m, [{ layer: 'sketch', scale: 1, controlNet: 'cn1' }], installed, () => new Uint8Array(W * H));
+    expect(chosen.controls.map((c) => [c.type, c.controlNetDir])).toEqual([['lineart', '/cn/anyline']]);
+    // A black stroke on the white sheet reaches the ControlNet as white on black.
+    expect([...chosen.controls[0].rgb.subarray(0, 6)]).toEqual([255, 255, 255, 0, 0, 0]);
+    const stale = layerControls(m, [{ layer: 'sketch', scale: 1, controlNet: 'cn7' }], installed, () => new Uint8Array(W * H));
+    expect(stale.controls.map((c) => [c.type, c.controlNetDir])).toEqual([['scribble', undefined]]);
+    expect(stale.notices).toEqual(['The ControlNet chosen for the sketch layer is no longer installed; the first scribble ControlNet is used instead.']);
+  });
 });

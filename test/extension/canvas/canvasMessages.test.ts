@@ -16,9 +16,9 @@ describe('canvas → host message validation', () => {
     expect(edit.type).toBe('rasterEdit');
     const pose = { width: W, height: H, people: [defaultPerson(W, H)] };
     expect(parse({ type: 'poseEdit', label: 'Move joint', pose })).toMatchObject({ type: 'poseEdit', pose });
-    expect(parse({ type: 'generate', options: { prompt: 'a cat', strength: 0.5, maskBlur: 4, onlyMasked: true, controls: [{ layer: 'pose', scale: 0.8 }] } })).toEqual({
+    expect(parse({ type: 'generate', options: { prompt: 'a cat', strength: 0.5, maskBlur: 4, onlyMasked: true, controls: [{ layer: 'pose', scale: 0.8 }, { layer: 'depth', scale: 1, controlNet: 'cn2' }] } })).toEqual({
       type: 'generate',
-      options: { prompt: 'a cat', strength: 0.5, maskBlur: 4, onlyMasked: true, controls: [{ layer: 'pose', scale: 0.8 }] },
+      options: { prompt: 'a cat', strength: 0.5, maskBlur: 4, onlyMasked: true, controls: [{ layer: 'pose', scale: 0.8 }, { layer: 'depth', scale: 1, controlNet: 'cn2' }] },
     });
   });
 
@@ -32,6 +32,7 @@ describe('canvas → host message validation', () => {
     ['an unknown layer', { type: 'rasterEdit', layer: 'base', label: 'x', rect: { x: 0, y: 0, width: 1, height: 1 }, pixels: new Uint8Array(1) }, /layer must be one of/],
     ['NaN strength', { type: 'generate', options: { prompt: 'a', strength: Number.NaN, maskBlur: 0, onlyMasked: false, controls: [] } }, /finite/],
     ['a control scale above 2', { type: 'generate', options: { prompt: 'a', strength: 0.5, maskBlur: 0, onlyMasked: false, controls: [{ layer: 'depth', scale: 3 }] } }, /control scale/],
+    ['a ControlNet named by path', { type: 'generate', options: { prompt: 'a', strength: 0.5, maskBlur: 0, onlyMasked: false, controls: [{ layer: 'depth', scale: 1, controlNet: '/etc/passwd' }] } }, /controlNet must be an id the host sent/],
     ['a control layer twice', { type: 'generate', options: { prompt: 'a', strength: 0.5, maskBlur: 0, onlyMasked: false, controls: [{ layer: 'depth', scale: 1 }, { layer: 'depth', scale: 1 }] } }, /twice/],
     ['an upscale factor the canvas does not offer', { type: 'upscale', scale: 3 }, /scale must be 2 or 4, got 3/],
     ['a mask layer as a control', { type: 'generate', options: { prompt: 'a', strength: 0.5, maskBlur: 0, onlyMasked: false, controls: [{ layer: 'mask', scale: 1 }] } }, /control layer must be one of/],

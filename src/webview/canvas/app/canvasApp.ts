@@ -6,7 +6,7 @@
 import { canny, luminance } from '../../../shared/canvas/canny';
 import { setJointVisible, type PoseDocument } from '../../../shared/canvas/openpose';
 import { copyRect, pasteRect, type Rect } from '../../../shared/canvas/rect';
-import { CANVAS_PROTOCOL_VERSION, CONTROL_LAYERS, type EdgeSettings, type FromCanvas, type RasterLayer, type ToCanvas } from '../../../shared/protocol/canvas';
+import { CANVAS_PROTOCOL_VERSION, CONTROL_LAYERS, type ControlLayer, type ControlNetOption, type EdgeSettings, type FromCanvas, type RasterLayer, type ToCanvas } from '../../../shared/protocol/canvas';
 import { h } from '../../common/dom';
 import type { HostChannel } from '../../common/vscodeApi';
 import type { Bitmap, Brush } from '../mask/maskOps';
@@ -41,6 +41,7 @@ export class CanvasApp {
   private pan: { x: number; y: number } | undefined;
   private spaceHeld = false;
   private busy = false;
+  private controlNets: readonly ControlNetOption[] = [];
   private readonly status = h('span', { class: 'status-text', role: 'status' });
   private readonly zoomLabel = h('span', { class: 'zoom' });
   private readonly sidebar = h('aside', { class: 'sidebar' });
@@ -90,6 +91,10 @@ export class CanvasApp {
         return;
       case 'busy':
         this.busy = message.busy;
+        this.renderSidebar();
+        return;
+      case 'controlNets':
+        this.controlNets = message.options;
         this.renderSidebar();
         return;
     }
@@ -381,7 +386,7 @@ export class CanvasApp {
     const doc = this.doc;
     this.sidebar.replaceChildren(
       ...sidebarContent(
-        { ui: this.ui, doc, busy: this.busy, jointSelected: this.selected !== undefined },
+        { ui: this.ui, doc, busy: this.busy, jointSelected: this.selected !== undefined, controlNets: this.controlNets },
         {
           update: (patch) => this.update(patch),
           selectLayer: (layer) => this.selectLayer(layer),
@@ -408,7 +413,8 @@ export class CanvasApp {
   }
 
   private generate(): void {
-    const controls = CONTROL_LAYERS.filter((c) => this.ui.controls[c]).map((layer) => ({ layer, scale: this.ui.controlScale[layer] }));
+    const chosen = (layer: ControlLayer): string | undefined => this.controlNets.find((cn) => cn.id === this.ui.controlNetChoice[layer])?.id;
+    const controls = CONTROL_LAYERS.filter((c) => this.ui.controls[c]).map((layer) => ({ layer, scale: this.ui.controlScale[layer], ...(chosen(layer) ? { controlNet: chosen(layer) } : {}) }));
     this.host.post({ type: 'generate', options: { prompt: this.ui.prompt, strength: this.ui.strength, maskBlur: this.ui.maskBlur, onlyMasked: this.ui.onlyMasked, controls } });
   }
 }

@@ -2,7 +2,7 @@
  * The canvas sidebar: layers (select, show, opacity), the tools of the current layer, pose and edge
  * controls, and Generate. Rebuilt from state on every change; every action goes back to the app.
  */
-import { CONTROL_LAYERS, MAX_LAYER_CONTROL_SCALE, type EdgeSettings, type FromCanvas, type RasterLayer } from '../../../shared/protocol/canvas';
+import { CONTROL_LAYERS, LAYER_CONTROL_TYPES, MAX_LAYER_CONTROL_SCALE, type ControlNetOption, type EdgeSettings, type FromCanvas, type RasterLayer } from '../../../shared/protocol/canvas';
 import { defaultPerson, mirror, scale, type Person, type PoseDocument } from '../../../shared/canvas/openpose';
 import { h, slider } from '../../common/dom';
 import { fill, invert, type Bitmap } from '../mask/maskOps';
@@ -14,6 +14,8 @@ export interface SidebarState {
   readonly doc: { readonly width: number; readonly height: number; readonly pose: PoseDocument; readonly edges: EdgeSettings } | undefined;
   readonly busy: boolean;
   readonly jointSelected: boolean;
+  /** Installed ControlNets the host offers. */
+  readonly controlNets: readonly ControlNetOption[];
 }
 
 export interface SidebarActions {
@@ -131,7 +133,15 @@ export function sidebarContent(state: SidebarState, actions: SidebarActions): HT
     if (!ui.controls[c]) return [box];
     const weight = slider(`${c} strength`, 0, MAX_LAYER_CONTROL_SCALE, 0.05, ui.controlScale[c], `ControlNet conditioning scale for the ${c} layer (1 is the trained strength)`);
     weight.input.addEventListener('change', () => actions.update({ controlScale: { ...ui.controlScale, [c]: Number(weight.input.value) } }));
-    return [box, weight.root];
+    const fitting = state.controlNets.filter((cn) => cn.type === undefined || LAYER_CONTROL_TYPES[c].includes(cn.type));
+    if (fitting.length === 0) return [box, weight.root];
+    const choice = h('vscode-single-select', { 'data-name': `controlnet-${c}`, 'aria-label': `ControlNet for the ${c} layer`, title: `Which ControlNet reads the ${c} layer` }, [
+      h('vscode-option', { value: '' }, [`Automatic (first ${LAYER_CONTROL_TYPES[c].join(' or ')})`]),
+      ...fitting.map((cn) => h('vscode-option', { value: cn.id, description: cn.type ?? 'type unknown' }, [cn.label])),
+    ]) as HTMLElement & { value: string };
+    choice.value = fitting.some((cn) => cn.id === ui.controlNetChoice[c]) ? ui.controlNetChoice[c] : '';
+    choice.addEventListener('change', () => actions.update({ controlNetChoice: { ...ui.controlNetChoice, [c]: choice.value } }));
+    return [box, weight.root, choice];
   });
   children.push(
     section('Generate', [

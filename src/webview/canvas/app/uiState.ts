@@ -28,6 +28,8 @@ export interface CanvasUiState {
   controls: Record<ControlLayer, boolean>;
   /** ControlNet strength per control layer. */
   controlScale: Record<ControlLayer, number>;
+  /** The ControlNet chosen per layer (a host id), '' for automatic. */
+  controlNetChoice: Record<ControlLayer, string>;
   onlyMasked: boolean;
 }
 
@@ -44,6 +46,7 @@ export const DEFAULT_UI_STATE: CanvasUiState = {
   maskBlur: 8,
   controls: { pose: false, depth: false, sketch: false, edges: false },
   controlScale: { pose: 1, depth: 1, sketch: 1, edges: 1 },
+  controlNetChoice: { pose: '', depth: '', sketch: '', edges: '' },
   onlyMasked: false,
 };
 
@@ -63,6 +66,7 @@ const VALID: Record<keyof CanvasUiState, (value: unknown) => boolean> = {
   maskBlur: isNumberIn(0, 256),
   controls: isRecordOf((v) => typeof v === 'boolean'),
   controlScale: isRecordOf(isNumberIn(0, MAX_LAYER_CONTROL_SCALE)),
+  controlNetChoice: isRecordOf((v) => typeof v === 'string' && /^(cn\d+)?$/.test(v)),
   onlyMasked: (v) => typeof v === 'boolean',
 };
 
