@@ -140,6 +140,8 @@ describe('side panel and canvas in a real VS Code', () => {
     await c.locator('vscode-button[data-action="layer-pose"]').click();
     await c.locator('vscode-button[data-action="Add person"]').click();
     await c.locator('vscode-checkbox[data-name="control-pose"]').click();
+    // The host listed the installed ControlNets (from atelier.controlNetFolders) and the layer offers them.
+    await c.locator('vscode-single-select[data-name="controlnet-pose"] vscode-option[value="cn0"]', { hasText: 'OpenPose' }).waitFor({ state: 'attached', timeout: 15_000 });
     await c.locator('vscode-textarea[data-name="prompt"] textarea').fill('a dancer on a stage');
     await c.locator('vscode-button[data-action="generate"]').click();
     const dir = path.join(sandbox.workspace, 'assets', 'generated');
