@@ -31,12 +31,22 @@ export async function decodeImage(bytes: Uint8Array, argument: string): Promise<
   }
 }
 
-/** Interleaved RGB u8 → CHW float in [−1, 1] (the VAE encoder's input). */
-export function rgbToNormalizedChw(image: RgbImage): Float32Array {
+/** Interleaved RGB u8 → CHW float, value / divisor + offset. */
+export function rgbToChw(image: RgbImage, divisor: number, offset = 0): Float32Array {
   const plane = image.width * image.height;
   const out = new Float32Array(3 * plane);
-  for (let i = 0; i < plane; i++) for (let c = 0; c < 3; c++) out[c * plane + i] = image.rgb[3 * i + c] / 127.5 - 1;
+  for (let i = 0; i < plane; i++) for (let c = 0; c < 3; c++) out[c * plane + i] = image.rgb[3 * i + c] / divisor + offset;
   return out;
+}
+
+/** [−1, 1]: the VAE encoder's input. */
+export function rgbToNormalizedChw(image: RgbImage): Float32Array {
+  return rgbToChw(image, 127.5, -1);
+}
+
+/** [0, 1]: ControlNet images (not normalised) and decoded images for compositing. */
+export function rgbToUnitChw(image: RgbImage): Float32Array {
+  return rgbToChw(image, 255);
 }
 
 /** Decodes a mask image to one channel (any size; transparency counts as black = keep). */

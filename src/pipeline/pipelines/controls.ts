@@ -9,22 +9,13 @@ import { findControlNets, inspectControlNetFolder, type ControlNetFolder } from 
 import { batchedCond, type ControlNet } from '../models/sd/controlNet';
 import type { DenoiserInput, UNet, UNetCall } from '../models/sd/unet';
 import type { FloatTensor } from '../models/tensorIo';
-import { decodeControlImage, type RgbImage } from '../ops/decodeImage';
+import { decodeControlImage, rgbToUnitChw, type RgbImage } from '../ops/decodeImage';
 import type { LoadedModel } from '../runtime/loadedModel';
 
 /** diffusers' window: step k of n runs the ControlNet unless k/n < start or (k+1)/n > end. */
 export function controlActive(k: number, n: number, start: number, end: number): boolean {
   return !(k / n < start || (k + 1) / n > end);
 }
-
-/** RGB u8 interleaved → [3, H, W] in [0, 1] (ControlNet images are not normalised to [−1, 1]). */
-export function controlImageTensor(image: RgbImage): Float32Array {
-  const plane = image.width * image.height;
-  const out = new Float32Array(3 * plane);
-  for (let i = 0; i < plane; i++) for (let c = 0; c < 3; c++) out[c * plane + i] = image.rgb[3 * i + c] / 255;
-  return out;
-}
-
 
 export interface ControlPlan {
   /** The UNet to denoise with (the residual-input UNet for separate ControlNets). */
@@ -92,7 +83,7 @@ export async function prepareControls(model: LoadedModel, controls: readonly Con
   if (model.unet.controlLayout === 'fused') {
     const taken = new Set<number>();
     controls.forEach((control, i) => {
-      resolved.push({ control, image: controlImageTensor(images[i]), slot: fusedSlot(model, control, i, taken) });
+      resolved.push({ control, image: rgbToUnitChw(images[i]), slot: fusedSlot(model, control, i, taken) });
       used.push({ type: control.type, model: model.folder.dir, layout: 'fused', scale: control.scale, start: control.start, end: control.end });
     });
   } else {
@@ -112,7 +103,7 @@ export async function prepareControls(model: LoadedModel, controls: readonly Con
       if (control.type !== folder.type && folder.type !== undefined) {
         throw new PipelineError('INVALID_INPUT', `${describe(control, i)}: ${folder.dir} is a ${folder.type} ControlNet, not ${control.type}`, { argument: 'controls' });
       }
-      resolved.push({ control, image: controlImageTensor(images[i]), net });
+      resolved.push({ control, image: rgbToUnitChw(images[i]), net });
       used.push({ type: control.type, model: folder.dir, layout: 'separate', scale: control.scale, start: control.start, end: control.end });
     }
     unet = residual ?? unet;

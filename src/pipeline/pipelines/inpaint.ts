@@ -10,7 +10,7 @@ import { PipelineError } from '../../shared/errors';
 import { copyRect, type Rect } from '../../shared/canvas/rect';
 import { resizeNearest } from '../../shared/imageMath/resizeNearest';
 import type { InpaintRequest } from '../../shared/request';
-import { cropRgb, resizeRgb, rgbToNormalizedChw, type RgbImage } from '../ops/decodeImage';
+import { cropRgb, resizeRgb, rgbToNormalizedChw, rgbToUnitChw, type RgbImage } from '../ops/decodeImage';
 import { chwToRgb8 } from '../ops/image';
 import { blendLatents, featherMask, latentMask } from '../ops/mask';
 import { cropRegion, maskBounds, processingSize } from '../ops/maskRegion';
@@ -94,10 +94,7 @@ async function repaintCrop(model: LoadedModel, request: InpaintRequest, full: Re
   const out = await repaint(model, request, input, hooks, warn);
   // Back to the crop's own size for the paste.
   const back = await resizeRgb({ width: size.width, height: size.height, rgb: chwToRgb8(out.generated, size.width, size.height) }, region.width, region.height);
-  const generated = new Float32Array(3 * region.width * region.height);
-  const plane = region.width * region.height;
-  for (let i = 0; i < plane; i++) for (let c = 0; c < 3; c++) generated[c * plane + i] = back.rgb[3 * i + c] / 255;
-  return { ...out, generated };
+  return { ...out, generated: rgbToUnitChw(back) };
 }
 
 async function repaint(model: LoadedModel, request: InpaintRequest, input: RepaintInput, hooks: PipelineHooks, warn: Warn): Promise<Repainted> {
@@ -107,13 +104,14 @@ async function repaint(model: LoadedModel, request: InpaintRequest, input: Repai
   const control = await prepareControls(model, request.controls ?? [], input.controls, request.controlNetRoots ?? []);
 
   // a. Scheduler cut for the strength, prompts, encoded original, start latents.
-  const start = await startFromImage(model, request, rgbToNormalizedChw(input.image), width, height, hooks, warn);
+  const normalized = rgbToNormalizedChw(input.image);
+  const start = await startFromImage(model, request, normalized, width, height, hooks, warn);
   const { scheduler, clean, eps } = start;
   const last = scheduler.timesteps.length;
 
   // b. A 9-channel UNet sees the mask and the masked image; a 4-channel one is kept on the original's trajectory outside the mask.
   const unet = control?.unet ?? model.unet;
-  const inpaintChannels = unet.isInpainting ? await inpaintingChannels(model, input, latentWidth, latentHeight) : undefined;
+  const inpaintChannels = unet.isInpainting ? await inpaintingChannels(model, input, normalized, latentWidth, latentHeight) : undefined;
   const lmask = latentMask(input.soft, width, height);
   const afterStep = unet.isInpainting ? undefined : (current: Float32Array, index: number): Float32Array => blendLatents(current, index + 1 < last ? scheduler.addNoise(clean, eps, index + 1) : clean, lmask);
 
@@ -131,10 +129,10 @@ async function repaint(model: LoadedModel, request: InpaintRequest, input: Repai
 }
 
 /** diffusers' inpainting input: the mask at latent size (nearest, binarised at 0.5) and the masked image's latents. */
-async function inpaintingChannels(model: LoadedModel, input: RepaintInput, latentWidth: number, latentHeight: number): Promise<Float32Array> {
+async function inpaintingChannels(model: LoadedModel, input: RepaintInput, normalized: Float32Array, latentWidth: number, latentHeight: number): Promise<Float32Array> {
   if (!model.vaeEncoder) throw new PipelineError('MODEL_UNSUPPORTED', `${model.folder.dir} has no vae_encoder/model.onnx; inpainting needs the VAE encoder`);
   const { width, height } = input.image;
-  const masked = rgbToNormalizedChw(input.image);
+  const masked = normalized.slice();
   const plane = width * height;
   for (let i = 0; i < plane; i++) if (input.mask[i] >= 127.5) for (let c = 0; c < 3; c++) masked[c * plane + i] = 0;
   const maskedLatents = scale(await model.vaeEncoder.encode(masked, height, width), model.folder.vaeScalingFactor);
@@ -146,8 +144,7 @@ async function inpaintingChannels(model: LoadedModel, input: RepaintInput, laten
 function pasteInto(original: RgbImage, soft: Float32Array, generated: Float32Array, region: Rect): Float32Array {
   const { width, height } = original;
   const plane = width * height;
-  const out = new Float32Array(3 * plane);
-  for (let i = 0; i < plane; i++) for (let c = 0; c < 3; c++) out[c * plane + i] = original.rgb[3 * i + c] / 255;
+  const out = rgbToUnitChw(original);
   const regionPlane = region.width * region.height;
   for (let y = 0; y < region.height; y++) {
     for (let x = 0; x < region.width; x++) {
