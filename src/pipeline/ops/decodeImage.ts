@@ -10,14 +10,29 @@ export interface RgbImage {
   readonly rgb: Uint8Array;
 }
 
-export async function decodeImage(bytes: Uint8Array, argument: string): Promise<RgbImage> {
-  let meta: { width?: number; height?: number };
+/** The image header; an unreadable file is refused naming the argument. */
+async function readHeader(bytes: Uint8Array, argument: string, limitInputPixels: number | false = MAX_PIXELS): Promise<Metadata> {
   try {
-    meta = await sharp(bytes, { limitInputPixels: MAX_PIXELS }).metadata();
+    return await sharp(bytes, { limitInputPixels }).metadata();
   } catch (error) {
     throw new PipelineError('INVALID_INPUT', `${argument} is not a readable PNG, JPEG or WebP image (${(error as Error).message})`, { argument });
   }
-  const { width = 0, height = 0 } = meta;
+}
+
+/** 16-bit and CMYK images would be misread as 8-bit RGB; `fix` finishes each message for its use. */
+function refuseNon8BitRgb(meta: Metadata, argument: string, fix: { readonly depth: string; readonly cmyk: string }): void {
+  if (meta.depth !== undefined && meta.depth !== 'uchar' && meta.depth !== 'char') {
+    throw new PipelineError('INVALID_INPUT', `${argument} is a ${meta.depth === 'ushort' ? '16-bit' : meta.depth} image; ${fix.depth}`, { argument });
+  }
+  if (meta.space === 'cmyk') throw new PipelineError('INVALID_INPUT', `${argument} is a CMYK image; ${fix.cmyk}`, { argument });
+}
+
+function decodeFailure(argument: string, error: unknown): PipelineError {
+  return new PipelineError('INVALID_INPUT', `${argument} could not be decoded (${(error as Error).message}); the file may be truncated`, { argument });
+}
+
+export async function decodeImage(bytes: Uint8Array, argument: string): Promise<RgbImage> {
+  const { width = 0, height = 0 } = await readHeader(bytes, argument);
   if (width * height > MAX_PIXELS) throw new PipelineError('INVALID_INPUT', `${argument} is ${width}×${height}, more than the ${MAX_PIXELS}-pixel limit; resize it first`, { argument });
   if (width % 8 !== 0 || height % 8 !== 0 || width < 64 || height < 64) {
     throw new PipelineError('INVALID_INPUT', `${argument} is ${width}×${height}; its sides must be multiples of 8 and at least 64 (crop or resize it, e.g. to ${Math.max(64, width - (width % 8))}×${Math.max(64, height - (height % 8))})`, { argument });
@@ -27,7 +42,7 @@ export async function decodeImage(bytes: Uint8Array, argument: string): Promise<
     if (info.channels !== 3) throw new Error(`decoded ${info.channels} channels`);
     return { width: info.width, height: info.height, rgb: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
   } catch (error) {
-    throw new PipelineError('INVALID_INPUT', `${argument} could not be decoded (${(error as Error).message}); the file may be truncated`, { argument });
+    throw decodeFailure(argument, error);
   }
 }
 
@@ -69,16 +84,8 @@ export async function decodeMask(bytes: Uint8Array, argument: string): Promise<{
  * with a notice.
  */
 export async function decodeControlImage(bytes: Uint8Array, argument: string, width: number, height: number, warn: (message: string) => void): Promise<RgbImage> {
-  let meta: Metadata;
-  try {
-    meta = await sharp(bytes, { limitInputPixels: MAX_PIXELS }).metadata();
-  } catch (error) {
-    throw new PipelineError('INVALID_INPUT', `${argument} is not a readable PNG, JPEG or WebP image (${(error as Error).message})`, { argument });
-  }
-  if (meta.depth !== undefined && meta.depth !== 'uchar' && meta.depth !== 'char') {
-    throw new PipelineError('INVALID_INPUT', `${argument} is a ${meta.depth === 'ushort' ? '16-bit' : meta.depth} image; ControlNet images must be 8-bit RGB (re-save it as an 8-bit PNG)`, { argument });
-  }
-  if (meta.space === 'cmyk') throw new PipelineError('INVALID_INPUT', `${argument} is a CMYK image; ControlNet images must be RGB (convert it to sRGB first)`, { argument });
+  const meta = await readHeader(bytes, argument);
+  refuseNon8BitRgb(meta, argument, { depth: 'ControlNet images must be 8-bit RGB (re-save it as an 8-bit PNG)', cmyk: 'ControlNet images must be RGB (convert it to sRGB first)' });
   if ((meta.channels ?? 3) < 3) warn(`${argument} is a greyscale image; it was expanded to RGB`);
   if (meta.width !== width || meta.height !== height) warn(`${argument} is ${meta.width}×${meta.height} but the output is ${width}×${height}; it was resized to fit`);
   try {
@@ -90,7 +97,7 @@ export async function decodeControlImage(bytes: Uint8Array, argument: string, wi
       .toBuffer({ resolveWithObject: true });
     return { width, height, rgb: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
   } catch (error) {
-    throw new PipelineError('INVALID_INPUT', `${argument} could not be decoded (${(error as Error).message}); the file may be truncated`, { argument });
+    throw decodeFailure(argument, error);
   }
 }
 
@@ -121,18 +128,11 @@ export interface RgbaImage extends RgbImage {
  * CMYK images are refused with the reason (the upscaler works on one 8-bit sRGB frame).
  */
 export async function decodeForUpscale(bytes: Uint8Array, argument: string): Promise<RgbaImage> {
-  let meta: Metadata;
-  try {
-    meta = await sharp(bytes, { limitInputPixels: false }).metadata();
-  } catch (error) {
-    throw new PipelineError('INVALID_INPUT', `${argument} is not a readable PNG, JPEG or WebP image (${(error as Error).message})`, { argument });
-  }
+  // The header check itself is unlimited, so an oversized image gets the size message below, not "unreadable".
+  const meta = await readHeader(bytes, argument, false);
   const { width = 0, height = 0 } = meta;
   if ((meta.pages ?? 1) > 1) throw new PipelineError('INVALID_INPUT', `${argument} is animated (${meta.pages} frames); upscale one frame at a time (export it as a PNG first)`, { argument });
-  if (meta.depth !== undefined && meta.depth !== 'uchar' && meta.depth !== 'char') {
-    throw new PipelineError('INVALID_INPUT', `${argument} is a ${meta.depth === 'ushort' ? '16-bit' : meta.depth} image; the upscaler works in 8 bits per channel and would lose its precision (convert it to 8-bit first)`, { argument });
-  }
-  if (meta.space === 'cmyk') throw new PipelineError('INVALID_INPUT', `${argument} is a CMYK image; convert it to sRGB first (the upscaler was trained on RGB)`, { argument });
+  refuseNon8BitRgb(meta, argument, { depth: 'the upscaler works in 8 bits per channel and would lose its precision (convert it to 8-bit first)', cmyk: 'convert it to sRGB first (the upscaler was trained on RGB)' });
   if (width * height > MAX_PIXELS) throw new PipelineError('INVALID_INPUT', `${argument} is ${width}×${height}, more than the ${MAX_PIXELS}-pixel limit; upscale a crop of it`, { argument });
   try {
     const { data, info } = await sharp(bytes, { limitInputPixels: MAX_PIXELS }).toColorspace('srgb').ensureAlpha().raw().toBuffer({ resolveWithObject: true });
@@ -147,6 +147,6 @@ export async function decodeForUpscale(bytes: Uint8Array, argument: string): Pro
     }
     return { width: info.width, height: info.height, rgb, alpha };
   } catch (error) {
-    throw new PipelineError('INVALID_INPUT', `${argument} could not be decoded (${(error as Error).message}); the file may be truncated`, { argument });
+    throw decodeFailure(argument, error);
   }
 }
