@@ -51,6 +51,7 @@ export class UNet {
   /** Layout (a): how many ControlNets are fused in (the first axis of controlnet_conds). */
   readonly fusedCount: number;
   private readonly output: string;
+  private fusedConds: { readonly source: Float32Array | undefined; readonly batch: number; readonly data: Float32Array } | undefined;
 
   constructor(readonly session: Session) {
     this.sampleInput = findInput(session, ['sample'], 'latent sample');
@@ -150,17 +151,28 @@ export class UNet {
     });
   }
 
+  /**
+   * The control images repeated per batch item, [numCN, batch, 3, H, W] (zeros without controls).
+   * They are the same every step, so the last one built is kept rather than rebuilt per step.
+   */
+  private batchedConds(call: UNetCall): Float32Array {
+    const image = 3 * call.height * 8 * call.width * 8;
+    const cached = this.fusedConds;
+    if (cached && cached.source === call.fused?.conds && cached.batch === call.batch && cached.data.length === this.fusedCount * call.batch * image) return cached.data;
+    const data = new Float32Array(this.fusedCount * call.batch * image);
+    const source = call.fused?.conds;
+    if (source) for (let k = 0; k < this.fusedCount; k++) for (let b = 0; b < call.batch; b++) data.set(source.subarray(k * image, (k + 1) * image), (k * call.batch + b) * image);
+    this.fusedConds = { source, batch: call.batch, data };
+    return data;
+  }
+
   private feedFused(feeds: Record<string, TensorData>, call: UNetCall): void {
     const condsInfo = findInput(this.session, [FUSED_CONDS], 'ControlNet images');
     const scalesInfo = findInput(this.session, [FUSED_SCALES], 'ControlNet scales');
-    const image = 3 * call.height * 8 * call.width * 8;
     const count = this.fusedCount;
-    const conds = new Float32Array(count * call.batch * image);
+    const conds = this.batchedConds(call);
     const scales = new Float32Array(count);
-    if (call.fused) {
-      for (let k = 0; k < count; k++) for (let b = 0; b < call.batch; b++) conds.set(call.fused.conds.subarray(k * image, (k + 1) * image), (k * call.batch + b) * image);
-      scales.set(call.fused.scales);
-    }
+    if (call.fused) scales.set(call.fused.scales);
     feeds[condsInfo.name] = floatTensor(condsInfo, conds, [count, call.batch, 3, call.height * 8, call.width * 8]);
     feeds[scalesInfo.name] = floatTensor(scalesInfo, scales, scalesInfo.shape.length === 2 ? [count, 1] : [count]);
   }
