@@ -9,7 +9,7 @@ import { chooseModelFolder } from './commands/chooseModelFolder';
 import { generateImage } from './commands/generateImage';
 import { manageModels, setHubToken } from './commands/manageModels';
 import { newBlankCanvas, openInCanvas } from './commands/openInCanvas';
-import { inpaintImage, upscaleImageFile, useAsControlInput, varyImage } from './commands/imageActions';
+import { upscaleImageFile, useAsControlInput, varyImage } from './commands/imageActions';
 import { PromptPanelProvider } from './panel/promptPanelProvider';
 import { setModelPath } from './config/settings';
 import type { PipelineClient } from './worker/pipelineClient';
@@ -52,7 +52,7 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.commands.registerCommand('atelier.openInCanvas', (uri?: vscode.Uri) => openInCanvas(uri)),
     vscode.commands.registerCommand('atelier.newCanvas', () => newBlankCanvas()),
     vscode.commands.registerCommand('atelier.vary', (uri?: vscode.Uri) => varyImage(deps, uri)),
-    vscode.commands.registerCommand('atelier.inpaint', (uri?: vscode.Uri) => inpaintImage(uri)),
+    vscode.commands.registerCommand('atelier.inpaint', (uri?: vscode.Uri) => openInCanvas(uri, { action: 'Inpaint', layer: 'mask' })),
     vscode.commands.registerCommand('atelier.useAsControl', (uri?: vscode.Uri) => useAsControlInput(deps, uri)),
     vscode.commands.registerCommand('atelier.upscale', (uri?: vscode.Uri) => upscaleImageFile(deps, uri)),
     vscode.commands.registerCommand('atelier.upscale2x', (uri?: vscode.Uri) => upscaleImageFile(deps, uri, 2)),

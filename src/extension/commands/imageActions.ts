@@ -1,6 +1,6 @@
 /**
- * Explorer and editor context-menu actions on images: "Vary (img2img)", "Inpaint…" (the canvas on
- * its mask layer), "Use as Control Input…" (a new image steered by this one) and "Upscale Image".
+ * Explorer and editor context-menu actions on images: "Vary (img2img)", "Use as Control Input…" (a
+ * new image steered by this one) and "Upscale Image". ("Inpaint…" is openInCanvas on the mask layer.)
  * Results are new files beside the source image; the source is never touched.
  */
 import { readFile } from 'node:fs/promises';
@@ -8,18 +8,16 @@ import path from 'node:path';
 import * as vscode from 'vscode';
 import { PipelineError } from '../../shared/errors';
 import { UPSCALE_FACTORS, UPSCALER_MODELS, type ControlType, type Img2ImgRequest, type Txt2ImgRequest, type UpscaleFactor } from '../../shared/request';
-import { progressMessage } from '../generation/generateAndSave';
 import { saveUpscaled } from '../output/saveUpscaled';
 import { controlChoices, sizeForControl } from './controlChoices';
-import { CanvasEditorProvider } from '../canvas/canvasEditorProvider';
 import { readSettings, requestBase } from '../config/settings';
-import { generateWithProgress, openBeside } from '../generation/generateWithProgress';
+import { generateWithProgress, openBeside, withJobProgress } from '../generation/generateWithProgress';
 import { ImageReadError, readImageSize } from '../images/imageCodec';
 import { parseParameters } from '../output/parameters';
 import { readTextChunks } from '../output/pngText';
 import { showPipelineError } from '../ui/errorNotice';
 import { resolveModel, type GenerateDeps } from './generateImage';
-import { canvasTargetProblem, imageTarget } from './openInCanvas';
+import { imageTarget } from './imageTarget';
 import { modelTrustProblem } from './trust';
 
 /** How strongly "Vary" changes the image: the img2img strength. */
@@ -71,17 +69,6 @@ export async function varyImage(deps: GenerateDeps, target?: vscode.Uri): Promis
   }
 }
 
-export async function inpaintImage(target?: vscode.Uri): Promise<void> {
-  const uri = imageTarget(target, 'Inpaint');
-  if (!uri) return;
-  const problem = canvasTargetProblem(uri);
-  if (problem) {
-    void vscode.window.showWarningMessage(`Atelier: ${problem}`);
-    return;
-  }
-  await CanvasEditorProvider.openOnLayer(uri, 'mask');
-}
-
 export async function useAsControlInput(deps: GenerateDeps, target?: vscode.Uri): Promise<void> {
   const uri = imageTarget(target, 'Use as Control Input');
   if (!uri) return;
@@ -131,14 +118,10 @@ export async function upscaleImageFile(deps: GenerateDeps, target: vscode.Uri | 
   const bytes = new Uint8Array(await readFile(image));
   const settings = readSettings();
   try {
-    const file = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Atelier', cancellable: true }, async (progress, token) => {
-      const abort = new AbortController();
-      token.onCancellationRequested(() => abort.abort());
-      const result = await deps.client().upscale(
-        { image: bytes, scale: choice.scale, model: choice.model, executionProvider: settings.executionProvider },
-        { signal: abort.signal, onEvent: (event) => event.event === 'progress' && progress.report({ message: progressMessage(event.payload), increment: 100 / Math.max(1, event.payload.totalSteps) }) },
-      );
-      if (abort.signal.aborted) throw new PipelineError('CANCELLED', 'upscaling was cancelled');
+    const file = await withJobProgress(async (signal, onEvent) => {
+      const result = await deps.client().upscale({ image: bytes, scale: choice.scale, model: choice.model, executionProvider: settings.executionProvider }, { signal, onEvent });
+      // A result that raced the Cancel button is dropped, never saved.
+      if (signal.aborted) throw new PipelineError('CANCELLED', 'upscaling was cancelled');
       const saved = await saveUpscaled(image, bytes, result, { writeMetadata: settings.writeMetadata });
       deps.log.info(`upscaled ${image} with ${result.upscaler} (${result.source}) → ${saved}, ${result.tiles} tiles, ${(result.timings.totalMs / 1000).toFixed(1)} s`);
       return saved;

@@ -1,46 +1,32 @@
 /** "Open in Canvas" (explorer, editor and palette) and "New Blank Canvas…". */
 import path from 'node:path';
 import * as vscode from 'vscode';
-import { CANVAS_VIEW_TYPE, canvasLocationProblem } from '../canvas/canvasEditorProvider';
+import type { CanvasLayer } from '../../shared/protocol/canvas';
+import { CANVAS_VIEW_TYPE, CanvasEditorProvider, canvasLocationProblem } from '../canvas/canvasEditorProvider';
 import { isLayerFile } from '../canvas/layerFiles';
 import { encodePng } from '../images/imageCodec';
 import { decideOutputFolder } from '../output/outputFolder';
 import { saveNewFile } from '../output/saveImage';
 import { readSettings } from '../config/settings';
-
-const IMAGE = /\.(png|jpe?g|webp)$/i;
-
-function activeResource(): vscode.Uri | undefined {
-  const input = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
-  if (input instanceof vscode.TabInputText || input instanceof vscode.TabInputCustom) return input.uri;
-  return undefined;
-}
-
-/** The image a context-menu command acts on (the clicked file, else the active editor's), or a warning. */
-export function imageTarget(target: vscode.Uri | undefined, action: string): vscode.Uri | undefined {
-  const uri = target instanceof vscode.Uri ? target : activeResource();
-  if (!uri || !IMAGE.test(uri.path) || uri.scheme !== 'file') {
-    void vscode.window.showWarningMessage(`Atelier: ${action} works on a PNG, JPEG or WebP image file; pick one in the Explorer or open it first.`);
-    return undefined;
-  }
-  return uri;
-}
+import { imageTarget } from './imageTarget';
 
 /** Why the canvas cannot edit this image (a layer file, outside the workspace), if it cannot. */
-export function canvasTargetProblem(uri: vscode.Uri): string | undefined {
+function canvasTargetProblem(uri: vscode.Uri): string | undefined {
   if (isLayerFile(uri.fsPath)) return `${path.basename(uri.fsPath)} is a layer file of another image; open that image in the canvas to edit its layers.`;
   return canvasLocationProblem(uri);
 }
 
-export async function openInCanvas(target?: vscode.Uri): Promise<void> {
-  const uri = imageTarget(target, 'Open in Canvas');
+/** Opens the image in the canvas; with `layer`, that layer is selected ("Inpaint…" opens on the mask). */
+export async function openInCanvas(target?: vscode.Uri, options: { readonly action: string; readonly layer?: CanvasLayer } = { action: 'Open in Canvas' }): Promise<void> {
+  const uri = imageTarget(target, options.action);
   if (!uri) return;
   const problem = canvasTargetProblem(uri);
   if (problem) {
     void vscode.window.showWarningMessage(`Atelier: ${problem}`);
     return;
   }
-  await vscode.commands.executeCommand('vscode.openWith', uri, CANVAS_VIEW_TYPE);
+  if (options.layer) await CanvasEditorProvider.openOnLayer(uri, options.layer);
+  else await vscode.commands.executeCommand('vscode.openWith', uri, CANVAS_VIEW_TYPE);
 }
 
 const BLANK_SIZES = ['512×512', '768×768', '512×768', '768×512', '1024×1024'];

@@ -11,26 +11,30 @@ export interface ProgressOptions {
   readonly onEvent?: (event: PipelineEvent) => void;
 }
 
-/** Runs the job with a notification that shows the step and cancels it; returns the saved file. */
-export function generateWithProgress(deps: JobDeps, request: GenerationRequest, target: SaveTarget, options: ProgressOptions = {}): Thenable<string> {
+/**
+ * Runs a worker job under a notification that shows its progress (step or tile) and cancels it.
+ * Warnings go to `onEvent` when given, else to a warning message.
+ */
+export function withJobProgress<T>(job: (signal: AbortSignal, onEvent: (event: PipelineEvent) => void) => Promise<T>, onEvent?: (event: PipelineEvent) => void): Thenable<T> {
   return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Atelier', cancellable: true }, async (progress, token) => {
     const abort = new AbortController();
     token.onCancellationRequested(() => abort.abort());
     let reported = 0;
-    return generateAndSave(deps, request, target, {
-      signal: abort.signal,
-      labels: options.labels,
-      onEvent: (event) => {
-        options.onEvent?.(event);
-        if (event.event === 'warning' && !options.onEvent) void vscode.window.showWarningMessage(`Atelier: ${event.payload.message}`);
-        if (event.event !== 'progress') return;
-        const { step, totalSteps } = event.payload;
-        const fraction = totalSteps > 0 ? (step / totalSteps) * 100 : 0;
-        progress.report({ message: progressMessage(event.payload), increment: Math.max(0, fraction - reported) });
-        reported = Math.max(reported, fraction);
-      },
+    return job(abort.signal, (event) => {
+      onEvent?.(event);
+      if (event.event === 'warning' && !onEvent) void vscode.window.showWarningMessage(`Atelier: ${event.payload.message}`);
+      if (event.event !== 'progress') return;
+      const { step, totalSteps } = event.payload;
+      const fraction = totalSteps > 0 ? (step / totalSteps) * 100 : 0;
+      progress.report({ message: progressMessage(event.payload), increment: Math.max(0, fraction - reported) });
+      reported = Math.max(reported, fraction);
     });
   });
+}
+
+/** A generation under the progress notification; returns the saved file. */
+export function generateWithProgress(deps: JobDeps, request: GenerationRequest, target: SaveTarget, options: ProgressOptions = {}): Thenable<string> {
+  return withJobProgress((signal, onEvent) => generateAndSave(deps, request, target, { signal, labels: options.labels, onEvent }), options.onEvent);
 }
 
 /** Opens a result beside the current editor. */
