@@ -92,7 +92,6 @@ export class CanvasEditorProvider implements vscode.CustomEditorProvider<CanvasD
     switch (message.type) {
       case 'ready': {
         document.sendInit(webview);
-        void this.sendControlNets(webview);
         const focus = CanvasEditorProvider.pendingFocus.get(document.uri.toString());
         if (focus) {
           CanvasEditorProvider.pendingFocus.delete(document.uri.toString());
@@ -117,6 +116,8 @@ export class CanvasEditorProvider implements vscode.CustomEditorProvider<CanvasD
         return generateFromCanvas(this.deps, document, webview, message.options);
       case 'upscale':
         return upscaleImageFile(this.deps, document.uri, message.scale);
+      case 'listControlNets':
+        return this.sendControlNets(webview);
     }
   }
 

@@ -73,6 +73,8 @@ export function parseFromCanvas(message: unknown, width: number, height: number)
         options: { prompt: text(o.prompt, 'prompt', MAX_PROMPT_CHARS), strength: finite(o.strength, 'strength', 0, 1), maskBlur: integer(o.maskBlur, 'maskBlur', 0, 256), onlyMasked: bool(o.onlyMasked, 'onlyMasked'), controls },
       };
     }
+    case 'listControlNets':
+      return { type: 'listControlNets' };
     case 'upscale':
       if (m.scale !== 2 && m.scale !== 4) throw new InvalidMessage(`scale must be 2 or 4, got ${JSON.stringify(m.scale)}`);
       return { type: 'upscale', scale: m.scale };

@@ -46,7 +46,7 @@ export type ToCanvas =
   | { readonly type: 'status'; readonly level: 'info' | 'warning' | 'error'; readonly message: string }
   /** Generation from the canvas started or finished (enables/disables the Generate button). */
   | { readonly type: 'busy'; readonly busy: boolean }
-  /** The installed ControlNets (sent after init; empty when none are configured). */
+  /** The installed ControlNets, answering `listControlNets` (empty when none are configured). */
   | { readonly type: 'controlNets'; readonly options: readonly ControlNetOption[] }
   /** Select a layer (and show it), e.g. the mask layer for "Atelier: Inpaint…". */
   | { readonly type: 'focusLayer'; readonly layer: CanvasLayer };
@@ -110,5 +110,7 @@ export type FromCanvas =
   | { readonly type: 'exportPose' }
   /** "Generate from canvas". */
   | { readonly type: 'generate'; readonly options: CanvasGenerateOptions }
+  /** A control layer was switched on: the host answers with `controlNets`. */
+  | { readonly type: 'listControlNets' }
   /** Upscale the base image with the built-in upscaler (a new file beside it). */
   | { readonly type: 'upscale'; readonly scale: 2 | 4 };

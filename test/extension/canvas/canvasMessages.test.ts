@@ -51,7 +51,7 @@ describe('canvas → host message validation', () => {
       return [null, undefined, 42, Number.NaN, 'mask', [], {}, new Uint8Array(3), { x: 1 }, true][pick];
     };
     const keys = ['type', 'v', 'layer', 'label', 'rect', 'pixels', 'pose', 'edges', 'what', 'options'];
-    const types = ['ready', 'rasterEdit', 'poseEdit', 'edgesEdit', 'import', 'exportPose', 'generate', 'upscale', 'nope'];
+    const types = ['ready', 'rasterEdit', 'poseEdit', 'edgesEdit', 'import', 'exportPose', 'generate', 'upscale', 'listControlNets', 'nope'];
     for (let i = 0; i < 2000; i++) {
       const message: Record<string, unknown> = { type: types[Math.floor(random() * types.length)] };
       for (const key of keys.slice(1)) if (random() < 0.5) message[key] = values();

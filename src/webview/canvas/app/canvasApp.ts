@@ -42,6 +42,7 @@ export class CanvasApp {
   private spaceHeld = false;
   private busy = false;
   private controlNets: readonly ControlNetOption[] = [];
+  private controlNetsRequested = false;
   private readonly status = h('span', { class: 'status-text', role: 'status' });
   private readonly zoomLabel = h('span', { class: 'zoom' });
   private readonly sidebar = h('aside', { class: 'sidebar' });
@@ -113,7 +114,15 @@ export class CanvasApp {
     this.applyLayerStyles();
     this.attachPointer(this.stage);
     this.renderSidebar();
+    this.requestControlNets();
     requestAnimationFrame(() => this.fit());
+  }
+
+  /** Asks the host for the installed ControlNets once a control layer is in use (listing them starts the worker). */
+  private requestControlNets(): void {
+    if (this.controlNetsRequested || !CONTROL_LAYERS.some((c) => this.ui.controls[c])) return;
+    this.controlNetsRequested = true;
+    this.host.post({ type: 'listControlNets' });
   }
 
   // ---- pointer input -------------------------------------------------------------------------
@@ -374,6 +383,7 @@ export class CanvasApp {
     this.host.saveState(this.ui);
     this.applyLayerStyles();
     this.renderSidebar();
+    this.requestControlNets();
   }
 
   private selectLayer(layer: ShownLayer): void {
