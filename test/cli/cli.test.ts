@@ -13,7 +13,7 @@ import { oracleModel, tinyModel } from '../helpers/fixtures';
 import { blockImage } from '../helpers/images';
 import { writeControlNetFolder } from '../fixtures/onnx/modelFolder';
 import { parseControl } from '../../src/cli/args';
-import { packageRoot } from '../../src/pipeline/convert/buildUpscalers';
+import { packageRoot } from '../../src/pipeline/convert/builtinPackages';
 import { CLI_PATH } from '../helpers/worker';
 
 const run = promisify(execFile);

@@ -81,6 +81,10 @@ export interface BuiltinModel {
   readonly package: string;
   readonly version: string;
   readonly licence: string;
+  /** The trained weights' own licence, when a third-party package republishes them. */
+  readonly modelLicence?: string;
+  /** Who trained the weights, when a third-party package republishes them. */
+  readonly origin?: string;
   readonly copyright: string;
   readonly source: string;
   /** Set when the licence restricts use; the reason is shown wherever the model is offered. */
@@ -95,9 +99,13 @@ export function parseBuiltinModels(json: unknown): BuiltinModel[] {
     const str = (key: string): string => (typeof raw[key] === 'string' && (raw[key] as string).length > 0 ? (raw[key] as string) : fail(i, `builtin ${key} must be a non-empty string`));
     const purpose = raw.purpose === 'upscale' || raw.purpose === 'pose' || raw.purpose === 'segmentation' ? raw.purpose : fail(i, 'builtin purpose must be upscale, pose or segmentation');
     const flagged = typeof raw.flagged === 'string' ? raw.flagged : undefined;
-    const problem = licenceProblem(str('licence'), flagged);
-    if (problem) fail(i, `${str('id')}: ${problem}`);
-    return { id: str('id'), name: str('name'), purpose, package: str('package'), version: str('version'), licence: str('licence'), copyright: str('copyright'), source: str('source'), flagged, notes: typeof raw.notes === 'string' ? raw.notes : '' };
+    const modelLicence = typeof raw.modelLicence === 'string' ? raw.modelLicence : undefined;
+    for (const licence of [str('licence'), modelLicence].filter((l): l is string => l !== undefined)) {
+      const problem = licenceProblem(licence, flagged);
+      if (problem) fail(i, `${str('id')}: ${problem}`);
+    }
+    const origin = typeof raw.origin === 'string' ? raw.origin : undefined;
+    return { id: str('id'), name: str('name'), purpose, package: str('package'), version: str('version'), licence: str('licence'), modelLicence, origin, copyright: str('copyright'), source: str('source'), flagged, notes: typeof raw.notes === 'string' ? raw.notes : '' };
   });
 }
 

@@ -2,32 +2,19 @@
  * `npm run build` step: converts the ESRGAN weights that @upscalerjs/esrgan-slim and -medium ship
  * (TensorFlow.js layers models, MIT) to ONNX, one folder per model and scale, with their provenance.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { licenceProblem } from '../../shared/licences';
 import { UPSCALE_FACTORS, UPSCALER_MODELS } from '../../shared/request';
 import { upscalerFolder, type UpscalerInfo } from '../upscale/upscalers';
+import { CATALOGUE_FILE, checkBuiltinPackage, packageRoot } from './builtinPackages';
 import { convertLayersModel, type LayersModelJson } from './tfjsLayersToOnnx';
 
-/** A package's folder (these packages' `exports` hide package.json from require.resolve). */
-export function packageRoot(name: string): string {
-  const found = (require.resolve.paths(name) ?? []).map((dir) => path.join(dir, name)).find((dir) => existsSync(path.join(dir, 'package.json')));
-  if (!found) throw new Error(`${name} is not installed; run npm ci`);
-  return found;
-}
-
-export function buildUpscalers(outDir: string, resolvePackage: (name: string) => string = packageRoot, catalogueFile = path.resolve(__dirname, '..', '..', 'assets', 'catalogue.json')): string[] {
-  const builtin = (JSON.parse(readFileSync(catalogueFile, 'utf8')) as { builtin?: { package: string; version: string; licence: string; flagged?: string }[] }).builtin ?? [];
+export function buildUpscalers(outDir: string, resolvePackage: (name: string) => string = packageRoot, catalogueFile = CATALOGUE_FILE): string[] {
   const written: string[] = [];
   for (const model of UPSCALER_MODELS) {
     const name = `@upscalerjs/esrgan-${model}`;
-    const root = resolvePackage(name);
+    const { root } = checkBuiltinPackage(name, resolvePackage, catalogueFile);
     const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string; license: string; repository?: { url?: string } };
-    const listed = builtin.find((b) => b.package === name);
-    if (!listed) throw new Error(`${name} is not listed under "builtin" in assets/catalogue.json; record its licence and source there and in THIRD_PARTY_NOTICES.md first`);
-    if (listed.licence !== pkg.license || listed.version !== pkg.version) throw new Error(`assets/catalogue.json lists ${name}@${listed.version} (${listed.licence}) but ${pkg.version} (${pkg.license}) is installed; update the catalogue and THIRD_PARTY_NOTICES.md`);
-    const problem = licenceProblem(pkg.license, listed.flagged);
-    if (problem) throw new Error(`${name}: ${problem}`);
     for (const scale of UPSCALE_FACTORS) {
       const source = path.join(root, 'models', `x${scale}`);
       const layers = JSON.parse(readFileSync(path.join(source, 'model.json'), 'utf8')) as LayersModelJson;

@@ -7,11 +7,14 @@
  * The graph takes `LR` [1, 3, H, W] and returns `SR` [1, 3, sH, sW], in the model's own value range.
  */
 import { Graph, I, INTS, S, type EncodedModel } from './onnxGraph';
+import { ConversionError, hwioToOihw, readWeights, type WeightData, type WeightsGroup } from './tfjsWeights';
+
+export { ConversionError };
 
 export interface LayersModelJson {
   readonly format?: string;
   readonly modelTopology: { readonly model_config: { readonly class_name: string; readonly config: FunctionalConfig } };
-  readonly weightsManifest: readonly { readonly paths: readonly string[]; readonly weights: readonly WeightSpec[] }[];
+  readonly weightsManifest: readonly WeightsGroup[];
 }
 
 interface FunctionalConfig {
@@ -27,47 +30,6 @@ interface KerasLayer {
   readonly inbound_nodes: readonly (readonly (readonly [string, number, number, unknown])[])[];
 }
 
-interface WeightSpec {
-  readonly name: string;
-  readonly shape: readonly number[];
-  readonly dtype: string;
-  readonly quantization?: unknown;
-}
-
-export class ConversionError extends Error {}
-
-/** Reads the weights in manifest order: each group's shards concatenated, float32 only. */
-export function readWeights(model: LayersModelJson, readShard: (path: string) => Uint8Array): Map<string, { shape: readonly number[]; data: Float32Array }> {
-  const out = new Map<string, { shape: readonly number[]; data: Float32Array }>();
-  for (const group of model.weightsManifest) {
-    const shards = group.paths.map(readShard);
-    const bytes = new Uint8Array(shards.reduce((n, s) => n + s.length, 0));
-    let at = 0;
-    for (const s of shards) {
-      bytes.set(s, at);
-      at += s.length;
-    }
-    let offset = 0;
-    for (const w of group.weights) {
-      if (w.dtype !== 'float32' || w.quantization) throw new ConversionError(`weight ${w.name} is ${w.quantization ? 'quantized' : w.dtype}; only plain float32 weights are supported`);
-      const count = w.shape.reduce((a, b) => a * b, 1);
-      if (offset + count * 4 > bytes.length) throw new ConversionError(`weight ${w.name} runs past the end of its shards (${bytes.length} bytes)`);
-      out.set(w.name, { shape: w.shape, data: new Float32Array(bytes.slice(offset, offset + count * 4).buffer) });
-      offset += count * 4;
-    }
-    if (offset !== bytes.length) throw new ConversionError(`the shards of ${group.paths.join(', ')} hold ${bytes.length - offset} bytes the manifest does not name`);
-  }
-  return out;
-}
-
-/** [kh, kw, in, out] → [out, in, kh, kw]. */
-export function hwioToOihw(data: Float32Array, shape: readonly number[]): Float32Array {
-  const [kh, kw, cin, cout] = shape;
-  const out = new Float32Array(data.length);
-  for (let y = 0; y < kh; y++) for (let x = 0; x < kw; x++) for (let i = 0; i < cin; i++) for (let o = 0; o < cout; o++) out[((o * cin + i) * kh + y) * kw + x] = data[((y * kw + x) * cin + i) * cout + o];
-  return out;
-}
-
 function inputsOf(layer: KerasLayer): string[] {
   if (layer.inbound_nodes.length !== 1) throw new ConversionError(`layer ${layer.name} is called ${layer.inbound_nodes.length} times; shared layers are not supported`);
   return layer.inbound_nodes[0].map(([name, nodeIndex, tensorIndex]) => {
@@ -76,9 +38,10 @@ function inputsOf(layer: KerasLayer): string[] {
   });
 }
 
-function weight(weights: ReturnType<typeof readWeights>, name: string): { shape: readonly number[]; data: Float32Array } {
+function weight(weights: Map<string, WeightData>, name: string): { shape: readonly number[]; data: Float32Array } {
   const w = weights.get(name);
   if (!w) throw new ConversionError(`the weights have no ${name}`);
+  if (w.dtype !== 'float32') throw new ConversionError(`weight ${name} is ${w.dtype}; expected float32`);
   return w;
 }
 
@@ -88,7 +51,7 @@ function activation(g: Graph, value: string, kind: unknown, layer: string): stri
   throw new ConversionError(`layer ${layer} uses activation ${String(kind)}; only linear and relu are supported`);
 }
 
-function conv(g: Graph, layer: KerasLayer, input: string, weights: ReturnType<typeof readWeights>): string {
+function conv(g: Graph, layer: KerasLayer, input: string, weights: Map<string, WeightData>): string {
   const c = layer.config;
   const [kh, kw] = c.kernel_size as number[];
   const strides = c.strides as number[];
@@ -118,7 +81,7 @@ export function convertLayersModel(model: LayersModelJson, readShard: (path: str
   if (topology.class_name !== 'Functional' && topology.class_name !== 'Model') throw new ConversionError(`model class ${topology.class_name} is not supported; expected a functional Keras model`);
   const { layers, input_layers: inputLayers, output_layers: outputLayers } = topology.config;
   if (inputLayers.length !== 1 || outputLayers.length !== 1) throw new ConversionError('only single-input, single-output models are supported');
-  const weights = readWeights(model, readShard);
+  const weights = readWeights(model.weightsManifest, readShard);
   const g = new Graph();
   const values = new Map<string, string>();
   const radius = new Map<string, number>();

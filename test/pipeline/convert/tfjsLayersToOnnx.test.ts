@@ -4,7 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openSession } from '../../../src/pipeline/backends/onnx';
-import { ConversionError, convertLayersModel, hwioToOihw, type LayersModelJson } from '../../../src/pipeline/convert/tfjsLayersToOnnx';
+import { ConversionError, convertLayersModel, type LayersModelJson } from '../../../src/pipeline/convert/tfjsLayersToOnnx';
+import { hwioToOihw } from '../../../src/pipeline/convert/tfjsWeights';
 import { quietLog } from '../../helpers/fixtures';
 
 type Layer = { class_name: string; name: string; config: Record<string, unknown>; inbound_nodes: [string, number, number, object][][] };
