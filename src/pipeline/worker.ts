@@ -4,12 +4,16 @@
  */
 import sharp from 'sharp';
 import type { FromWorkerMessage, PipelineEvents, PipelineMethods, ToWorkerMessage } from '../shared/protocol/pipeline';
-import type { GenerationRequest, GenerationResult, TokenizeParams, TokenizeResult, UpscaleRequest, UpscaleResult } from '../shared/request';
+import type { DetectPoseResult, DetectRequest, GenerationRequest, GenerationResult, SegmentPersonResult, TokenizeParams, TokenizeResult, UpscaleRequest, UpscaleResult } from '../shared/request';
 import { RpcServer, type RequestContext } from '../shared/rpc';
 import path from 'node:path';
 import { openSession, type Logger, type Session, type SessionStats } from './backends/onnx';
 import { checkUpscaleRequest, upscaleImage } from './upscale/upscaleImage';
 import { findUpscaler } from './upscale/upscalers';
+import { findDetector, type DetectorId } from './detect/detectors';
+import { checkDetectRequest, rgbOf } from './detect/detectRequest';
+import { detectPose as detectPoseIn } from './detect/detectPose';
+import { segmentPerson as segmentPersonIn } from './detect/segmentPerson';
 import { loadClipTokenizer, type ClipTokenizer } from './models/clip/tokenizer';
 import { inspectModelFolder } from './models/modelFolder';
 import { findControlNets } from './models/controlNetFolder';
@@ -88,20 +92,52 @@ async function generate(request: GenerationRequest, context: RequestContext<Pipe
 }
 
 const UPSCALERS_DIR = path.join(__dirname, 'upscalers');
-const upscalerSessions = new Map<string, Session>();
-const upscalerStats: SessionStats = { runs: 0, runMs: 0 };
+const DETECTORS_DIR = path.join(__dirname, 'detectors');
+/** Sessions of the built-in upscalers and detectors, kept warm by file and provider. */
+const builtinSessions = new Map<string, Session>();
+const builtinStats: SessionStats = { runs: 0, runMs: 0 };
+
+async function builtinSession(file: string, preference: GenerationRequest['executionProvider']): Promise<Session> {
+  const key = `${file}\0${preference}`;
+  let session = builtinSessions.get(key);
+  if (!session) {
+    session = await openSession(file, { preference, stats: builtinStats, log });
+    builtinSessions.set(key, session);
+  }
+  return session;
+}
+
+function detector(id: DetectorId): { file: string; label: string } {
+  const { file, info } = findDetector(process.env.ATELIER_DETECTORS_DIR ?? DETECTORS_DIR, id);
+  return { file, label: `${info.origin}, via ${info.package}@${info.version} (${info.license})` };
+}
+
+async function detectPose(request: DetectRequest): Promise<DetectPoseResult> {
+  const started = performance.now();
+  checkDetectRequest(request);
+  const { file, label } = detector('movenet-multipose');
+  const session = await builtinSession(file, request.executionProvider);
+  const runBefore = builtinStats.runMs;
+  const people = await detectPoseIn(session, rgbOf(request));
+  return { people, detector: label, executionProvider: session.provider, timings: { totalMs: performance.now() - started, sessionRunMs: builtinStats.runMs - runBefore } };
+}
+
+async function segmentPerson(request: DetectRequest): Promise<SegmentPersonResult> {
+  const started = performance.now();
+  checkDetectRequest(request);
+  const { file, label } = detector('selfie-segmentation');
+  const session = await builtinSession(file, request.executionProvider);
+  const runBefore = builtinStats.runMs;
+  const { mask, coverage } = await segmentPersonIn(session, rgbOf(request));
+  return { mask, coverage, detector: label, executionProvider: session.provider, timings: { totalMs: performance.now() - started, sessionRunMs: builtinStats.runMs - runBefore } };
+}
 
 async function upscale(request: UpscaleRequest, context: RequestContext<PipelineEvents>): Promise<UpscaleResult> {
   const started = performance.now();
   checkUpscaleRequest(request);
   const { file, info } = findUpscaler(process.env.ATELIER_UPSCALERS_DIR ?? UPSCALERS_DIR, request.model, request.scale);
-  const key = `${file}\0${request.executionProvider}`;
-  let session = upscalerSessions.get(key);
-  if (!session) {
-    session = await openSession(file, { preference: request.executionProvider, stats: upscalerStats, log });
-    upscalerSessions.set(key, session);
-  }
-  const runBefore = upscalerStats.runMs;
+  const session = await builtinSession(file, request.executionProvider);
+  const runBefore = builtinStats.runMs;
   const out = await upscaleImage(session, request, info.receptiveRadius, { signal: context.signal, onProgress: (tile, tiles) => context.emit('progress', { phase: 'upscaling', step: tile, totalSteps: tiles }) });
   return {
     png: out.png,
@@ -115,7 +151,7 @@ async function upscale(request: UpscaleRequest, context: RequestContext<Pipeline
     tiles: out.tiles,
     executionProvider: session.provider,
     warnings: [],
-    timings: { totalMs: performance.now() - started, sessionRunMs: upscalerStats.runMs - runBefore },
+    timings: { totalMs: performance.now() - started, sessionRunMs: builtinStats.runMs - runBefore },
     workerPeakRssBytes: process.resourceUsage().maxRSS * 1024,
   };
 }
@@ -134,6 +170,8 @@ const server = new RpcServer<PipelineMethods, PipelineEvents>(send, {
   generate,
   tokenize,
   upscale,
+  detectPose,
+  segmentPerson,
   inspectModel: async ({ modelDir }) => {
     const folder = inspectModelFolder(modelDir);
     return {
@@ -148,8 +186,8 @@ const server = new RpcServer<PipelineMethods, PipelineEvents>(send, {
   listControlNets: async ({ roots }) => findControlNets(roots).map((cn) => ({ dir: cn.dir, type: cn.type })),
   releaseModels: async () => {
     await models.release();
-    for (const session of upscalerSessions.values()) await session.release();
-    upscalerSessions.clear();
+    for (const session of builtinSessions.values()) await session.release();
+    builtinSessions.clear();
     return { rssBytes: process.memoryUsage().rss };
   },
 });

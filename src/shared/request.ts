@@ -2,6 +2,7 @@
  * The serializable request that drives the pipeline. The host (or CLI) fills it once from settings;
  * the pipeline is then a function of (request, model files).
  */
+import type { Person } from './canvas/openpose';
 
 /** Samplers Atelier implements; `model-default` uses the model's own scheduler_config.json. */
 export const SAMPLER_NAMES = [
@@ -216,6 +217,41 @@ export interface UpscaleResult {
   readonly warnings: readonly string[];
   readonly timings: { readonly totalMs: number; readonly sessionRunMs: number };
   readonly workerPeakRssBytes: number;
+}
+
+/** An image already decoded by the host (the canvas base image), for the built-in detectors. */
+export interface DetectRequest {
+  readonly width: number;
+  readonly height: number;
+  /** Interleaved RGBA u8, width × height × 4 (alpha is ignored). */
+  readonly rgba: Uint8Array;
+  readonly executionProvider: ExecutionProviderPreference;
+}
+
+/** One person found by "Detect pose from image": 18 OpenPose joints in image pixels. */
+export interface DetectedPose {
+  readonly person: Person;
+  /** The detector's confidence that this is a person, 0…1. */
+  readonly score: number;
+}
+
+export interface DetectPoseResult {
+  /** Most confident first; empty when no one was found. */
+  readonly people: readonly DetectedPose[];
+  /** "MoveNet MultiPose (…)": the detector and where its weights came from. */
+  readonly detector: string;
+  readonly executionProvider: ExecutionProviderName;
+  readonly timings: { readonly totalMs: number; readonly sessionRunMs: number };
+}
+
+export interface SegmentPersonResult {
+  /** width × height, 255 where a person is; undefined when no one was found. */
+  readonly mask: Uint8Array | undefined;
+  /** Fraction of the image the mask covers. */
+  readonly coverage: number;
+  readonly detector: string;
+  readonly executionProvider: ExecutionProviderName;
+  readonly timings: { readonly totalMs: number; readonly sessionRunMs: number };
 }
 
 /** A separate ControlNet found under the configured folders. */

@@ -3,7 +3,7 @@
  * `child_process.fork(…, { serialization: 'advanced' })`, so typed arrays cross as themselves.
  */
 import type { PipelineErrorInfo } from '../errors';
-import type { ControlNetSummary, GenerationRequest, GenerationResult, ModelSummary, TokenizeParams, TokenizeResult, UpscaleRequest, UpscaleResult } from '../request';
+import type { ControlNetSummary, DetectPoseResult, DetectRequest, GenerationRequest, SegmentPersonResult, GenerationResult, ModelSummary, TokenizeParams, TokenizeResult, UpscaleRequest, UpscaleResult } from '../request';
 
 /** Request/response pairs the worker serves. */
 export interface PipelineMethods {
@@ -15,6 +15,10 @@ export interface PipelineMethods {
   inspectModel: { params: { modelDir: string }; result: ModelSummary };
   /** Upscale an image with a built-in ESRGAN model; emits `upscaling` progress per tile. */
   upscale: { params: UpscaleRequest; result: UpscaleResult };
+  /** "Detect pose from image": MoveNet MultiPose, people as OpenPose skeletons (none found: an empty list). */
+  detectPose: { params: DetectRequest; result: DetectPoseResult };
+  /** "Select person": MediaPipe selfie segmentation, a 0/255 mask (none found: no mask). */
+  segmentPerson: { params: DetectRequest; result: SegmentPersonResult };
   /** Separate ControlNets under these folders, with their types (the canvas picks one per layer). */
   listControlNets: { params: { roots: readonly string[] }; result: readonly ControlNetSummary[] };
   /** Release warm sessions (the user switched models or asked to free memory). */
