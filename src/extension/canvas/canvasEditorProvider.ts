@@ -17,6 +17,7 @@ import type { GenerateDeps } from '../commands/generateImage';
 import { generateFromCanvas, installedControlNets } from './generateFromCanvas';
 import { controlNetIds } from './canvasControls';
 import { upscaleImageFile } from '../commands/imageActions';
+import { detectFromCanvas } from './detectFromCanvas';
 
 export const CANVAS_VIEW_TYPE = 'atelier.canvas';
 
@@ -116,6 +117,8 @@ export class CanvasEditorProvider implements vscode.CustomEditorProvider<CanvasD
         return generateFromCanvas(this.deps, document, webview, message.options);
       case 'upscale':
         return upscaleImageFile(this.deps, document.uri, message.scale);
+      case 'detect':
+        return detectFromCanvas(this.deps, document, webview, message.what);
       case 'listControlNets':
         return this.sendControlNets(webview);
     }

@@ -75,6 +75,9 @@ export function parseFromCanvas(message: unknown, width: number, height: number)
     }
     case 'listControlNets':
       return { type: 'listControlNets' };
+    case 'detect':
+      if (m.what !== 'pose' && m.what !== 'person') throw new InvalidMessage(`what must be "pose" or "person", got ${JSON.stringify(m.what)}`);
+      return { type: 'detect', what: m.what };
     case 'upscale':
       if (m.scale !== 2 && m.scale !== 4) throw new InvalidMessage(`scale must be 2 or 4, got ${JSON.stringify(m.scale)}`);
       return { type: 'upscale', scale: m.scale };

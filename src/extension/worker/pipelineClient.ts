@@ -1,7 +1,7 @@
 /** What the host UI and the CLI need from inference; the worker supervisor implements it. */
 import type { EventOf } from '../../shared/rpc';
 import type { PipelineEvents } from '../../shared/protocol/pipeline';
-import type { ControlNetSummary, UpscaleRequest, UpscaleResult, GenerationRequest, GenerationResult, ModelSummary, TokenizeParams, TokenizeResult } from '../../shared/request';
+import type { ControlNetSummary, DetectPoseResult, DetectRequest, SegmentPersonResult, UpscaleRequest, UpscaleResult, GenerationRequest, GenerationResult, ModelSummary, TokenizeParams, TokenizeResult } from '../../shared/request';
 
 export type PipelineEvent = EventOf<PipelineEvents>;
 
@@ -15,6 +15,10 @@ export interface PipelineClient {
   tokenize(params: TokenizeParams): Promise<TokenizeResult>;
   upscale(request: UpscaleRequest, options?: GenerateOptions): Promise<UpscaleResult>;
   inspectModel(modelDir: string): Promise<ModelSummary>;
+  /** Built-in MoveNet MultiPose on an image (seconds on CPU). */
+  detectPose(request: DetectRequest): Promise<DetectPoseResult>;
+  /** Built-in selfie segmentation on an image. */
+  segmentPerson(request: DetectRequest): Promise<SegmentPersonResult>;
   listControlNets(roots: readonly string[]): Promise<readonly ControlNetSummary[]>;
   /** Frees the warm model sessions (restarts nothing). */
   releaseModels(): Promise<void>;

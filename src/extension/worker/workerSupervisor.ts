@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { PipelineError } from '../../shared/errors';
 import type { FromWorkerMessage, PipelineEvents, PipelineMethods } from '../../shared/protocol/pipeline';
-import type { ControlNetSummary, GenerationRequest, GenerationResult, ModelSummary, TokenizeParams, TokenizeResult, UpscaleRequest, UpscaleResult } from '../../shared/request';
+import type { ControlNetSummary, DetectPoseResult, DetectRequest, SegmentPersonResult, GenerationRequest, GenerationResult, ModelSummary, TokenizeParams, TokenizeResult, UpscaleRequest, UpscaleResult } from '../../shared/request';
 import { RpcClient } from '../../shared/rpc';
 import { describeWorkerExit } from './crashDescription';
 import { CrashPolicy, DEFAULT_CRASH_POLICY, type CrashPolicyOptions } from './crashPolicy';
@@ -115,6 +115,16 @@ export class WorkerSupervisor implements PipelineClient {
   async inspectModel(modelDir: string): Promise<ModelSummary> {
     const worker = await this.ensureWorker();
     return worker.rpc.request('inspectModel', { modelDir }, { timeoutMs: this.options.requestTimeoutMs ?? 60_000 });
+  }
+
+  async detectPose(request: DetectRequest): Promise<DetectPoseResult> {
+    const worker = await this.ensureWorker();
+    return worker.rpc.request('detectPose', request, { timeoutMs: this.options.requestTimeoutMs ?? 60_000 });
+  }
+
+  async segmentPerson(request: DetectRequest): Promise<SegmentPersonResult> {
+    const worker = await this.ensureWorker();
+    return worker.rpc.request('segmentPerson', request, { timeoutMs: this.options.requestTimeoutMs ?? 60_000 });
   }
 
   async listControlNets(roots: readonly string[]): Promise<readonly ControlNetSummary[]> {

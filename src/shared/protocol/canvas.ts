@@ -112,5 +112,7 @@ export type FromCanvas =
   | { readonly type: 'generate'; readonly options: CanvasGenerateOptions }
   /** A control layer was switched on: the host answers with `controlNets`. */
   | { readonly type: 'listControlNets' }
+  /** Run a built-in detector on the base image: people → pose layer skeletons, or a person → mask. */
+  | { readonly type: 'detect'; readonly what: 'pose' | 'person' }
   /** Upscale the base image with the built-in upscaler (a new file beside it). */
   | { readonly type: 'upscale'; readonly scale: 2 | 4 };

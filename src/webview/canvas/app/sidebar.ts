@@ -80,6 +80,7 @@ export function sidebarContent(state: SidebarState, actions: SidebarActions): HT
           button('Clear', 'Unmask everything', () => actions.wholeLayer('mask', 'Clear mask', (b) => fill(b, 0)), { secondary: true }),
           button('Invert', 'Swap masked and unmasked', () => actions.wholeLayer('mask', 'Invert mask', invert), { secondary: true }),
         ]),
+        button('Select person', 'Add the people in the image to the mask (built-in MediaPipe selfie segmentation); adjust it with the brush afterwards', () => actions.post({ type: 'detect', what: 'person' }), { secondary: true, disabled: state.busy, name: 'select-person' }),
       );
     }
     if (ui.layer === 'sketch') extra.push(button('Clear', 'Blank sketch sheet', () => actions.wholeLayer('sketch', 'Clear sketch', (b) => fill(b, 255)), { secondary: true }));
@@ -100,6 +101,7 @@ export function sidebarContent(state: SidebarState, actions: SidebarActions): HT
           button('Delete person', 'Remove the selected person', () => actions.deletePerson(), { secondary: true, disabled: !hasPerson }),
         ]),
         h('div', { class: 'row' }, [
+          button('Detect pose from image', 'Find the people in the image and make them editable skeletons (built-in MoveNet; replaces the skeletons on this layer, Undo brings them back)', () => actions.post({ type: 'detect', what: 'pose' }), { secondary: true, disabled: state.busy, name: 'detect-pose' }),
           button('Import JSON…', 'Import OpenPose JSON', () => actions.post({ type: 'import', what: 'pose' }), { secondary: true }),
           button('Export JSON…', 'Export OpenPose JSON', () => actions.post({ type: 'exportPose' }), { secondary: true, disabled: !hasPerson }),
         ]),
