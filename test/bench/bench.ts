@@ -14,6 +14,7 @@ import { writeModelFolder } from '../fixtures/onnx/modelFolder';
 import { benchCanvas } from './canvasBench';
 import { benchControlNet, benchInpaintMemory, inpaintRssChild } from './controlNetBench';
 import { benchUpscale } from './upscaleBench';
+import { benchDetect } from './detectBench';
 
 const RUNS = 5;
 
@@ -96,6 +97,7 @@ const SECTIONS: Record<string, () => Promise<void>> = {
     await benchInpaintMemory(__filename);
   },
   upscale: benchUpscale,
+  detect: benchDetect,
   canvas: benchCanvas,
 };
 

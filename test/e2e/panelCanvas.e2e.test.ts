@@ -13,9 +13,10 @@ import { parseParameters } from '../../src/extension/output/parameters';
 import { readTextChunks } from '../../src/extension/output/pngText';
 import { writeControlNetFolder } from '../fixtures/onnx/modelFolder';
 import { tinyModel } from '../helpers/fixtures';
+import { figureImage, figureMask, STANDING } from '../helpers/figure';
 import { startSandbox, type Sandbox } from './harness/codeServer';
 import { webviewFrame } from './harness/webviews';
-import { launchBrowser, openWorkbench, runCommand, waitFor } from './harness/workbench';
+import { launchBrowser, openFile, openWorkbench, runCommand, waitFor } from './harness/workbench';
 
 const VSIX = path.resolve(process.env.ATELIER_VSIX ?? 'atelier-linux-x64.vsix');
 const RESULTS = path.resolve('test-results', 'e2e');
@@ -167,5 +168,49 @@ describe('side panel and canvas in a real VS Code', () => {
     const [a, b] = await Promise.all([source, upscaled].map((f) => sharp(path.join(dir, f)).metadata()));
     expect([b.width, b.height]).toEqual([a.width! * 2, a.height! * 2]);
     expect(readTextChunks(readFileSync(path.join(dir, upscaled))).get('postprocessing')).toContain('ESRGAN slim 2×');
+  });
+
+  it('4d. on a photo-like image of a person: Detect pose from image gives an editable skeleton on the person, Select person masks them; saved files show both', async () => {
+    const dir = path.join(sandbox.workspace, 'people');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(path.join(dir, 'person.png'), await figureImage([STANDING]));
+    await openFile(page, 'people/person.png');
+    await runCommand(page, 'Atelier: Open in Canvas');
+    const c = await webviewFrame(page, 'footer .file:has-text("person.png")');
+    await c.locator('canvas.layer-base').waitFor();
+
+    await c.locator('vscode-button[data-action="layer-pose"]').click();
+    await c.locator('vscode-button[data-action="detect-pose"]').click();
+    await expect.poll(() => c.locator('.status-text').textContent(), { timeout: 120_000 }).toMatch(/^Detected 1 person/);
+    await c.locator('vscode-button[data-action="layer-mask"]').click();
+    await c.locator('vscode-button[data-action="select-person"]').click();
+    await expect.poll(() => c.locator('.status-text').textContent(), { timeout: 120_000 }).toMatch(/^Masked the person/);
+    if (SCREENSHOTS) await page.screenshot({ path: path.join(SCREENSHOTS, 'canvas-detect.png') });
+    await page.locator('.tabs-container .tab.dirty', { hasText: 'person.png' }).first().waitFor({ timeout: 15_000 });
+    await runCommand(page, 'File: Save');
+
+    // The pose file: one person whose joints lie on the drawn ones.
+    const poseFile = path.join(dir, 'person.pose.json');
+    await waitFor(() => (existsSync(poseFile) ? poseFile : undefined), 30_000, 'the pose file');
+    const pose = JSON.parse(readFileSync(poseFile, 'utf8')) as { people: { pose_keypoints_2d: number[] }[] };
+    expect(pose.people).toHaveLength(1);
+    const k = pose.people[0].pose_keypoints_2d;
+    const joint = (i: number): [number, number] => [k[3 * i], k[3 * i + 1]];
+    for (const [i, truth] of [[0, STANDING.nose], [2, STANDING.right_shoulder], [4, STANDING.right_wrist], [7, STANDING.left_wrist], [10, STANDING.right_ankle], [13, STANDING.left_ankle]] as const) {
+      expect(Math.hypot(joint(i)[0] - truth[0], joint(i)[1] - truth[1]), `OpenPose joint ${i}`).toBeLessThan(20);
+    }
+    // The mask file: the person's silhouette.
+    const maskFile = path.join(dir, 'person.mask.png');
+    await waitFor(() => (existsSync(maskFile) ? maskFile : undefined), 30_000, 'the mask file');
+    const mask = await sharp(maskFile).extractChannel(0).raw().toBuffer();
+    const truth = await figureMask([STANDING]);
+    let inter = 0;
+    let union = 0;
+    for (let i = 0; i < truth.length; i++) {
+      if (mask[i] && truth[i]) inter++;
+      if (mask[i] || truth[i]) union++;
+    }
+    expect(inter / union).toBeGreaterThan(0.9);
+    expect(readdirSync(dir).sort()).toEqual(['person.mask.png', 'person.png', 'person.pose.json', 'person.pose.png']);
   });
 });

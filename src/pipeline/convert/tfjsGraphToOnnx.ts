@@ -7,6 +7,7 @@
  * Identity. TF works in NHWC, the ONNX graph in NCHW: the input is transposed once, kernels and
  * per-channel constants are laid out for NCHW, and every output is NCHW.
  */
+import { float16ToFloat32, float32ToFloat16 } from '../ops/fp16';
 import { Graph, I, INTS, S, type EncodedModel } from './onnxGraph';
 import { ConversionError, hwioToOihw, readWeights, type WeightData, type WeightsGroup } from './tfjsWeights';
 
@@ -45,14 +46,26 @@ const text = (a: TfAttr | undefined): string => (a?.s === undefined ? '' : Buffe
 const ints = (a: TfAttr | undefined): number[] => (a?.list?.i ?? []).map(Number);
 const strings = (a: TfAttr | undefined): string[] => (a?.list?.s ?? []).map((s) => Buffer.from(s, 'base64').toString('utf8'));
 
+/**
+ * A float constant: stored as float16 with a Cast to float32 when that loses nothing (the shipped
+ * weights are float16, so the file stays half the size and the values stay bit-identical; onnxruntime
+ * folds the Cast when the session loads), else as float32.
+ */
+function floatConstant(g: Graph, data: Float32Array, dims: readonly number[], prefix: string): string {
+  const bits = float32ToFloat16(data);
+  const back = float16ToFloat32(bits);
+  if (!back.every((v, i) => Object.is(v, data[i]))) return g.weight(data, dims, prefix);
+  return g.op('Cast', [g.half(bits, dims, prefix)], { to: I(1) });
+}
+
 /** A per-channel or scalar constant in a layout that broadcasts against NCHW. */
 function nchwConstant(g: Graph, node: TfNode, c: WeightData): string {
   if (c.dtype !== 'float32') throw new ConversionError(`node ${node.name} (${node.op}) applies an ${c.dtype} constant to an image tensor; only float constants are supported`);
   const { shape, data } = c;
   const count = data.length;
-  if (count === 1) return g.weight(data, [], 'k');
-  if (shape.length === 1) return g.weight(data, [count, 1, 1], 'k');
-  if (shape.length === 4 && shape[0] === 1 && shape[1] === 1 && shape[2] === 1) return g.weight(data, [1, count, 1, 1], 'k');
+  if (count === 1) return floatConstant(g, data, [], 'k');
+  if (shape.length === 1) return floatConstant(g, data, [count, 1, 1], 'k');
+  if (shape.length === 4 && shape[0] === 1 && shape[1] === 1 && shape[2] === 1) return floatConstant(g, data, [1, count, 1, 1], 'k');
   throw new ConversionError(`node ${node.name} (${node.op}) uses a constant of shape [${shape.join(', ')}]; only scalars and per-channel vectors are supported`);
 }
 
@@ -100,14 +113,14 @@ export function convertGraphModel(model: GraphModelJson, readShard: (path: strin
     if (filter.dtype !== 'float32' || filter.shape.length !== 4) throw new ConversionError(`node ${node.name} (${node.op}) has a filter of shape [${filter.shape.join(', ')}]; expected [h, w, in, out]`);
     const [kh, kw, cin, cout] = filter.shape;
     const outChannels = depthwise ? cin * cout : cout;
-    const kernel = depthwise ? g.weight(hwioToOihw(filter.data, [kh, kw, 1, outChannels]), [outChannels, 1, kh, kw], 'kernel') : g.weight(hwioToOihw(filter.data, filter.shape), [cout, cin, kh, kw], 'kernel');
+    const kernel = depthwise ? floatConstant(g, hwioToOihw(filter.data, [kh, kw, 1, outChannels]), [outChannels, 1, kh, kw], 'kernel') : floatConstant(g, hwioToOihw(filter.data, filter.shape), [cout, cin, kh, kw], 'kernel');
     const fused = node.op.startsWith('_Fused') || node.op.startsWith('Fused') ? strings(node.attr?.fused_ops) : [];
     const inputs = [tensorOf(node, x), kernel];
     if (fused.length > 0) {
       if (fused[0] !== 'BiasAdd' || args.length !== 1) throw new ConversionError(`node ${node.name} (${node.op}) fuses ${fused.join(', ')}; only BiasAdd optionally followed by Relu or Relu6 is supported`);
       const bias = constOf(node, args[0], 'bias');
       if (bias.dtype !== 'float32') throw new ConversionError(`node ${node.name} (${node.op}) has a non-float bias`);
-      inputs.push(g.weight(bias.data, [outChannels], 'bias'));
+      inputs.push(floatConstant(g, bias.data, [outChannels], 'bias'));
     }
     const [sh, sw] = spatial(node, 'strides', 1);
     const [dh, dw] = spatial(node, 'dilations', 1);
@@ -139,7 +152,7 @@ export function convertGraphModel(model: GraphModelJson, readShard: (path: strin
     const tw = total(ow, sw, kw);
     if (th < 0 || tw < 0) throw new ConversionError(`node ${node.name} (${node.op}) asks for a ${oh}×${ow} output its kernel and strides cannot produce`);
     const pads = [Math.floor(th / 2), Math.floor(tw / 2), th - Math.floor(th / 2), tw - Math.floor(tw / 2)];
-    const kernel = g.weight(hwioToOihw(filter.data, filter.shape), [cin, cout, kh, kw], 'kernel');
+    const kernel = floatConstant(g, hwioToOihw(filter.data, filter.shape), [cin, cout, kh, kw], 'kernel');
     return g.op('ConvTranspose', [tensorOf(node, x), kernel], { kernel_shape: INTS([kh, kw]), strides: INTS([sh, sw]), pads: INTS(pads) });
   }
 

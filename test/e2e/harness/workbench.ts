@@ -37,6 +37,29 @@ export async function runCommand(page: Page, title: string, timeoutMs = 60_000):
   }
 }
 
+/** Opens a workspace file (relative path) through Quick Open, in its default editor. */
+export async function openFile(page: Page, relative: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  const name = relative.split('/').pop() ?? relative;
+  for (;;) {
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('Control+Shift+P');
+    const input = page.locator('.quick-input-widget input');
+    await input.waitFor({ timeout: 10_000 });
+    // Without the leading ">" the command palette searches files.
+    await input.fill(relative);
+    const row = page.locator('.quick-input-widget .monaco-list-row', { hasText: name }).first();
+    try {
+      await row.waitFor({ timeout: 3000 });
+      await row.click();
+      await page.locator('.tabs-container .tab', { hasText: name }).first().waitFor({ timeout: 10_000 });
+      return;
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+    }
+  }
+}
+
 /** Types into the open quick input and accepts it. */
 export async function answerQuickInput(page: Page, text: string): Promise<void> {
   const input = page.locator('.quick-input-widget input');

@@ -35,6 +35,7 @@ describe('canvas → host message validation', () => {
     ['a ControlNet named by path', { type: 'generate', options: { prompt: 'a', strength: 0.5, maskBlur: 0, onlyMasked: false, controls: [{ layer: 'depth', scale: 1, controlNet: '/etc/passwd' }] } }, /controlNet must be an id the host sent/],
     ['a control layer twice', { type: 'generate', options: { prompt: 'a', strength: 0.5, maskBlur: 0, onlyMasked: false, controls: [{ layer: 'depth', scale: 1 }, { layer: 'depth', scale: 1 }] } }, /twice/],
     ['an upscale factor the canvas does not offer', { type: 'upscale', scale: 3 }, /scale must be 2 or 4, got 3/],
+    ['a detector that does not exist', { type: 'detect', what: 'face' }, /what must be "pose" or "person", got "face"/],
     ['a mask layer as a control', { type: 'generate', options: { prompt: 'a', strength: 0.5, maskBlur: 0, onlyMasked: false, controls: [{ layer: 'mask', scale: 1 }] } }, /control layer must be one of/],
     ['a pose for another size', { type: 'poseEdit', label: 'x', pose: { width: 10, height: 10, people: [] } }, /10×10/],
     ['a person with 17 keypoints', { type: 'poseEdit', label: 'x', pose: { width: W, height: H, people: [{ keypoints: defaultPerson(W, H).keypoints.slice(1) }] } }, /17 keypoints/],
@@ -51,7 +52,7 @@ describe('canvas → host message validation', () => {
       return [null, undefined, 42, Number.NaN, 'mask', [], {}, new Uint8Array(3), { x: 1 }, true][pick];
     };
     const keys = ['type', 'v', 'layer', 'label', 'rect', 'pixels', 'pose', 'edges', 'what', 'options'];
-    const types = ['ready', 'rasterEdit', 'poseEdit', 'edgesEdit', 'import', 'exportPose', 'generate', 'upscale', 'listControlNets', 'nope'];
+    const types = ['ready', 'rasterEdit', 'poseEdit', 'edgesEdit', 'import', 'exportPose', 'generate', 'upscale', 'listControlNets', 'detect', 'nope'];
     for (let i = 0; i < 2000; i++) {
       const message: Record<string, unknown> = { type: types[Math.floor(random() * types.length)] };
       for (const key of keys.slice(1)) if (random() < 0.5) message[key] = values();

