@@ -15,7 +15,8 @@ export const MIN_PERSON_COVERAGE = 0.002;
 /** The person probability at the model's resolution (256×256, 0…1). */
 export async function personProbability(session: Session, image: RgbImage): Promise<Float32Array> {
   const small = await resizeRgb(image, SEGMENTATION_SIDE, SEGMENTATION_SIDE);
-  const input = Float32Array.from(small.rgb, (v) => v / 255);
+  const input = new Float32Array(small.rgb.length);
+  for (let i = 0; i < input.length; i++) input[i] = small.rgb[i] / 255;
   const info = findInput(session, ['image'], 'image');
   const out = await session.run({ [info.name]: { type: 'float32', data: input, dims: [1, SEGMENTATION_SIDE, SEGMENTATION_SIDE, 3] } });
   return readFloat(out.mask, 'mask');
@@ -23,14 +24,22 @@ export async function personProbability(session: Session, image: RgbImage): Prom
 
 export async function segmentPerson(session: Session, image: RgbImage): Promise<{ mask: Uint8Array | undefined; coverage: number }> {
   const probability = await personProbability(session, image);
-  const bytes = Uint8Array.from(probability, (p) => Math.round(p * 255));
+  const bytes = new Uint8Array(probability.length);
+  for (let i = 0; i < bytes.length; i++) bytes[i] = Math.round(probability[i] * 255);
   const resized = await sharp(Buffer.from(bytes.buffer), { raw: { width: SEGMENTATION_SIDE, height: SEGMENTATION_SIDE, channels: 1 } })
     .resize(image.width, image.height, { fit: 'fill', kernel: 'linear' })
     .extractChannel(0)
     .raw()
     .toBuffer();
-  const mask = Uint8Array.from(resized, (v) => (v >= 128 ? 255 : 0));
-  const covered = mask.reduce((n, v) => n + (v ? 1 : 0), 0);
+  // Plain loops: Uint8Array.from with a mapper and reduce cost ~100 ms on a megapixel.
+  const mask = new Uint8Array(resized.length);
+  let covered = 0;
+  for (let i = 0; i < mask.length; i++) {
+    if (resized[i] >= 128) {
+      mask[i] = 255;
+      covered++;
+    }
+  }
   const coverage = covered / mask.length;
   return { mask: coverage >= MIN_PERSON_COVERAGE ? mask : undefined, coverage };
 }
