@@ -9,6 +9,9 @@ export const USAGE = `Usage:
   atelier upscale <file> [--scale 2|3|4|8] [--model slim|medium] [--out f.png]
                                             upscale with a built-in ESRGAN model (default 2×, slim);
                                             the result is <name>@<scale>x.png beside the file
+  atelier detect pose|person <file> [--out f]
+                                            built-in detectors: people as OpenPose JSON (<name>.pose.json)
+                                            or a person mask (<name>.mask.png), the canvas's layer files
   atelier tokenize --tokenizer <dir> "<text>"  print {"ids":[…],"count":N} for a CLIP tokenizer
   atelier models list                       models in the Hugging Face cache, and the catalogue
   atelier models pull <org/name[@rev]>      download (resumable, verified) into the Hugging Face cache
@@ -114,7 +117,15 @@ export interface UpscaleArgs {
   readonly metadata: boolean;
 }
 
-export type CliArgs = GenerateArgs | TokenizeArgs | UpscaleArgs | { readonly command: 'models'; readonly args: readonly string[] } | { readonly command: 'help' };
+export interface DetectArgs {
+  readonly command: 'detect';
+  readonly what: 'pose' | 'person';
+  readonly file: string;
+  readonly out?: string;
+  readonly provider: ExecutionProviderPreference;
+}
+
+export type CliArgs = GenerateArgs | TokenizeArgs | UpscaleArgs | DetectArgs | { readonly command: 'models'; readonly args: readonly string[] } | { readonly command: 'help' };
 
 function number(flag: string, raw: string | undefined, fallback: number | undefined, integer: boolean): number | undefined {
   if (raw === undefined) return fallback;
@@ -142,6 +153,7 @@ export function parseCli(argv: readonly string[]): CliArgs {
     return { command: 'tokenize', tokenizer: values.tokenizer, text: positionals[0] };
   }
   if (command === 'upscale') return parseUpscale(rest);
+  if (command === 'detect') return parseDetect(rest);
   if (command !== 'generate') throw new UsageError(`unknown command ${JSON.stringify(command)}`);
   let parsed;
   try {
@@ -227,6 +239,19 @@ export function parseCli(argv: readonly string[]): CliArgs {
     controls,
     controlNetRoots: values.controlnets ?? [],
   };
+}
+
+function parseDetect(rest: readonly string[]): DetectArgs {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: [...rest], allowPositionals: true, strict: true, options: { out: { type: 'string' }, provider: { type: 'string' } } });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const [what, ...files] = parsed.positionals;
+  if (what !== 'pose' && what !== 'person') throw new UsageError(`detect takes pose or person first, got ${JSON.stringify(what ?? '')}`);
+  if (files.length !== 1) throw new UsageError(`detect ${what} takes one image file, got ${files.length}`);
+  return { command: 'detect', what, file: files[0], out: parsed.values.out, provider: oneOf('provider', parsed.values.provider, EXECUTION_PROVIDERS, 'auto') };
 }
 
 function parseUpscale(rest: readonly string[]): UpscaleArgs {

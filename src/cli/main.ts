@@ -10,9 +10,11 @@ import type { ControlInput, GenerationRequest } from '../shared/request';
 import { readFile } from 'node:fs/promises';
 import { describeForUser } from '../extension/errors/userMessage';
 import { saveGenerated } from '../extension/output/saveGenerated';
-import { promptSlug, splitOutputPath } from '../extension/output/saveImage';
+import { promptSlug, saveNewFile, splitOutputPath } from '../extension/output/saveImage';
+import { decodeRgba, encodePng, ImageReadError } from '../extension/images/imageCodec';
+import { toOpenPoseJson } from '../shared/canvas/openpose';
 import { WorkerSupervisor } from '../extension/worker/workerSupervisor';
-import { parseCli, USAGE, UsageError, type GenerateArgs, type TokenizeArgs, type UpscaleArgs } from './args';
+import { parseCli, USAGE, UsageError, type DetectArgs, type GenerateArgs, type TokenizeArgs, type UpscaleArgs } from './args';
 import { saveUpscaled } from '../extension/output/saveUpscaled';
 import { ProgressBar } from './progressBar';
 import { modelsCommand } from './modelsCommand';
@@ -146,6 +148,46 @@ async function upscale(args: UpscaleArgs): Promise<number> {
   });
 }
 
+/** `atelier detect pose|person`: the canvas's layer file for the image, written as a new file. */
+async function detect(args: DetectArgs): Promise<number> {
+  const bytes = await readInput('the image', args.file);
+  let image: Awaited<ReturnType<typeof decodeRgba>>;
+  try {
+    image = await decodeRgba(bytes, path.basename(args.file));
+  } catch (error) {
+    if (error instanceof ImageReadError) throw new PipelineError('INVALID_INPUT', error.message, { argument: 'file' });
+    throw error;
+  }
+  const request = { width: image.width, height: image.height, rgba: image.data, executionProvider: args.provider };
+  const source = path.resolve(args.file);
+  const stem = path.basename(source, path.extname(source));
+  const ext = args.what === 'pose' ? '.pose.json' : '.mask.png';
+  const target = args.out ? splitOutputPath(args.out) : { dir: path.dirname(source), stem, ext };
+  const client = supervisor();
+  try {
+    let output: Uint8Array;
+    let summary: string;
+    if (args.what === 'pose') {
+      const result = await client.detectPose(request);
+      if (result.people.length === 0) throw new PipelineError('INVALID_INPUT', `no person found in ${path.basename(source)}; nothing was written`, { argument: 'file' });
+      output = new TextEncoder().encode(toOpenPoseJson({ width: image.width, height: image.height, people: result.people.map((p) => p.person) }));
+      const hidden = result.people.reduce((n, p) => n + p.person.keypoints.filter((k) => !k.visible).length, 0);
+      summary = `${result.people.length} ${result.people.length === 1 ? 'person' : 'people'} (${hidden} unsure joints hidden), ${result.detector}, ${result.timings.totalMs.toFixed(0)} ms on ${result.executionProvider}`;
+    } else {
+      const result = await client.segmentPerson(request);
+      if (!result.mask) throw new PipelineError('INVALID_INPUT', `no person found in ${path.basename(source)}; nothing was written`, { argument: 'file' });
+      output = await encodePng(result.mask, image, 1);
+      summary = `person mask covering ${(result.coverage * 100).toFixed(1)} %, ${result.detector}, ${result.timings.totalMs.toFixed(0)} ms on ${result.executionProvider}`;
+    }
+    const file = await saveNewFile(target.dir, target.stem, target.ext, output);
+    process.stderr.write(`atelier: ${summary}\n`);
+    process.stdout.write(`${file}\n`);
+    return 0;
+  } finally {
+    await client.dispose();
+  }
+}
+
 async function tokenize(args: TokenizeArgs): Promise<number> {
   const client = supervisor();
   try {
@@ -166,6 +208,7 @@ async function main(argv: readonly string[]): Promise<number> {
     }
     if (args.command === 'models') return await modelsCommand(args.args);
     if (args.command === 'upscale') return await upscale(args);
+    if (args.command === 'detect') return await detect(args);
     return args.command === 'generate' ? await generate(args) : await tokenize(args);
   } catch (error) {
     if (error instanceof UsageError) {

@@ -11,6 +11,8 @@ import { parseParameters } from '../../src/extension/output/parameters';
 import { readTextChunks } from '../../src/extension/output/pngText';
 import { oracleModel, tinyModel } from '../helpers/fixtures';
 import { blockImage } from '../helpers/images';
+import { emptyScene, figureImage, STANDING } from '../helpers/figure';
+import { fromOpenPoseJson } from '../../src/shared/canvas/openpose';
 import { writeControlNetFolder } from '../fixtures/onnx/modelFolder';
 import { parseControl } from '../../src/cli/args';
 import { packageRoot } from '../../src/pipeline/convert/builtinPackages';
@@ -317,6 +319,37 @@ describe('atelier upscale', () => {
     expect(unreadable.code).toBe(1);
     expect(unreadable.stderr).toContain('not a readable PNG, JPEG or WebP image');
     expect(readdirSync(dir).sort()).toEqual(['flower.png', 'flower@2x-1.png', 'flower@2x.png', 'notes.png']);
+  });
+});
+
+describe('atelier detect', () => {
+  it('pose writes <name>.pose.json with the person on the drawn joints; person writes <name>.mask.png; never overwrites; nobody: nothing written', async () => {
+    const dir = temp();
+    const image = path.join(dir, 'hero.png');
+    writeFileSync(image, await figureImage([STANDING]));
+    const pose = await cli(['detect', 'pose', image, '--provider', 'cpu']);
+    expect(pose.code).toBe(0);
+    expect(pose.stderr).toMatch(/1 person \(0 unsure joints hidden\), Google MoveNet MultiPose Lightning/);
+    expect(pose.stdout.trim()).toBe(path.join(dir, 'hero.pose.json'));
+    const doc = fromOpenPoseJson(readFileSync(path.join(dir, 'hero.pose.json'), 'utf8'), { width: 512, height: 512 });
+    expect(doc.people).toHaveLength(1);
+    const nose = doc.people[0].keypoints[0];
+    expect(Math.hypot(nose.x - STANDING.nose[0], nose.y - STANDING.nose[1])).toBeLessThan(20);
+    const again = await cli(['detect', 'pose', image]);
+    expect(again.stdout.trim()).toBe(path.join(dir, 'hero-1.pose.json'));
+    const mask = await cli(['detect', 'person', image]);
+    expect(mask.code).toBe(0);
+    expect(mask.stdout.trim()).toBe(path.join(dir, 'hero.mask.png'));
+    const meta = await sharp(path.join(dir, 'hero.mask.png')).metadata();
+    expect([meta.width, meta.height, meta.channels]).toEqual([512, 512, 1]);
+    writeFileSync(path.join(dir, 'room.png'), await emptyScene());
+    const nobody = await cli(['detect', 'person', path.join(dir, 'room.png')]);
+    expect(nobody.code).toBe(1);
+    expect(nobody.stderr).toContain('no person found in room.png; nothing was written');
+    const bad = await cli(['detect', 'face', image]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('detect takes pose or person first, got "face"');
+    expect(readdirSync(dir).sort()).toEqual(['hero-1.pose.json', 'hero.mask.png', 'hero.png', 'hero.pose.json', 'room.png']);
   });
 });
 
