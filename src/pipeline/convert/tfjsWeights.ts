@@ -22,16 +22,6 @@ export type WeightData = { readonly shape: readonly number[]; readonly dtype: 'f
 
 export class ConversionError extends Error {}
 
-function concat(shards: readonly Uint8Array[]): Uint8Array {
-  const bytes = new Uint8Array(shards.reduce((n, s) => n + s.length, 0));
-  let at = 0;
-  for (const s of shards) {
-    bytes.set(s, at);
-    at += s.length;
-  }
-  return bytes;
-}
-
 function bytesPerValue(w: WeightSpec): number {
   if (w.dtype === 'float32' && w.quantization?.dtype === 'float16') return 2;
   if (w.quantization) throw new ConversionError(`weight ${w.name} is quantized to ${String(w.quantization.dtype)}; only float16 storage is supported`);
@@ -42,7 +32,7 @@ function bytesPerValue(w: WeightSpec): number {
 export function readWeights(manifest: readonly WeightsGroup[], readShard: (path: string) => Uint8Array): Map<string, WeightData> {
   const out = new Map<string, WeightData>();
   for (const group of manifest) {
-    const bytes = concat(group.paths.map(readShard));
+    const bytes = new Uint8Array(Buffer.concat(group.paths.map(readShard)));
     let offset = 0;
     for (const w of group.weights) {
       const count = w.shape.reduce((a, b) => a * b, 1);
