@@ -1,7 +1,7 @@
 /** Checks a detection request from the host and turns its RGBA pixels into the RGB the detectors read. */
 import { PipelineError } from '../../shared/errors';
 import { MAX_PIXELS, type DetectRequest } from '../../shared/request';
-import type { RgbImage } from '../ops/decodeImage';
+import { splitRgba, type RgbImage } from '../ops/decodeImage';
 
 export function checkDetectRequest(request: DetectRequest): void {
   const { width, height, rgba } = request;
@@ -16,12 +16,5 @@ export function checkDetectRequest(request: DetectRequest): void {
 
 /** Drops alpha: the detectors see the colours as stored (transparent pixels keep their RGB). */
 export function rgbOf(request: DetectRequest): RgbImage {
-  const { width, height, rgba } = request;
-  const rgb = new Uint8Array(width * height * 3);
-  for (let i = 0, j = 0; i < rgba.length; i += 4, j += 3) {
-    rgb[j] = rgba[i];
-    rgb[j + 1] = rgba[i + 1];
-    rgb[j + 2] = rgba[i + 2];
-  }
-  return { width, height, rgb };
+  return { width: request.width, height: request.height, rgb: splitRgba(request.rgba, false).rgb };
 }

@@ -123,6 +123,20 @@ export interface RgbaImage extends RgbImage {
   readonly alpha: Uint8Array | undefined;
 }
 
+/** Interleaved RGBA → interleaved RGB, and the alpha plane when asked for (transparent pixels keep their colour). */
+export function splitRgba(rgba: Uint8Array, keepAlpha: boolean): { rgb: Uint8Array; alpha: Uint8Array | undefined } {
+  const plane = rgba.length / 4;
+  const rgb = new Uint8Array(plane * 3);
+  const alpha = keepAlpha ? new Uint8Array(plane) : undefined;
+  for (let i = 0; i < plane; i++) {
+    rgb[i * 3] = rgba[i * 4];
+    rgb[i * 3 + 1] = rgba[i * 4 + 1];
+    rgb[i * 3 + 2] = rgba[i * 4 + 2];
+    if (alpha) alpha[i] = rgba[i * 4 + 3];
+  }
+  return { rgb, alpha };
+}
+
 /**
  * Decodes an image to upscale, of any size up to the pixel limit, as 8-bit RGB(A). Animated, 16-bit and
  * CMYK images are refused with the reason (the upscaler works on one 8-bit sRGB frame).
@@ -136,15 +150,7 @@ export async function decodeForUpscale(bytes: Uint8Array, argument: string): Pro
   if (width * height > MAX_PIXELS) throw new PipelineError('INVALID_INPUT', `${argument} is ${width}×${height}, more than the ${MAX_PIXELS}-pixel limit; upscale a crop of it`, { argument });
   try {
     const { data, info } = await sharp(bytes, { limitInputPixels: MAX_PIXELS }).toColorspace('srgb').ensureAlpha().raw().toBuffer({ resolveWithObject: true });
-    const plane = info.width * info.height;
-    const rgb = new Uint8Array(plane * 3);
-    const alpha = meta.hasAlpha ? new Uint8Array(plane) : undefined;
-    for (let i = 0; i < plane; i++) {
-      rgb[i * 3] = data[i * 4];
-      rgb[i * 3 + 1] = data[i * 4 + 1];
-      rgb[i * 3 + 2] = data[i * 4 + 2];
-      if (alpha) alpha[i] = data[i * 4 + 3];
-    }
+    const { rgb, alpha } = splitRgba(data, meta.hasAlpha === true);
     return { width: info.width, height: info.height, rgb, alpha };
   } catch (error) {
     throw decodeFailure(argument, error);
