@@ -21,7 +21,7 @@ import { modelDefaultSampler } from './schedulers';
 import { chwToRgb8, latentPreview } from './ops/image';
 import { txt2img, type PipelineHooks } from './pipelines/txt2img';
 import { img2img } from './pipelines/img2img';
-import { decodeImage, decodeMask } from './ops/decodeImage';
+import { decodeImage, decodeMask, type RgbImage } from './ops/decodeImage';
 import { inpaint } from './pipelines/inpaint';
 import { outpaint } from './pipelines/outpaint';
 import { ModelCache } from './runtime/modelCache';
@@ -107,29 +107,30 @@ async function builtinSession(file: string, preference: GenerationRequest['execu
   return session;
 }
 
-function detector(id: DetectorId): { file: string; label: string } {
+/** Runs a built-in detector on a checked request, with what every detection result reports. */
+async function runDetector<T>(id: DetectorId, request: DetectRequest, run: (session: Session, image: RgbImage) => Promise<T>): Promise<{ value: T; detector: string; executionProvider: Session['provider']; timings: DetectPoseResult['timings'] }> {
+  const started = performance.now();
+  checkDetectRequest(request);
   const { file, info } = findDetector(process.env.ATELIER_DETECTORS_DIR ?? DETECTORS_DIR, id);
-  return { file, label: `${info.origin}, via ${info.package}@${info.version} (${info.license})` };
+  const session = await builtinSession(file, request.executionProvider);
+  const runBefore = builtinStats.runMs;
+  const value = await run(session, rgbOf(request));
+  return {
+    value,
+    detector: `${info.origin}, via ${info.package}@${info.version} (${info.license})`,
+    executionProvider: session.provider,
+    timings: { totalMs: performance.now() - started, sessionRunMs: builtinStats.runMs - runBefore },
+  };
 }
 
 async function detectPose(request: DetectRequest): Promise<DetectPoseResult> {
-  const started = performance.now();
-  checkDetectRequest(request);
-  const { file, label } = detector('movenet-multipose');
-  const session = await builtinSession(file, request.executionProvider);
-  const runBefore = builtinStats.runMs;
-  const people = await detectPoseIn(session, rgbOf(request));
-  return { people, detector: label, executionProvider: session.provider, timings: { totalMs: performance.now() - started, sessionRunMs: builtinStats.runMs - runBefore } };
+  const { value, ...common } = await runDetector('movenet-multipose', request, detectPoseIn);
+  return { people: value, ...common };
 }
 
 async function segmentPerson(request: DetectRequest): Promise<SegmentPersonResult> {
-  const started = performance.now();
-  checkDetectRequest(request);
-  const { file, label } = detector('selfie-segmentation');
-  const session = await builtinSession(file, request.executionProvider);
-  const runBefore = builtinStats.runMs;
-  const { mask, coverage } = await segmentPersonIn(session, rgbOf(request));
-  return { mask, coverage, detector: label, executionProvider: session.provider, timings: { totalMs: performance.now() - started, sessionRunMs: builtinStats.runMs - runBefore } };
+  const { value, ...common } = await runDetector('selfie-segmentation', request, segmentPersonIn);
+  return { ...value, ...common };
 }
 
 async function upscale(request: UpscaleRequest, context: RequestContext<PipelineEvents>): Promise<UpscaleResult> {
