@@ -13,16 +13,15 @@ export function buildUpscalers(outDir: string, resolvePackage: (name: string) =>
   const written: string[] = [];
   for (const model of UPSCALER_MODELS) {
     const name = `@upscalerjs/esrgan-${model}`;
-    const { root } = checkBuiltinPackage(name, resolvePackage, catalogueFile);
-    const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string; license: string; repository?: { url?: string } };
+    const pkg = checkBuiltinPackage(name, resolvePackage, catalogueFile);
     for (const scale of UPSCALE_FACTORS) {
-      const source = path.join(root, 'models', `x${scale}`);
+      const source = path.join(pkg.root, 'models', `x${scale}`);
       const layers = JSON.parse(readFileSync(path.join(source, 'model.json'), 'utf8')) as LayersModelJson;
       const { encoded, receptiveRadius } = convertLayersModel(layers, (shard) => new Uint8Array(readFileSync(path.join(source, shard))));
       const target = upscalerFolder(outDir, model, scale);
       mkdirSync(target, { recursive: true });
       writeFileSync(path.join(target, 'model.onnx'), encoded.model);
-      const info: UpscalerInfo = { package: name, version: pkg.version, license: pkg.license, source: pkg.repository?.url ?? 'https://github.com/thekevinscott/UpscalerJS', architecture: 'RDN (ESRGAN family)', scale, receptiveRadius };
+      const info: UpscalerInfo = { package: name, version: pkg.version, license: pkg.license, source: pkg.repository ?? 'https://github.com/thekevinscott/UpscalerJS', architecture: 'RDN (ESRGAN family)', scale, receptiveRadius };
       writeFileSync(path.join(target, 'upscaler.json'), `${JSON.stringify(info, null, 2)}\n`);
       written.push(target);
     }

@@ -32,6 +32,8 @@ export interface CheckedPackage {
   readonly root: string;
   readonly version: string;
   readonly license: string;
+  /** package.json's repository URL, when it has one. */
+  readonly repository: string | undefined;
   readonly entries: readonly BuiltinEntry[];
 }
 
@@ -39,7 +41,7 @@ export interface CheckedPackage {
 export function checkBuiltinPackage(name: string, resolvePackage: (name: string) => string = packageRoot, catalogueFile = CATALOGUE_FILE): CheckedPackage {
   const builtin = (JSON.parse(readFileSync(catalogueFile, 'utf8')) as { builtin?: BuiltinEntry[] }).builtin ?? [];
   const root = resolvePackage(name);
-  const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string; license: string };
+  const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string; license: string; repository?: { url?: string } };
   const entries = builtin.filter((b) => b.package === name);
   if (entries.length === 0) throw new Error(`${name} is not listed under "builtin" in assets/catalogue.json; record its licence and source there and in THIRD_PARTY_NOTICES.md first`);
   for (const listed of entries) {
@@ -49,5 +51,5 @@ export function checkBuiltinPackage(name: string, resolvePackage: (name: string)
       if (problem) throw new Error(`${name} (${listed.id}): ${problem}`);
     }
   }
-  return { root, version: pkg.version, license: pkg.license, entries };
+  return { root, version: pkg.version, license: pkg.license, repository: pkg.repository?.url, entries };
 }
