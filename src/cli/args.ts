@@ -5,8 +5,8 @@ import { CONTROL_TYPES, EXECUTION_PROVIDERS, SAMPLER_NAMES, UPSCALE_FACTORS, UPS
 export class UsageError extends Error {}
 
 export const USAGE = `Usage:
-  atelier generate "<prompt>" [options]     generate an image (PNG with its parameters)
-  atelier upscale <file> [--scale 2|3|4|8] [--model slim|medium] [--out f.png]
+  atelier generate "<prompt>" [options]     generate an image (PNG, JPEG or WebP with its parameters)
+  atelier upscale <file> [--scale 2|3|4|8] [--model slim|medium] [--out f.png|dir/]
                                             upscale with a built-in ESRGAN model (default 2×, slim);
                                             the result is <name>@<scale>x.png beside the file
   atelier detect pose|person <file> [--out f]
@@ -14,13 +14,22 @@ export const USAGE = `Usage:
                                             or a person mask (<name>.mask.png), the canvas's layer files
   atelier tokenize --tokenizer <dir> "<text>"  print {"ids":[…],"count":N} for a CLIP tokenizer
   atelier models list                       models in the Hugging Face cache, and the catalogue
-  atelier models pull <org/name[@rev]>      download (resumable, verified) into the Hugging Face cache
+  atelier models list --comfyui <url>       what a ComfyUI server offers: checkpoints, ControlNets, LoRAs,
+                                            upscale models, samplers (also $ATELIER_COMFYUI_URL; a token
+                                            for ComfyUI-Login or a proxy from $ATELIER_COMFYUI_TOKEN)
+  atelier models pull <org/name[@rev]> [--connect-timeout <s>] [--idle-timeout <s>]
+                                            download (resumable, verified) into the Hugging Face cache;
+                                            fails when the Hub does not answer within 30 s or sends
+                                            under 1 KiB in 60 s (defaults; also ATELIER_CONNECT_TIMEOUT,
+                                            ATELIER_IDLE_TIMEOUT)
   atelier models path <org/name[@rev]>      print the folder of a cached model (for --model)
   atelier models rm <org/name[@rev]>        delete a cached model (files shared with another revision stay)
 
 generate options:
   --model <dir>         ONNX model folder (default: $ATELIER_MODEL, else the built-in demo model)
-  --out <file.png>      output file; an existing file is never overwritten (a -1, -2 … suffix is added)
+  --out <file|dir/>     output file: .png, .jpg/.jpeg or .webp picks the format (parameters in PNG
+                        text or JPEG/WebP EXIF); a folder (trailing / or existing) gets the default
+                        name; an existing file is never overwritten (a -1, -2 … suffix is added)
   --prompt-file <file>  read the prompt from a UTF-8 text file instead of the argument
   --negative <text>     negative prompt
   --steps <n>           denoising steps (default 20)
@@ -29,11 +38,15 @@ generate options:
   --width <px> --height <px>   multiples of 8 (default 512×512)
   --sampler <name>      ${SAMPLER_NAMES.join(' | ')}
   --provider <name>     ${EXECUTION_PROVIDERS.join(' | ')} (default auto)
-  --init-image <file>   img2img: start from this image (its size is the output size)
+  --init-image <file>   img2img: start from this image (PNG, JPEG, WebP; first frame of GIF, TIFF,
+                        AVIF; EXIF orientation applied); the output has exactly its size
+  --full-size           with --init-image: generate at the image's own size (default: images above
+                        1.5× the model's native pixel count, e.g. 768×512, are scaled down for the
+                        model and the result scaled back, with a notice)
   --strength <s>        img2img: 0 keeps the image, 1 ignores it (default 0.6; 1 with --mask)
   --mask <file>         inpaint (with --init-image): repaint where the mask is white; the rest stays bit-exact
-  --mask-blur <px>      feather radius of the seam (default 4)
-  --outpaint <l,r,t,b>  outpaint (with --init-image): grow each side by this many pixels (multiples of 8)
+  --mask-blur <px>      feather of the seam, inside the mask (default 4; it reaches 3× this far in)
+  --outpaint <l,r,t,b>  outpaint (with --init-image): grow each side by this many pixels
   --outpaint-fill <f>   edge | noise: how the new area starts (default edge)
   --only-masked         inpaint only the mask's area (plus --mask-padding), at the model's native size
   --mask-padding <px>   context around the mask for --only-masked (default 32)
@@ -42,7 +55,7 @@ generate options:
                         scale default 1, start/end are fractions of the steps (default 0:1)
   --controlnet <type>=<dir>   the ControlNet folder for a type (else found under --controlnets)
   --controlnets <dir>   folder of ControlNets found by type, e.g. SD/Depth (repeatable; $ATELIER_CONTROLNETS)
-  --no-metadata         do not write the parameters into the PNG
+  --no-metadata         do not write the parameters into the image
 `;
 
 export interface GenerateArgs {
@@ -67,6 +80,8 @@ export interface GenerateArgs {
   readonly outpaint?: { readonly left: number; readonly right: number; readonly top: number; readonly bottom: number };
   readonly outpaintFill: 'edge' | 'noise';
   readonly onlyMasked?: { readonly padding: number };
+  /** --full-size: generate an init image at its own size instead of the model's pixel budget. */
+  readonly fullSize: boolean;
   readonly controls: readonly ControlArg[];
   readonly controlNetRoots: readonly string[];
 }
@@ -85,19 +100,33 @@ function controlType(flag: string, raw: string, text: string): ControlType {
   throw new UsageError(`--${flag} ${JSON.stringify(text)}: the type must be one of ${CONTROL_TYPES.join(', ')}, got ${JSON.stringify(raw)}`);
 }
 
-/** `depth=f.png`, `depth=f.png:0.8` or `depth=f.png:0.8:0:0.6` (numbers are taken from the right, so paths may hold colons). */
+/** Decimal numbers only: no hex (0x10), no NaN or Infinity, no empty string. */
+const DECIMAL = /^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i;
+const DECIMAL_INTEGER = /^[-+]?\d+$/;
+/** A part that was meant as a number (so a bad one is an error, not part of a file name). */
+const NUMBER_LIKE = /^[-+]?([\d.]*\d[\d.]*(e[-+]?\d+)?|nan|inf(inity)?|0x[0-9a-f]+)$/i;
+
+/**
+ * `depth=f.png`, `depth=f.png:0.8` or `depth=f.png:0.8:0:0.6`. Numbers are taken from the right, so paths
+ * may hold colons; a trailing part that looks like a number but is not a decimal one (NaN, 1.2.3, 0x1)
+ * is refused rather than read as part of the file name.
+ */
 export function parseControl(text: string): Omit<ControlArg, 'controlNetDir'> {
   const eq = text.indexOf('=');
   if (eq <= 0) throw new UsageError(`--control takes <type>=<file>[:scale[:start:end]], got ${JSON.stringify(text)}`);
   const type = controlType('control', text.slice(0, eq), text);
   const parts = text.slice(eq + 1).split(':');
-  const numeric = (p: string | undefined): boolean => p !== undefined && p.trim() !== '' && Number.isFinite(Number(p));
-  let tail: number[] = [];
-  if (parts.length >= 4 && numeric(parts.at(-1)) && numeric(parts.at(-2)) && numeric(parts.at(-3))) tail = parts.splice(-3).map(Number);
-  else if (parts.length >= 2 && numeric(parts.at(-1))) tail = parts.splice(-1).map(Number);
+  const tail: string[] = [];
+  while (tail.length < 3 && parts.length > 1 && NUMBER_LIKE.test(parts[parts.length - 1].trim())) tail.unshift((parts.pop() ?? '').trim());
   const file = parts.join(':');
   if (file === '') throw new UsageError(`--control ${JSON.stringify(text)} names no image file`);
-  const [scale = 1, start = 0, end = 1] = tail;
+  if (tail.length === 2) throw new UsageError(`--control ${JSON.stringify(text)}: give the scale before start:end, as <type>=<file>[:scale[:start:end]]`);
+  const names = tail.length === 1 ? ['scale'] : ['scale', 'start', 'end'];
+  const numbers = tail.map((raw, i) => {
+    if (!DECIMAL.test(raw)) throw new UsageError(`--control ${JSON.stringify(text)}: the ${names[i]} ${JSON.stringify(raw)} is not a decimal number`);
+    return Number(raw);
+  });
+  const [scale = 1, start = 0, end = 1] = numbers;
   return { type, file, scale, start, end };
 }
 
@@ -129,11 +158,11 @@ export type CliArgs = GenerateArgs | TokenizeArgs | UpscaleArgs | DetectArgs | {
 
 function number(flag: string, raw: string | undefined, fallback: number | undefined, integer: boolean): number | undefined {
   if (raw === undefined) return fallback;
-  const value = Number(raw);
-  if (raw.trim() === '' || !Number.isFinite(value) || (integer && !Number.isInteger(value))) {
-    throw new UsageError(`--${flag} must be ${integer ? 'a whole number' : 'a number'}, got ${JSON.stringify(raw)}`);
+  const text = raw.trim();
+  if (!(integer ? DECIMAL_INTEGER : DECIMAL).test(text) || !Number.isFinite(Number(text))) {
+    throw new UsageError(`--${flag} must be ${integer ? 'a whole number' : 'a number'}, got ${JSON.stringify(raw)} (decimal digits only, e.g. ${integer ? '20' : '7.5'})`);
   }
-  return value;
+  return Number(text);
 }
 
 function oneOf<T extends string>(flag: string, raw: string | undefined, allowed: readonly T[], fallback: T): T {
@@ -182,6 +211,7 @@ export function parseCli(argv: readonly string[]): CliArgs {
         'outpaint-fill': { type: 'string' },
         'only-masked': { type: 'boolean' },
         'mask-padding': { type: 'string' },
+        'full-size': { type: 'boolean' },
         control: { type: 'string', multiple: true },
         controlnet: { type: 'string', multiple: true },
         controlnets: { type: 'string', multiple: true },
@@ -198,6 +228,8 @@ export function parseCli(argv: readonly string[]): CliArgs {
   if (values.outpaint && !values['init-image']) throw new UsageError('--outpaint needs --init-image (the image to extend)');
   if (values.outpaint && values.mask) throw new UsageError('use --mask or --outpaint, not both');
   if (values['only-masked'] && !values.mask) throw new UsageError('--only-masked needs --mask (the area to inpaint)');
+  if (values.strength !== undefined && !values['init-image']) throw new UsageError('--strength needs --init-image (it sets how much of that image is kept); without one it would be ignored');
+  if (values['full-size'] && !values['init-image']) throw new UsageError('--full-size needs --init-image (without one, the size is --width × --height)');
   const controlNetDirs = new Map<ControlType, string>();
   for (const entry of values.controlnet ?? []) {
     const eq = entry.indexOf('=');
@@ -210,8 +242,9 @@ export function parseCli(argv: readonly string[]): CliArgs {
   });
   let outpaint: GenerateArgs['outpaint'];
   if (values.outpaint !== undefined) {
-    const parts = values.outpaint.split(',').map((p) => Number(p.trim()));
-    if (parts.length !== 4 || parts.some((p) => !Number.isInteger(p))) throw new UsageError(`--outpaint takes four whole numbers left,right,top,bottom, got ${JSON.stringify(values.outpaint)}`);
+    const raw = values.outpaint.split(',').map((p) => p.trim());
+    const parts = raw.map(Number);
+    if (parts.length !== 4 || raw.some((p) => !DECIMAL_INTEGER.test(p))) throw new UsageError(`--outpaint takes four whole numbers left,right,top,bottom, got ${JSON.stringify(values.outpaint)}`);
     outpaint = { left: parts[0], right: parts[1], top: parts[2], bottom: parts[3] };
   }
   return {
@@ -236,6 +269,7 @@ export function parseCli(argv: readonly string[]): CliArgs {
     outpaint,
     outpaintFill: oneOf('outpaint-fill', values['outpaint-fill'], ['edge', 'noise'] as const, 'edge'),
     onlyMasked: values['only-masked'] ? { padding: number('mask-padding', values['mask-padding'], 32, true) ?? 32 } : undefined,
+    fullSize: values['full-size'] === true,
     controls,
     controlNetRoots: values.controlnets ?? [],
   };

@@ -7,21 +7,22 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { PipelineError, toErrorInfo } from '../shared/errors';
 import type { ControlInput, GenerationRequest } from '../shared/request';
-import { readFile } from 'node:fs/promises';
 import { describeForUser } from '../extension/errors/userMessage';
 import { saveGenerated } from '../extension/output/saveGenerated';
-import { promptSlug, saveNewFile, splitOutputPath } from '../extension/output/saveImage';
-import { decodeRgba, encodePng, ImageReadError } from '../extension/images/imageCodec';
+import { checkWritableFolder, promptSlug, saveNewFile } from '../extension/output/saveImage';
+import { OutputPathError, resolveOutput, type OutputKind, type OutputTarget } from '../extension/output/outputTarget';
+import { decodeRgba, encodePng, ImageReadError, readImageInfo, type ImageInfo } from '../extension/images/imageCodec';
 import { toOpenPoseJson } from '../shared/canvas/openpose';
 import { WorkerSupervisor } from '../extension/worker/workerSupervisor';
 import { parseCli, USAGE, UsageError, type DetectArgs, type GenerateArgs, type TokenizeArgs, type UpscaleArgs } from './args';
-import { saveUpscaled } from '../extension/output/saveUpscaled';
+import { saveUpscaled, upscaleTarget } from '../extension/output/saveUpscaled';
 import { ProgressBar } from './progressBar';
 import { modelsCommand } from './modelsCommand';
 import { readPromptFile } from './promptFile';
 import { findCachedModel } from '../extension/models/cachedModels';
 import { parseRepoRef } from '../extension/models/hub/repoId';
 import { hubEnvironment } from '../extension/models/hubEnvironment';
+import { FILE_KINDS, FileReadError, readBounded } from '../shared/files/boundedRead';
 
 const DEMO_MODEL = path.join(__dirname, 'demo-model');
 
@@ -53,24 +54,54 @@ async function resolveModel(args: GenerateArgs): Promise<{ dir: string; name: st
   return { dir: DEMO_MODEL, name: 'atelier-demo (built-in demo, not a trained model)' };
 }
 
+/** An image the user named: a regular file within the image cap, else a usage error naming the flag and why. */
 async function readInput(flag: string, file: string): Promise<Uint8Array> {
   try {
-    return new Uint8Array(await readFile(file));
+    const bytes = await readBounded(file, FILE_KINDS.image, flag);
+    return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   } catch (error) {
-    throw new UsageError(`cannot read ${flag} ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    if (error instanceof FileReadError) throw new UsageError(error.message);
+    throw error;
   }
+}
+
+/** An image argument, read and checked from its header (format, size) before any work; refusals name the file. */
+async function readImageInput(flag: string, file: string): Promise<{ bytes: Uint8Array; info: ImageInfo }> {
+  const bytes = await readInput(flag, file);
+  try {
+    return { bytes, info: await readImageInfo(bytes, path.basename(file)) };
+  } catch (error) {
+    if (error instanceof ImageReadError) throw new PipelineError('INVALID_INPUT', flag.startsWith('--') ? `${flag}: ${error.message}` : error.message, { argument: 'image' });
+    throw error;
+  }
+}
+
+/** Where --out (or the default) puts the result, checked writable before any work; bad --out values are usage errors. */
+async function outputTarget(out: string | undefined, fallback: { dir: string; stem: string; ext?: string }, kind?: OutputKind): Promise<OutputTarget> {
+  let target: OutputTarget;
+  try {
+    target = await resolveOutput(out, fallback, kind);
+  } catch (error) {
+    if (error instanceof OutputPathError) throw new UsageError(error.message);
+    throw error;
+  }
+  await checkWritableFolder(target.dir);
+  return target;
 }
 
 async function controlsFrom(args: GenerateArgs): Promise<ControlInput[]> {
   const controls: ControlInput[] = [];
   for (const c of args.controls) {
-    controls.push({ type: c.type, image: await readInput('--control', c.file), scale: c.scale, start: c.start, end: c.end, controlNetDir: c.controlNetDir && path.resolve(c.controlNetDir) });
+    controls.push({ type: c.type, image: (await readImageInput('--control', c.file)).bytes, scale: c.scale, start: c.start, end: c.end, controlNetDir: c.controlNetDir && path.resolve(c.controlNetDir) });
   }
   return controls;
 }
 
 async function generate(args: GenerateArgs): Promise<number> {
   const prompt = args.promptFile ? await readPromptFile(args.promptFile) : (args.prompt ?? '');
+  const seed = args.seed === undefined || args.seed === -1 ? randomInt(0, 2 ** 32) : args.seed;
+  // Where the result goes is settled (and checked writable) before anything else is read or started.
+  const target = await outputTarget(args.out, { dir: process.cwd(), stem: `${promptSlug(prompt)}-${seed}` });
   const model = await resolveModel(args);
   const envRoots = (process.env.ATELIER_CONTROLNETS ?? '').split(path.delimiter).filter((r) => r !== '');
   const common = {
@@ -79,25 +110,25 @@ async function generate(args: GenerateArgs): Promise<number> {
     modelDir: model.dir,
     prompt,
     negativePrompt: args.negative,
-    sampling: { sampler: args.sampler, steps: args.steps, guidanceScale: args.guidance, seed: args.seed === undefined || args.seed === -1 ? randomInt(0, 2 ** 32) : args.seed },
+    sampling: { sampler: args.sampler, steps: args.steps, guidanceScale: args.guidance, seed },
     previewEvery: 0,
     executionProvider: args.provider,
   };
   let request: GenerationRequest;
   if (args.initImage) {
-    const initImage = await readInput('--init-image', args.initImage);
+    const initImage = (await readImageInput('--init-image', args.initImage)).bytes;
+    const fromImage = { ...common, initImage, strength: args.strength, workingResolution: args.fullSize ? ('full' as const) : ('model' as const) };
     if (args.outpaint) {
-      request = { ...common, kind: 'outpaint', initImage, extend: args.outpaint, fill: args.outpaintFill, maskBlur: args.maskBlur, strength: args.strength };
+      request = { ...fromImage, kind: 'outpaint', extend: args.outpaint, fill: args.outpaintFill, maskBlur: args.maskBlur };
     } else if (args.mask) {
-      const mask = await readInput('--mask', args.mask);
-      request = { ...common, kind: 'inpaint', initImage, mask, maskBlur: args.maskBlur, strength: args.strength, onlyMasked: args.onlyMasked };
+      const mask = (await readImageInput('--mask', args.mask)).bytes;
+      request = { ...fromImage, kind: 'inpaint', mask, maskBlur: args.maskBlur, onlyMasked: args.onlyMasked };
     } else {
-      request = { ...common, kind: 'img2img', initImage, strength: args.strength };
+      request = { ...fromImage, kind: 'img2img' };
     }
   } else {
     request = { ...common, kind: 'txt2img', width: args.width, height: args.height };
   }
-  const target = args.out ? splitOutputPath(args.out) : { dir: process.cwd(), stem: `${promptSlug(prompt)}-${request.sampling.seed}`, ext: '.png' };
 
   return workerJob(async (client, signal, bar) => {
     const result = await client.generate(request, { signal, onEvent: (event) => bar.update(event) });
@@ -139,11 +170,13 @@ async function workerJob(run: (client: WorkerSupervisor, signal: AbortSignal, ba
 }
 
 async function upscale(args: UpscaleArgs): Promise<number> {
-  const image = await readInput('the image', args.file);
+  const { bytes: image, info } = await readImageInput('the image', args.file);
+  const target = await outputTarget(args.out, upscaleTarget(path.resolve(args.file), args.scale));
+  if (info.hasAlpha && /^\.jpe?g$/i.test(target.ext)) throw new UsageError(`${path.basename(args.file)} has transparency, which JPEG cannot hold; name a .png or .webp --out`);
   return workerJob(async (client, signal, bar) => {
     const result = await client.upscale({ image, scale: args.scale, model: args.model, executionProvider: args.provider }, { signal, onEvent: (event) => bar.update(event) });
     bar.done();
-    const file = await saveUpscaled(path.resolve(args.file), image, result, { writeMetadata: args.metadata, out: args.out });
+    const file = await saveUpscaled(image, result, target, { writeMetadata: args.metadata });
     return { file, summary: `${result.upscaler} → ${result.width}×${result.height} in ${result.tiles} tile${result.tiles === 1 ? '' : 's'} on ${result.executionProvider}, ${(result.timings.totalMs / 1000).toFixed(1)} s` };
   });
 }
@@ -153,16 +186,16 @@ async function detect(args: DetectArgs): Promise<number> {
   const bytes = await readInput('the image', args.file);
   let image: Awaited<ReturnType<typeof decodeRgba>>;
   try {
-    image = await decodeRgba(bytes, path.basename(args.file));
+    image = await decodeRgba(bytes, path.basename(args.file), (notice) => process.stderr.write(`warning: ${notice}\n`));
   } catch (error) {
-    if (error instanceof ImageReadError) throw new PipelineError('INVALID_INPUT', error.message, { argument: 'file' });
+    if (error instanceof ImageReadError) throw new PipelineError('INVALID_INPUT', error.message, { argument: 'image' });
     throw error;
   }
   const request = { width: image.width, height: image.height, rgba: image.data, executionProvider: args.provider };
   const source = path.resolve(args.file);
   const stem = path.basename(source, path.extname(source));
-  const ext = args.what === 'pose' ? '.pose.json' : '.mask.png';
-  const target = args.out ? splitOutputPath(args.out) : { dir: path.dirname(source), stem, ext };
+  const kind: OutputKind = args.what === 'pose' ? { extensions: ['.json'], describe: 'a .json file' } : { extensions: ['.png'], describe: 'a .png file' };
+  const target = await outputTarget(args.out, { dir: path.dirname(source), stem, ext: args.what === 'pose' ? '.pose.json' : '.mask.png' }, kind);
   const client = supervisor();
   try {
     let output: Uint8Array;
@@ -216,7 +249,7 @@ async function main(argv: readonly string[]): Promise<number> {
       return 2;
     }
     const info = toErrorInfo(error);
-    process.stderr.write(`atelier: ${describeForUser(info).message}\n`);
+    process.stderr.write(`atelier: ${describeForUser(info, 'cli').message}\n`);
     if (info.detail && process.env.ATELIER_DEBUG) process.stderr.write(`${info.detail}\n`);
     return error instanceof PipelineError && error.code === 'CANCELLED' ? 130 : 1;
   }

@@ -1,23 +1,46 @@
 /** `atelier models list | pull <repo[@rev]> | rm <repo[@commit]> | path <repo[@rev]>`. */
 import path from 'node:path';
+import { parseArgs } from 'node:util';
 import { PipelineError } from '../shared/errors';
 import { loadCatalogue, selectionFor } from '../extension/models/catalogue';
 import { deleteCachedModel, findCachedModel, listCachedModels } from '../extension/models/cachedModels';
 import { readRef, repoCache } from '../extension/models/hub/cacheLayout';
 import { pullModel } from '../extension/models/hub/pull';
 import { isCommit, parseRepoRef } from '../extension/models/hub/repoId';
-import { hubEnvironment } from '../extension/models/hubEnvironment';
+import { hubEnvironment, timeoutSeconds } from '../extension/models/hubEnvironment';
 import { formatBytes, formatEta } from '../extension/models/units';
 import { UsageError } from './args';
+import { listComfyModels, takeComfyUrl } from './comfyModels';
 
 const CATALOGUE = path.join(__dirname, '..', 'assets', 'catalogue.json');
 
+function flagSeconds(flag: string, raw: string | undefined): number | undefined {
+  if (raw === undefined) return undefined;
+  try {
+    return timeoutSeconds(`--${flag}`, raw);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
 export async function modelsCommand(args: readonly string[], out: NodeJS.WriteStream = process.stdout, err: NodeJS.WriteStream = process.stderr): Promise<number> {
-  const [action, target, ...rest] = args;
-  const env = hubEnvironment();
+  const comfy = takeComfyUrl(args);
+  let parsed;
+  try {
+    parsed = parseArgs({ args: comfy.rest, allowPositionals: true, strict: true, options: { 'connect-timeout': { type: 'string' }, 'idle-timeout': { type: 'string' } } });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const [action, target, ...rest] = parsed.positionals;
+  const timeouts = { connectMs: flagSeconds('connect-timeout', parsed.values['connect-timeout']), idleMs: flagSeconds('idle-timeout', parsed.values['idle-timeout']) };
+  if (action !== 'pull' && (timeouts.connectMs !== undefined || timeouts.idleMs !== undefined)) throw new UsageError('--connect-timeout and --idle-timeout apply to models pull');
+  const env = hubEnvironment(process.env, undefined, timeouts);
   if (rest.length > 0) throw new UsageError(`models ${action} takes one argument, got ${rest.length + 1}`);
+  if (comfy.url !== undefined && action !== 'list') throw new UsageError('--comfyui goes with models list');
   switch (action) {
     case 'list': {
+      const comfyUrl = comfy.url ?? process.env.ATELIER_COMFYUI_URL;
+      if (comfyUrl) return await listComfyModels(comfyUrl, comfy.url === undefined, out, err);
       const models = await listCachedModels(env.cacheRoot);
       if (models.length === 0) out.write(`no models in ${env.cacheRoot}\n`);
       for (const m of models) {
@@ -40,6 +63,7 @@ export async function modelsCommand(args: readonly string[], out: NodeJS.WriteSt
           ...env,
           selection: entry ? selectionFor(entry) : undefined,
           signal: abort.signal,
+          onNotice: (message) => err.write(`${err.isTTY ? '\r\x1b[2K' : ''}atelier: ${message}\n`),
           onProgress: (p) => {
             const line = `${formatBytes(p.doneBytes)} / ${formatBytes(p.totalBytes)}  ${formatBytes(p.bytesPerSecond)}/s  ETA ${formatEta(p.etaSeconds)}  (${p.filesDone}/${p.filesTotal} files)`;
             err.write(err.isTTY ? `\r\x1b[2K${line}` : `${line}\n`);
@@ -68,6 +92,7 @@ export async function modelsCommand(args: readonly string[], out: NodeJS.WriteSt
       if (target.includes('@') && !commit) throw new PipelineError('HUB_NOT_FOUND', `${target} is not in the cache`);
       const result = await deleteCachedModel(env.cacheRoot, ref.repo, commit);
       err.write(`atelier: removed ${result.removedSnapshots.length} snapshot(s) of ${ref.repo}, ${result.removedBlobs} unshared file(s), ${formatBytes(result.freedBytes)} freed\n`);
+      for (const note of result.leftAlone) err.write(`atelier: ${note}\n`);
       return 0;
     }
     default:

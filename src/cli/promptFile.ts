@@ -1,5 +1,9 @@
-/** Reads a prompt file as strict UTF-8: invalid bytes are an error naming the offset, never mojibake. */
-import { readFile } from 'node:fs/promises';
+/**
+ * Reads a prompt file: a regular file within the prompt cap, strict UTF-8 (invalid bytes are an error
+ * naming the offset, never mojibake); Windows line ends become \n.
+ */
+import { FILE_KINDS, FileReadError, readBounded } from '../shared/files/boundedRead';
+import { controlCharacterProblem } from '../shared/promptText';
 import { UsageError } from './args';
 
 /** Offset of the first byte that is not part of a valid UTF-8 sequence, or -1. */
@@ -19,13 +23,17 @@ export function firstInvalidUtf8(bytes: Uint8Array): number {
 export async function readPromptFile(file: string): Promise<string> {
   let bytes: Buffer;
   try {
-    bytes = await readFile(file);
+    bytes = await readBounded(file, FILE_KINDS.promptFile);
   } catch (error) {
-    throw new UsageError(`cannot read prompt file ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    if (error instanceof FileReadError) throw new UsageError(error.message);
+    throw error;
   }
   const invalid = firstInvalidUtf8(bytes);
   if (invalid >= 0) {
     throw new UsageError(`prompt file ${file} is not valid UTF-8: byte 0x${bytes[invalid].toString(16).padStart(2, '0')} at offset ${invalid}; save the file as UTF-8`);
   }
-  return bytes.toString('utf8').replace(/^\uFEFF/, '').trim();
+  const text = bytes.toString('utf8').replace(/^\uFEFF/, '').replace(/\r\n/g, '\n').trim();
+  const control = controlCharacterProblem(`prompt file ${file}`, text);
+  if (control) throw new UsageError(control);
+  return text;
 }

@@ -2,16 +2,19 @@
  * Atelier extension entry. Activation is cheap: no onnxruntime here, ever; the pipeline worker
  * process starts on the first job.
  */
+import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import * as vscode from 'vscode';
 import { CanvasEditorProvider } from './canvas/canvasEditorProvider';
 import { chooseModelFolder } from './commands/chooseModelFolder';
 import { generateImage } from './commands/generateImage';
+import { getControlNet, getControlNetBase } from './commands/getControlNet';
 import { manageModels, setHubToken } from './commands/manageModels';
 import { newBlankCanvas, openInCanvas } from './commands/openInCanvas';
 import { upscaleImageFile, useAsControlInput, varyImage } from './commands/imageActions';
 import { PromptPanelProvider } from './panel/promptPanelProvider';
-import { setModelPath } from './config/settings';
+import { demoModelDir, setModelPath } from './config/settings';
+import { DEMO_MODEL_SETTING, readmeName } from './models/modelSetting';
 import type { PipelineClient } from './worker/pipelineClient';
 import { WorkerSupervisor } from './worker/workerSupervisor';
 
@@ -33,14 +36,12 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.commands.registerCommand('atelier.generateImage', (prompt?: unknown) => generateImage(deps, typeof prompt === 'string' ? prompt : undefined)),
     vscode.commands.registerCommand('atelier.chooseModelFolder', () => chooseModelFolder(client, log)),
     vscode.commands.registerCommand('atelier.useDemoModel', async () => {
-      const dir = path.join(context.extensionPath, 'dist', 'demo-model');
-      await setModelPath(dir);
+      // A marker, not the path: the demo's folder lies inside this version's install folder.
+      await setModelPath(DEMO_MODEL_SETTING);
       void vscode.window.showInformationMessage('Atelier will use its built-in demo model: an analytic test model that paints prompt-dependent gradients, not a trained model.');
-      return dir;
+      return demoModelDir(context.extensionPath);
     }),
-    vscode.commands.registerCommand('atelier.howToGetModel', () =>
-      vscode.commands.executeCommand('markdown.showPreview', vscode.Uri.joinPath(context.extensionUri, 'README.md').with({ fragment: 'how-to-get-a-model' })),
-    ),
+    vscode.commands.registerCommand('atelier.howToGetModel', () => howToGetModel(context, log)),
     vscode.commands.registerCommand('atelier.restartWorker', async () => {
       await supervisor?.restart();
       log.info('the pipeline worker will start fresh on the next job');
@@ -48,6 +49,8 @@ export function activate(context: vscode.ExtensionContext): void {
     }),
     vscode.commands.registerCommand('atelier.showLog', () => log.show()),
     vscode.commands.registerCommand('atelier.manageModels', () => manageModels({ context, log })),
+    vscode.commands.registerCommand('atelier.getControlNet', (type?: unknown, id?: unknown) => getControlNet({ context, log }, typeof type === 'string' ? type : undefined, typeof id === 'string' ? id : undefined)),
+    vscode.commands.registerCommand('atelier.getControlNetBase', () => getControlNetBase({ context, log })),
     vscode.commands.registerCommand('atelier.setHubToken', () => setHubToken({ context, log })),
     vscode.commands.registerCommand('atelier.openInCanvas', (uri?: vscode.Uri) => openInCanvas(uri)),
     vscode.commands.registerCommand('atelier.newCanvas', () => newBlankCanvas()),
@@ -61,6 +64,24 @@ export function activate(context: vscode.ExtensionContext): void {
     PromptPanelProvider.register(deps),
     { dispose: () => void supervisor?.dispose() },
   );
+}
+
+/** Opens the README's "How to get a model" section (vsce packages the file as readme.md). */
+async function howToGetModel(context: vscode.ExtensionContext, log: vscode.LogOutputChannel): Promise<void> {
+  let names: string[] = [];
+  try {
+    names = readdirSync(context.extensionPath);
+  } catch (error) {
+    log.warn(`cannot list ${context.extensionPath}: ${(error as Error).message}`);
+  }
+  const name = readmeName(names);
+  if (name) {
+    await vscode.commands.executeCommand('markdown.showPreview', vscode.Uri.joinPath(context.extensionUri, name).with({ fragment: 'how-to-get-a-model' }));
+    return;
+  }
+  log.warn(`no README in ${context.extensionPath}; offering Manage Models instead`);
+  const choice = await vscode.window.showInformationMessage('Atelier: the README is missing from this installation. Manage Models lists the models you have and downloads the catalogue\'s.', 'Manage Models');
+  if (choice) await vscode.commands.executeCommand('atelier.manageModels');
 }
 
 export async function deactivate(): Promise<void> {

@@ -4,7 +4,7 @@
  */
 import sharp from 'sharp';
 import type { FromWorkerMessage, PipelineEvents, PipelineMethods, ToWorkerMessage } from '../shared/protocol/pipeline';
-import type { DetectPoseResult, DetectRequest, GenerationRequest, GenerationResult, SegmentPersonResult, TokenizeParams, TokenizeResult, UpscaleRequest, UpscaleResult } from '../shared/request';
+import type { DetectPoseResult, DetectRequest, GenerationRequest, GenerationResult, SegmentPersonResult, TokenizeParams, TokenizeResult, Txt2ImgRequest, UpscaleRequest, UpscaleResult } from '../shared/request';
 import { RpcServer, type RequestContext } from '../shared/rpc';
 import path from 'node:path';
 import { openSession, type Logger, type Session, type SessionStats } from './backends/onnx';
@@ -20,6 +20,7 @@ import { findControlNets } from './models/controlNetFolder';
 import { modelDefaultSampler } from './schedulers';
 import { chwToRgb8, latentPreview } from './ops/image';
 import { txt2img, type PipelineHooks } from './pipelines/txt2img';
+import type { PipelineOutput } from './pipelines/hooks';
 import { img2img } from './pipelines/img2img';
 import { decodeImage, decodeMask, type RgbImage } from './ops/decodeImage';
 import { inpaint } from './pipelines/inpaint';
@@ -62,14 +63,19 @@ async function generate(request: GenerationRequest, context: RequestContext<Pipe
     },
     onWarning: (message: string) => context.emit('warning', { message }),
   };
-  const output =
-    request.kind === 'txt2img'
-      ? await txt2img(model, request, hooks)
-      : request.kind === 'img2img'
-        ? await img2img(model, request, await decodeImage(request.initImage, 'initImage'), hooks)
-        : request.kind === 'inpaint'
-          ? await inpaint(model, request, await decodeImage(request.initImage, 'initImage'), await decodeMask(request.mask, 'mask'), hooks)
-          : await outpaint(model, request, await decodeImage(request.initImage, 'initImage'), hooks);
+  // What decoding the inputs tells the user (the first frame of an animation) joins the pipeline's warnings.
+  const notices: string[] = [];
+  const notice = (message: string): void => {
+    notices.push(message);
+    hooks.onWarning?.(message);
+  };
+  const fromImage = async (request: Exclude<GenerationRequest, Txt2ImgRequest>): Promise<PipelineOutput> => {
+    const init = await decodeImage(request.initImage, 'initImage', notice);
+    if (request.kind === 'img2img') return img2img(model, request, init, hooks);
+    if (request.kind === 'inpaint') return inpaint(model, request, init, await decodeMask(request.mask, 'mask', notice), hooks);
+    return outpaint(model, request, init, hooks);
+  };
+  const output = request.kind === 'txt2img' ? await txt2img(model, request, hooks) : await fromImage(request);
 
   context.emit('progress', { phase: 'encoding-png', step: output.unetCalls, totalSteps: output.unetCalls });
   const png = await encodePng(chwToRgb8(output.image, output.width, output.height), output.width, output.height);
@@ -82,7 +88,7 @@ async function generate(request: GenerationRequest, context: RequestContext<Pipe
     steps: request.sampling.steps,
     executionProvider: model.provider,
     modelFamily: model.family,
-    warnings: output.warnings,
+    warnings: [...notices, ...output.warnings],
     timings: { totalMs: performance.now() - started, loadMs, sessionRunMs: model.stats.runMs - runMsBefore, denoiseMs: output.denoiseMs, controlNetMs: output.controlNetMs },
     controlNets: output.controlNets,
     workerRssBytes: process.memoryUsage().rss,
@@ -129,8 +135,13 @@ async function detectPose(request: DetectRequest): Promise<DetectPoseResult> {
 }
 
 async function segmentPerson(request: DetectRequest): Promise<SegmentPersonResult> {
+  // Selfie segmentation marks any large foreground as a person (a hibiscus flower fills 59 % of its
+  // image): a mask is returned only when the pose detector also sees someone.
+  const people = await runDetector('movenet-multipose', request, detectPoseIn);
+  if (people.value.length === 0) return { mask: undefined, coverage: 0, detector: people.detector, executionProvider: people.executionProvider, timings: people.timings };
   const { value, ...common } = await runDetector('selfie-segmentation', request, segmentPersonIn);
-  return { ...value, ...common };
+  const timings = { totalMs: people.timings.totalMs + common.timings.totalMs, sessionRunMs: people.timings.sessionRunMs + common.timings.sessionRunMs };
+  return { ...value, ...common, timings };
 }
 
 async function upscale(request: UpscaleRequest, context: RequestContext<PipelineEvents>): Promise<UpscaleResult> {
@@ -139,7 +150,15 @@ async function upscale(request: UpscaleRequest, context: RequestContext<Pipeline
   const { file, info } = findUpscaler(process.env.ATELIER_UPSCALERS_DIR ?? UPSCALERS_DIR, request.model, request.scale);
   const session = await builtinSession(file, request.executionProvider);
   const runBefore = builtinStats.runMs;
-  const out = await upscaleImage(session, request, info.receptiveRadius, { signal: context.signal, onProgress: (tile, tiles) => context.emit('progress', { phase: 'upscaling', step: tile, totalSteps: tiles }) });
+  const warnings: string[] = [];
+  const out = await upscaleImage(session, request, info.receptiveRadius, {
+    signal: context.signal,
+    onProgress: (tile, tiles) => context.emit('progress', { phase: 'upscaling', step: tile, totalSteps: tiles }),
+    onWarning: (message) => {
+      warnings.push(message);
+      context.emit('warning', { message });
+    },
+  });
   return {
     png: out.png,
     width: out.width,
@@ -151,7 +170,7 @@ async function upscale(request: UpscaleRequest, context: RequestContext<Pipeline
     hasAlpha: out.hasAlpha,
     tiles: out.tiles,
     executionProvider: session.provider,
-    warnings: [],
+    warnings,
     timings: { totalMs: performance.now() - started, sessionRunMs: builtinStats.runMs - runBefore },
     workerPeakRssBytes: process.resourceUsage().maxRSS * 1024,
   };

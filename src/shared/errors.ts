@@ -5,6 +5,8 @@
 export type PipelineErrorCode =
   /** A request field is out of range or malformed; `argument` names it. */
   | 'INVALID_INPUT'
+  /** A file the user named (image, prompt file, pose file) is missing, not a regular file, or over its size cap. */
+  | 'FILE_UNREADABLE'
   /** A file the model folder needs is absent; the message names it. */
   | 'MODEL_MISSING_FILE'
   /** The folder holds something Atelier refuses to load (pickle checkpoint, escaping external data). */
@@ -13,6 +15,10 @@ export type PipelineErrorCode =
   | 'MODEL_UNSUPPORTED'
   /** Files are present but malformed (bad JSON, unexpected tensor names). */
   | 'MODEL_INVALID'
+  /** A control needs a separate ControlNet of its type and none is installed; `argument` is the type. */
+  | 'CONTROLNET_MISSING'
+  /** Separate ControlNets need the model's controlnet/ UNet (layout c) and the model has none. */
+  | 'CONTROLNET_UNET_MISSING'
   /** The job was cancelled by the user. */
   | 'CANCELLED'
   /** The worker or onnxruntime ran out of memory. */
@@ -41,6 +47,12 @@ export type PipelineErrorCode =
   | 'DISK_FULL'
   /** Downloaded bytes do not match the advertised hash or size. */
   | 'INTEGRITY_FAILED'
+  /** A remote backend (ComfyUI) cannot be reached or failed mid-request (refused, reset, 5xx); the message names the host. */
+  | 'BACKEND_UNREACHABLE'
+  /** The server answered but cannot serve the job: another kind of server, too old, a core node missing, a malformed answer or image. */
+  | 'BACKEND_INCOMPATIBLE'
+  /** The server asks for a token, or refused the one given (HTTP 401/403). */
+  | 'BACKEND_AUTH_REQUIRED'
   /** A bug: anything not classified above. */
   | 'INTERNAL';
 

@@ -88,21 +88,35 @@ export interface Txt2ImgRequest {
   readonly controlNetRoots?: readonly string[];
 }
 
+/**
+ * The size an init image is generated at. `model`: images larger than about the model's pixel budget
+ * (1.5 × its native square, e.g. 768×512 for SD 1.x) are scaled down to it and the result scaled back,
+ * with a notice; `full`: always at the image's own size (slow on a CPU for a 12 Mpx photo).
+ */
+export const WORKING_RESOLUTIONS = ['model', 'full'] as const;
+export type WorkingResolution = (typeof WORKING_RESOLUTIONS)[number];
+
 /** Image-to-image: the init image is noised to `strength` and denoised from there. */
 export interface Img2ImgRequest extends Omit<Txt2ImgRequest, 'kind' | 'width' | 'height'> {
   readonly kind: 'img2img';
-  /** The encoded init image (PNG, JPEG or WebP bytes); the output has its size (multiples of 8). */
+  /**
+   * The encoded init image (PNG, JPEG, WebP; the first frame of GIF, TIFF, AVIF), of any size: it is
+   * generated in a working frame (padded to multiples of 8, scaled per `workingResolution`) and the
+   * output has exactly its size, upright (EXIF orientation applied).
+   */
   readonly initImage: Uint8Array;
   /** 0 keeps the image (VAE round trip), 1 ignores it (txt2img from the same seed). */
   readonly strength: number;
+  /** Default `model`. */
+  readonly workingResolution?: WorkingResolution;
 }
 
 /** Inpainting: repaint where the mask is white; pixels where it is black come back bit-exact. */
 export interface InpaintRequest extends Omit<Img2ImgRequest, 'kind'> {
   readonly kind: 'inpaint';
-  /** Encoded mask image (white = repaint); resized to the image with a notice when sizes differ. */
+  /** Encoded mask image (≥ 128 = repaint); resized to the image with a notice when sizes differ. */
   readonly mask: Uint8Array;
-  /** Feather radius in pixels for the seam (0 = hard edge). */
+  /** Feather radius in pixels (0 = hard edge); the seam is feathered inward, inside the painted mask. */
   readonly maskBlur: number;
   /**
    * "Inpaint only the masked area": crop the mask's bounding box plus `padding` pixels, generate it

@@ -22,8 +22,10 @@ describe('architecture', () => {
       shared: ['shared'],
       pipeline: ['pipeline', 'shared'],
       webview: ['webview', 'shared'],
-      extension: ['extension', 'shared'],
-      cli: ['cli', 'extension', 'shared'],
+      extension: ['extension', 'host', 'shared'],
+      cli: ['cli', 'extension', 'host', 'shared'],
+      // The VS Code-free host core (issue 15): backends such as ComfyUI; never the extension or vscode.
+      host: ['host', 'shared'],
     };
     const violations = sources.flatMap(({ file, text }) =>
       imports(text).flatMap((spec) => {
@@ -34,15 +36,18 @@ describe('architecture', () => {
     expect(violations).toEqual([]);
   });
 
-  it('only src/pipeline/backends/onnx.ts imports onnxruntime-node; the host reaches sharp through one module, loaded lazily', () => {
+  it('only src/pipeline/backends/onnx.ts imports onnxruntime-node; the host reaches sharp through its codec modules, loaded lazily', () => {
     const ort = sources.filter(({ text }) => imports(text).some((s) => s.startsWith('onnxruntime')) || /import\(['"]onnxruntime/.test(text)).map((s) => s.file);
     expect(ort).toEqual([path.join('src', 'pipeline', 'backends', 'onnx.ts')]);
     const sharpUsers = sources.filter(({ text }) => imports(text).includes('sharp') || /import\(['"]sharp['"]\)/.test(text)).map((s) => s.file);
     const outsidePipeline = sharpUsers.filter((f) => layer(f) !== 'pipeline');
-    expect(outsidePipeline).toEqual([path.join('src', 'extension', 'images', 'imageCodec.ts')]);
-    // The codec imports sharp only as a type at the top; the module loads on first use.
-    const codec = sources.find((s) => s.file === outsidePipeline[0])?.text ?? '';
-    expect(codec).toMatch(/^import type \{[^}]*\} from 'sharp';$/m);
+    // The extension's codec, and the ComfyUI client's network edge (one host codec once issue 15 part 1 moves imageCodec).
+    expect(outsidePipeline.sort()).toEqual([path.join('src', 'extension', 'images', 'imageCodec.ts'), path.join('src', 'host', 'comfyui', 'imageEdge.ts')]);
+    for (const file of outsidePipeline) {
+      // Each imports sharp only as a type at the top; the module loads on first use.
+      const codec = sources.find((s) => s.file === file)?.text ?? '';
+      expect(codec, file).toMatch(/^import type \{[^}]*\} from 'sharp';$/m);
+    }
     expect(sources.filter(({ file }) => layer(file) === 'webview').flatMap(({ text }) => imports(text)).filter((s) => s === 'sharp' || s === 'vscode' || s.startsWith('node:'))).toEqual([]);
   });
 
@@ -54,6 +59,13 @@ describe('architecture', () => {
       const text = sources.find((s) => s.file === dep)?.text ?? '';
       expect(imports(text), dep).not.toContain('vscode');
     }
+  });
+
+  it('the websocket package is reached through one module, and the host core never imports vscode', () => {
+    expect(sources.filter(({ text }) => imports(text).includes('ws')).map((s) => s.file)).toEqual([path.join('src', 'host', 'comfyui', 'socket.ts')]);
+    const host = sources.filter(({ file }) => layer(file) === 'host');
+    expect(host.length).toBeGreaterThan(0);
+    expect(host.filter(({ text }) => imports(text).includes('vscode') || /import\(['"]vscode/.test(text)).map((s) => s.file)).toEqual([]);
   });
 
   it('no any, no @ts-ignore, no shell execution', () => {

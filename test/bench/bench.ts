@@ -15,6 +15,7 @@ import { benchCanvas } from './canvasBench';
 import { benchControlNet, benchInpaintMemory, inpaintRssChild } from './controlNetBench';
 import { benchUpscale } from './upscaleBench';
 import { benchDetect } from './detectBench';
+import { benchComfyUI, comfyDoubleChild } from './comfyuiBench';
 
 const RUNS = 5;
 
@@ -99,6 +100,7 @@ const SECTIONS: Record<string, () => Promise<void>> = {
   upscale: benchUpscale,
   detect: benchDetect,
   canvas: benchCanvas,
+  comfyui: benchComfyUI,
 };
 
 async function main(): Promise<void> {
@@ -109,7 +111,8 @@ async function main(): Promise<void> {
 }
 
 const child = process.argv.find((a) => a.startsWith('--inpaint-rss='));
-(child ? inpaintRssChild(child.slice('--inpaint-rss='.length) as 'whole' | 'crop', process.argv[process.argv.indexOf(child) + 1]) : main()).catch((error) => {
+const comfyDouble = process.argv.find((a) => a.startsWith('--comfy-double='));
+(child ? inpaintRssChild(child.slice('--inpaint-rss='.length) as 'whole' | 'crop', process.argv[process.argv.indexOf(child) + 1]) : comfyDouble ? comfyDoubleChild(Number(comfyDouble.slice('--comfy-double='.length))) : main()).catch((error) => {
   console.error(error);
   process.exit(1);
 });

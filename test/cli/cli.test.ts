@@ -5,7 +5,6 @@ import { createHash } from 'node:crypto';
 import { cpSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { parseParameters } from '../../src/extension/output/parameters';
 import { readTextChunks } from '../../src/extension/output/pngText';
@@ -16,25 +15,10 @@ import { fromOpenPoseJson } from '../../src/shared/canvas/openpose';
 import { writeControlNetFolder } from '../fixtures/onnx/modelFolder';
 import { parseControl } from '../../src/cli/args';
 import { packageRoot } from '../../src/pipeline/convert/builtinPackages';
+import { runCli, type CliOutcome } from '../helpers/cli';
 import { CLI_PATH } from '../helpers/worker';
 
-const run = promisify(execFile);
-
-interface Outcome {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Outcome> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [CLI_PATH, ...args], { env: { ...process.env, ATELIER_MODEL: '', ...env }, maxBuffer: 1 << 24 });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const cli = (args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliOutcome> => runCli(args, env);
 
 const temp = (): string => mkdtempSync(path.join(os.tmpdir(), 'atelier-cli-'));
 const small = ['--width', '64', '--height', '64', '--steps', '4'];
@@ -225,7 +209,7 @@ describe('atelier generate --init-image (img2img)', () => {
     writeFileSync(path.join(dir, 'fake.png'), 'not an image');
     const fake = await cli(['generate', 'x', '--model', oracleModel(), '--init-image', path.join(dir, 'fake.png'), '--out', path.join(dir, 'o.png')]);
     expect(fake.code).toBe(1);
-    expect(fake.stderr).toContain('not a readable PNG, JPEG or WebP image');
+    expect(fake.stderr).toContain('--init-image: fake.png is not a readable image');
     const init = path.join(dir, 'base.png');
     await cli(['generate', 'x', '--model', oracleModel(), '--out', init, ...small]);
     const strong = await cli(['generate', 'x', '--model', oracleModel(), '--init-image', init, '--strength', '2', '--out', path.join(dir, 'o.png')]);
@@ -317,7 +301,7 @@ describe('atelier upscale', () => {
     writeFileSync(path.join(dir, 'notes.png'), 'not an image');
     const unreadable = await cli(['upscale', path.join(dir, 'notes.png')]);
     expect(unreadable.code).toBe(1);
-    expect(unreadable.stderr).toContain('not a readable PNG, JPEG or WebP image');
+    expect(unreadable.stderr).toContain('notes.png is not a readable image');
     expect(readdirSync(dir).sort()).toEqual(['flower.png', 'flower@2x-1.png', 'flower@2x.png', 'notes.png']);
   });
 });

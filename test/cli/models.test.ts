@@ -1,15 +1,12 @@
 /** `atelier models …` against the local test Hub, then generation from the pulled model. */
-import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { oracleModel } from '../helpers/fixtures';
 import { GOOD_TOKEN, startHub, type TestHub } from '../helpers/hubServer';
-import { CLI_PATH } from '../helpers/worker';
+import { runCli, type CliOutcome } from '../helpers/cli';
 
-const run = promisify(execFile);
 let hub: TestHub;
 let env: NodeJS.ProcessEnv;
 
@@ -19,15 +16,7 @@ beforeAll(async () => {
 });
 afterAll(async () => hub.close());
 
-async function cli(args: string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [CLI_PATH, ...args], { env: { ...env, ...extraEnv } });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const cli = (args: string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<CliOutcome> => runCli(args, { ...env, ...extraEnv });
 
 describe('atelier models', () => {
   it('pull → path → generate --model <repo id> → list → rm', async () => {

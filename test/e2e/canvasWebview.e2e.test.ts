@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PoseDocument } from '../../src/shared/canvas/openpose';
-import { fromOpenPoseJson, toOpenPoseJson } from '../../src/shared/canvas/openpose';
+import { defaultPerson, fromOpenPoseJson, toOpenPoseJson } from '../../src/shared/canvas/openpose';
 import type { FromCanvas } from '../../src/shared/protocol/canvas';
 import { launchBrowser } from './harness/workbench';
 import { openCanvasPage, type CanvasPage } from '../webview/harness/canvasPage';
@@ -164,6 +164,71 @@ describe('canvas webview in Chromium', () => {
       const span = (p: PoseDocument) => Math.abs(p.people[0].keypoints[4].x - p.people[0].keypoints[7].x);
       expect(larger.label).toBe('Scale person');
       expect(span(larger.pose) / span(added.pose)).toBeCloseTo(1.1, 2);
+    } finally {
+      await canvas.page.close();
+    }
+  });
+
+  it('a pose the host sets (Detect pose, import, undo) updates the pose buttons at once: Export JSON is usable without switching layers', async () => {
+    const canvas = await openCanvasPage(browser, W, H);
+    try {
+      await canvas.page.locator('vscode-button[data-action="layer-pose"]').click();
+      const exportButton = canvas.page.locator('vscode-button[data-action="Export JSON…"]');
+      expect(await exportButton.getAttribute('disabled')).not.toBeNull();
+      // What "Detect pose from image" sends back: the layer's new skeletons, as a host message.
+      const detected = canvas.model.setPose('Detect pose', { width: W, height: H, people: [defaultPerson(W, H)] });
+      await canvas.send({ type: 'pose', pose: canvas.model.pose });
+      await expect.poll(() => exportButton.getAttribute('disabled')).toBeNull();
+      await exportButton.click();
+      await canvas.next('exportPose');
+      // And back: an undo that empties the layer disables it again.
+      await canvas.send(canvas.model.apply(detected, 'undo'));
+      await expect.poll(() => exportButton.getAttribute('disabled')).not.toBeNull();
+    } finally {
+      await canvas.page.close();
+    }
+  });
+
+  it('the sidebar never scrolls sideways and shows every slider value whole, on every layer', async () => {
+    const canvas = await openCanvasPage(browser, W, H);
+    try {
+      for (const layer of ['mask', 'sketch', 'depth', 'edges', 'pose']) {
+        await canvas.page.locator(`vscode-button[data-action="layer-${layer}"]`).click();
+        const sidebar = canvas.page.locator('aside.sidebar');
+        expect(await sidebar.evaluate((el) => el.scrollWidth - el.clientWidth), `${layer} layer`).toBeLessThanOrEqual(0);
+        const clipped = await canvas.page.locator('.slider output').evaluateAll((els) =>
+          els.filter((e) => e.scrollWidth > e.clientWidth + 1 || e.getBoundingClientRect().right > (e.closest('aside')?.getBoundingClientRect().right ?? Infinity) + 0.5).map((e) => e.textContent),
+        );
+        expect(clipped, `${layer} layer`).toEqual([]);
+      }
+    } finally {
+      await canvas.page.close();
+    }
+  });
+
+  it('Extend canvas: each click is one edit the host can undo; the stage frames the grown canvas', async () => {
+    const canvas = await openCanvasPage(browser, W, H);
+    try {
+      const more = canvas.page.locator('vscode-button[data-action="extend-left-more"]');
+      await more.click();
+      const first = await canvas.next<Extract<FromCanvas, { type: 'extendEdit' }>>('extendEdit');
+      expect(first.extend).toEqual({ left: 64, right: 0, top: 0, bottom: 0 });
+      const edit = canvas.model.setExtend(first.extend);
+      await more.click();
+      const second = await canvas.next<Extract<FromCanvas, { type: 'extendEdit' }>>('extendEdit');
+      expect(second.extend.left).toBe(128);
+      canvas.model.setExtend(second.extend);
+      await expect.poll(() => canvas.page.locator('[data-name="extend-size"]').textContent()).toMatch(new RegExp(`${W}×${H} → ${W + 128}×${H}`));
+      // The frame covers the new area: 128 image pixels left of the image, in screen pixels at the current zoom.
+      const frame = await canvas.page.locator('[data-name="extend-frame"]').boundingBox();
+      const image = await canvas.page.locator('canvas.layer-base').boundingBox();
+      if (!frame || !image) throw new Error('frame or image not visible');
+      expect(frame.width / image.width).toBeCloseTo((W + 128) / W, 2);
+      expect(image.x - frame.x).toBeCloseTo((128 / W) * image.width, 0);
+      // VS Code's undo back to before the first click: no extension, and the frame goes.
+      await canvas.send(canvas.model.apply(edit!, 'undo'));
+      await expect.poll(() => canvas.page.locator('[data-name="extend-left"]').textContent()).toBe('0');
+      expect(await canvas.page.locator('[data-name="extend-frame"]').isHidden()).toBe(true);
     } finally {
       await canvas.page.close();
     }

@@ -6,7 +6,7 @@
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Browser, Frame, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parseParameters } from '../../src/extension/output/parameters';
@@ -15,7 +15,7 @@ import { writeControlNetFolder } from '../fixtures/onnx/modelFolder';
 import { tinyModel } from '../helpers/fixtures';
 import { figureImage, figureMask, STANDING } from '../helpers/figure';
 import { startSandbox, type Sandbox } from './harness/codeServer';
-import { webviewFrame } from './harness/webviews';
+import { openAtelierPanel, webviewFrame } from './harness/webviews';
 import { launchBrowser, openFile, openWorkbench, runCommand, waitFor } from './harness/workbench';
 
 const VSIX = path.resolve(process.env.ATELIER_VSIX ?? 'atelier-linux-x64.vsix');
@@ -61,16 +61,10 @@ afterEach(async (context) => {
   if (existsSync(logs)) cpSync(logs, path.join(RESULTS, `${name}-logs`), { recursive: true });
 });
 
-async function panel(): Promise<Frame> {
-  // The activity-bar icon toggles the side bar: click it only when Atelier is not already showing.
-  const item = page.locator('.activitybar .action-item', { has: page.locator('[aria-label^="Atelier"]') }).first();
-  if (!((await item.getAttribute('class')) ?? '').includes('checked')) await item.click();
-  return webviewFrame(page, 'vscode-textarea[data-name="prompt"]');
-}
 
 describe('side panel and canvas in a real VS Code', () => {
   it('3. the side panel counts tokens as you type, Generate shows the live preview, the image lands in History', async () => {
-    const p = await panel();
+    const p = await openAtelierPanel(page);
     const counter = p.locator('[data-name="prompt-tokens"]');
     await p.locator('vscode-textarea[data-name="prompt"] textarea').fill('a red fox');
     await expect.poll(() => counter.textContent(), { timeout: 30_000 }).toBe('3/75');
@@ -97,7 +91,7 @@ describe('side panel and canvas in a real VS Code', () => {
 
   it('4. Open in Canvas on that image, paint a mask stroke, save: the .mask.png is white under the stroke', async () => {
     expect(generated, 'scenario 3 made an image').toBeDefined();
-    const p = await panel();
+    const p = await openAtelierPanel(page);
     await p.locator(`li.history-item[data-file="${generated}"] vscode-button[data-action="canvas"]`).click();
     const c = await webviewFrame(page, 'canvas.layer-base');
     const base = c.locator('canvas.layer-base');
@@ -140,7 +134,9 @@ describe('side panel and canvas in a real VS Code', () => {
     const c = await webviewFrame(page, 'canvas.layer-base');
     await c.locator('vscode-button[data-action="layer-pose"]').click();
     await c.locator('vscode-button[data-action="Add person"]').click();
-    await c.locator('vscode-checkbox[data-name="control-pose"]').click();
+    // A retry finds the box ticked already (the canvas keeps its UI state): tick it only when it is not.
+    const control = c.locator('vscode-checkbox[data-name="control-pose"]');
+    if ((await control.getAttribute('checked')) === null) await control.click();
     // The host listed the installed ControlNets (from atelier.controlNetFolders) and the layer offers them.
     await c.locator('vscode-single-select[data-name="controlnet-pose"] vscode-option[value="cn0"]', { hasText: 'OpenPose' }).waitFor({ state: 'attached', timeout: 15_000 });
     await c.locator('vscode-textarea[data-name="prompt"] textarea').fill('a dancer on a stage');
@@ -212,5 +208,39 @@ describe('side panel and canvas in a real VS Code', () => {
     }
     expect(inter / union).toBeGreaterThan(0.9);
     expect(readdirSync(dir).sort()).toEqual(['person.mask.png', 'person.png', 'person.pose.json', 'person.pose.png']);
+  });
+
+  it('4e. Extend canvas (right and top) is undoable in VS Code; Generate outpaints a new, larger file that keeps every original pixel', async () => {
+    expect(generated, 'scenario 3 made an image').toBeDefined();
+    await openFile(page, `assets/generated/${generated}`);
+    await runCommand(page, 'Atelier: Open in Canvas');
+    const c = await webviewFrame(page, `footer .file:has-text("${generated}")`);
+    await c.locator('vscode-button[data-action="extend-right-more"]').click();
+    await c.locator('vscode-button[data-action="extend-top-more"]').click();
+    await expect.poll(() => c.locator('[data-name="extend-top"]').textContent()).toBe('64');
+    // VS Code's undo takes the last click back.
+    await c.locator('.stage').focus();
+    await page.keyboard.press('Control+z');
+    await expect.poll(() => c.locator('[data-name="extend-top"]').textContent(), { timeout: 15_000 }).toBe('0');
+    expect(await c.locator('[data-name="extend-right"]').textContent()).toBe('64');
+    await c.locator('vscode-button[data-action="extend-top-more"]').click();
+    await expect.poll(() => c.locator('[data-name="extend-size"]').textContent()).toMatch(/512×512 → 576×576/);
+    if (SCREENSHOTS) await page.screenshot({ path: path.join(SCREENSHOTS, 'canvas-outpaint.png') });
+    await c.locator('vscode-textarea[data-name="prompt"] textarea').fill('more of the snowy hills');
+    await c.locator('vscode-button[data-action="generate"]').click();
+    const dir = path.join(sandbox.workspace, 'assets', 'generated');
+    const result = await waitFor(() => readdirSync(dir).find((f) => /-outpaint-\d+\.png$/.test(f)), 180_000, 'the outpainted PNG');
+    const params = parseParameters(readTextChunks(readFileSync(path.join(dir, result))).get('parameters') ?? '');
+    expect(params.fields.get('Mode')).toBe('outpaint');
+    expect(params.fields.get('Outpaint')).toBe('0,64,64,0');
+    const [before, after] = await Promise.all([generated!, result].map((f) => sharp(path.join(dir, f)).removeAlpha().raw().toBuffer({ resolveWithObject: true })));
+    expect([after.info.width, after.info.height]).toEqual([576, 576]);
+    // The original sits at (0, 64) in the larger image, every pixel as it was.
+    for (let y = 0; y < 512; y++) {
+      const row = before.data.subarray(y * 512 * 3, (y + 1) * 512 * 3);
+      const inAfter = after.data.subarray(((y + 64) * 576) * 3, ((y + 64) * 576 + 512) * 3);
+      if (!Buffer.from(row).equals(Buffer.from(inAfter))) throw new Error(`row ${y} of the original changed`);
+    }
+    await page.locator('.tabs-container .tab', { hasText: result }).first().waitFor({ timeout: 30_000 });
   });
 });

@@ -41,6 +41,14 @@ export interface Faults {
   escapingTreePath?: boolean;
   /** Advertise this size for every LFS file in the tree (the disk-space case). */
   advertisedLfsSize?: number;
+  /** Accept these requests and never answer them (no status line, no headers). */
+  neverAnswer?: 'api' | 'files';
+  /** Send this many body bytes of a matching file, then hold the connection open without a byte more. */
+  stallAfterBytes?: { path: string; bytes: number };
+  /** Throttle API (JSON) bodies: this many bytes per 50 ms tick. */
+  slowApiChunkBytes?: number;
+  /** Answer a matching file with a redirect to this location (e.g. a file:// URL). */
+  redirect?: { path: string; location: string };
 }
 
 export interface RecordedRequest {
@@ -73,6 +81,21 @@ function listFolder(dir: string, prefix = ''): HubFile[] {
     const pointer = Buffer.from(`version https://git-lfs.github.com/spec/v1\noid sha256:${sha256}\nsize ${content.length}\n`);
     return [{ path: rel, content, lfs, sha256, oid: lfs ? gitBlob(pointer) : gitBlob(content) }];
   });
+}
+
+/** Writes `body` in `bytes`-sized pieces every 50 ms, then ends. */
+function trickle(res: http.ServerResponse, body: Buffer, bytes: number): void {
+  let offset = 0;
+  const tick = setInterval(() => {
+    if (res.destroyed) return clearInterval(tick);
+    const next = body.subarray(offset, offset + bytes);
+    offset += next.length;
+    if (next.length === 0) {
+      clearInterval(tick);
+      res.end();
+    } else res.write(next);
+  }, 50);
+  res.on('close', () => clearInterval(tick));
 }
 
 function listen(server: http.Server): Promise<string> {
@@ -115,6 +138,10 @@ export async function startHub(repos: readonly HubRepo[], faults: Faults = {}): 
     if (status === 206) headers['Content-Range'] = `bytes ${start}-${body.length - 1}/${body.length}`;
     record(req, status, host);
     res.writeHead(status, headers);
+    if (f.stallAfterBytes?.path === file.path) {
+      res.write(slice.subarray(0, f.stallAfterBytes.bytes));
+      return; // never another byte, never the end
+    }
     const drop = f.dropAfterBytes && file.path === f.dropAfterBytes.path ? f.dropAfterBytes.bytes : undefined;
     if (drop !== undefined) {
       f.dropAfterBytes = undefined; // once
@@ -122,24 +149,12 @@ export async function startHub(repos: readonly HubRepo[], faults: Faults = {}): 
       res.write(slice.subarray(0, drop), () => res.socket?.end());
       return;
     }
-    if (f.slowChunkBytes) {
-      let offset = 0;
-      const tick = setInterval(() => {
-        if (res.destroyed) return clearInterval(tick);
-        const next = slice.subarray(offset, offset + (f.slowChunkBytes ?? 1));
-        offset += next.length;
-        if (next.length === 0) {
-          clearInterval(tick);
-          res.end();
-        } else res.write(next);
-      }, 50);
-      res.on('close', () => clearInterval(tick));
-      return;
-    }
+    if (f.slowChunkBytes) return trickle(res, slice, f.slowChunkBytes);
     res.end(slice);
   };
 
   const cdn = http.createServer((req, res) => {
+    if (hub.faults.neverAnswer === 'files') return;
     const file = byHash.get((req.url ?? '').replace(/^\/cdn\//, ''));
     if (!file) {
       record(req, 404, 'cdn');
@@ -154,9 +169,13 @@ export async function startHub(repos: readonly HubRepo[], faults: Faults = {}): 
     const url = new URL(req.url ?? '/', 'http://hub');
     const json = (status: number, value: unknown, extra: Record<string, string> = {}): void => {
       record(req, status, 'hub');
-      res.writeHead(status, { 'Content-Type': 'application/json', ...extra });
-      res.end(JSON.stringify(value));
+      const body = Buffer.from(JSON.stringify(value));
+      res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': String(body.length), ...extra });
+      if (hub.faults.slowApiChunkBytes) trickle(res, body, hub.faults.slowApiChunkBytes);
+      else res.end(body);
     };
+    if (hub.faults.neverAnswer === 'api' && url.pathname.startsWith('/api/')) return;
+    if (hub.faults.neverAnswer === 'files' && url.pathname.includes('/resolve/')) return;
     const repoOf = (org: string, name: string): HubRepo | undefined => repos.find((r) => r.repo === `${org}/${name}`);
     let m = /^\/api\/models\/([^/]+)\/([^/]+)\/(revision|tree)\/(.+)$/.exec(url.pathname);
     if (m) {
@@ -189,6 +208,12 @@ export async function startHub(repos: readonly HubRepo[], faults: Faults = {}): 
       if (repo.gated && req.headers.authorization !== `Bearer ${GOOD_TOKEN}`) return json(401, { error: 'gated' });
       const file = (files.get(`${repo.repo}@${m[3]}`) ?? []).find((f) => f.path === decodeURIComponent(m?.[4] ?? ''));
       if (!file) return json(404, { error: 'Entry not found' });
+      if (hub.faults.redirect?.path === file.path) {
+        record(req, 302, 'hub');
+        res.writeHead(302, { Location: hub.faults.redirect.location });
+        res.end();
+        return;
+      }
       if (file.lfs) {
         record(req, 302, 'hub');
         res.writeHead(302, { Location: `${cdnBase}/cdn/${file.sha256}` });
@@ -203,7 +228,12 @@ export async function startHub(repos: readonly HubRepo[], faults: Faults = {}): 
   const endpoint = await listen(server);
   Object.assign(hub, {
     endpoint,
-    close: () => Promise.all([new Promise((r) => server.close(r)), new Promise((r) => cdn.close(r))]).then(() => undefined),
+    close: () => {
+      // Requests left hanging on purpose (neverAnswer, stallAfterBytes) must not keep the servers open.
+      server.closeAllConnections();
+      cdn.closeAllConnections();
+      return Promise.all([new Promise((r) => server.close(r)), new Promise((r) => cdn.close(r))]).then(() => undefined);
+    },
   });
   server.on('connection', (s) => s.unref());
   cdn.on('connection', (s) => s.unref());

@@ -4,11 +4,12 @@
  * No retainContextWhenHidden: a rebuilt webview asks again with `ready` and gets the document.
  */
 import path from 'node:path';
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import * as vscode from 'vscode';
 import { fromOpenPoseJson, resizePose, toOpenPoseJson } from '../../shared/canvas/openpose';
 import type { CanvasLayer, FromCanvas, ToCanvas } from '../../shared/protocol/canvas';
 import { decodeGrayAt } from '../images/imageCodec';
+import { IMAGE_EXTENSIONS } from '../../shared/images/imageInput';
 import { showBundle } from '../webview/webviewAssets';
 import { InvalidMessage } from '../webview/validate';
 import { CanvasDocument } from './canvasDocument';
@@ -18,8 +19,19 @@ import { generateFromCanvas, installedControlNets } from './generateFromCanvas';
 import { controlNetIds } from './canvasControls';
 import { upscaleImageFile } from '../commands/imageActions';
 import { detectFromCanvas } from './detectFromCanvas';
+import { FILE_KINDS, readBounded } from '../../shared/files/boundedRead';
+import { configuredModel, readSettings } from '../config/settings';
+import { generationSummary, modelLabel } from '../generation/summary';
 
 export const CANVAS_VIEW_TYPE = 'atelier.canvas';
+
+/**
+ * The editor's name: Save writes the layer files beside the image, never the image, so the tab and
+ * the unsaved-changes dialog name the layers ("photo.jpg (layers)"), not the photo.
+ */
+export function canvasTitle(imagePath: string): string {
+  return `${path.basename(imagePath)} (layers)`;
+}
 
 /** Why an image cannot be opened in the canvas, or undefined when it can. */
 export function canvasLocationProblem(uri: vscode.Uri): string | undefined {
@@ -49,7 +61,22 @@ export class CanvasEditorProvider implements vscode.CustomEditorProvider<CanvasD
   }
 
   static register(deps: GenerateDeps): vscode.Disposable {
-    return vscode.window.registerCustomEditorProvider(CANVAS_VIEW_TYPE, new CanvasEditorProvider(deps), { supportsMultipleEditorsPerDocument: true });
+    const provider = new CanvasEditorProvider(deps);
+    return vscode.Disposable.from(
+      vscode.window.registerCustomEditorProvider(CANVAS_VIEW_TYPE, provider, { supportsMultipleEditorsPerDocument: true }),
+      // The generation values shown in every open canvas follow the settings.
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (!e.affectsConfiguration('atelier')) return;
+        const message = provider.generationMessage();
+        for (const document of CanvasEditorProvider.openDocuments.values()) document.broadcast(message);
+      }),
+    );
+  }
+
+  /** What Generate will use, from the shared settings (the canvas works at the image's own size). */
+  generationMessage(): ToCanvas {
+    const model = configuredModel(this.deps.context);
+    return { type: 'generation', summary: generationSummary(readSettings(), model ? modelLabel(model.dir, model.demo) : undefined) };
   }
 
   async openCustomDocument(uri: vscode.Uri, context: vscode.CustomDocumentOpenContext): Promise<CanvasDocument> {
@@ -64,6 +91,7 @@ export class CanvasEditorProvider implements vscode.CustomEditorProvider<CanvasD
   }
 
   resolveCustomEditor(document: CanvasDocument, panel: vscode.WebviewPanel): void {
+    panel.title = canvasTitle(document.uri.fsPath);
     showBundle(panel.webview, this.deps.context.extensionUri, 'canvas', `Atelier Canvas: ${path.basename(document.uri.fsPath)}`);
     const detach = document.attach(panel.webview);
     const listener = panel.webview.onDidReceiveMessage(async (raw: unknown) => {
@@ -93,6 +121,7 @@ export class CanvasEditorProvider implements vscode.CustomEditorProvider<CanvasD
     switch (message.type) {
       case 'ready': {
         document.sendInit(webview);
+        void webview.postMessage(this.generationMessage());
         const focus = CanvasEditorProvider.pendingFocus.get(document.uri.toString());
         if (focus) {
           CanvasEditorProvider.pendingFocus.delete(document.uri.toString());
@@ -108,6 +137,12 @@ export class CanvasEditorProvider implements vscode.CustomEditorProvider<CanvasD
         return;
       case 'edgesEdit':
         document.record(model.setEdges(message.edges), webview, { type: 'edges', edges: message.edges });
+        return;
+      case 'extendEdit':
+        document.record(model.setExtend(message.extend), webview, { type: 'extend', extend: message.extend });
+        return;
+      case 'openSettings':
+        await vscode.commands.executeCommand('workbench.action.openSettings', 'atelier.');
         return;
       case 'import':
         return message.what === 'pose' ? this.importPose(document) : this.importDepth(document);
@@ -139,17 +174,17 @@ export class CanvasEditorProvider implements vscode.CustomEditorProvider<CanvasD
     const [file] = (await vscode.window.showOpenDialog({ title: 'Import OpenPose JSON', filters: { 'OpenPose JSON': ['json'] }, defaultUri: vscode.Uri.file(path.dirname(document.uri.fsPath)) })) ?? [];
     if (!file) return;
     const { width, height } = document.canvas;
-    const pose = fromOpenPoseJson(await readFile(file.fsPath, 'utf8'), { width, height });
+    const pose = fromOpenPoseJson((await readBounded(file.fsPath, FILE_KINDS.poseJson)).toString('utf8'), { width, height });
     const scaled = resizePose(pose, width, height);
     document.record(document.canvas.setPose('Import pose', scaled), undefined, { type: 'pose', pose: scaled });
     document.broadcast({ type: 'status', level: 'info', message: `Imported ${scaled.people.length} ${scaled.people.length === 1 ? 'person' : 'people'} from ${path.basename(file.fsPath)}${pose.width !== width || pose.height !== height ? ` (scaled from ${pose.width}×${pose.height})` : ''}.` });
   }
 
   private async importDepth(document: CanvasDocument): Promise<void> {
-    const [file] = (await vscode.window.showOpenDialog({ title: 'Import depth image', filters: { Images: ['png', 'jpg', 'jpeg', 'webp'] } })) ?? [];
+    const [file] = (await vscode.window.showOpenDialog({ title: 'Import depth image', filters: { Images: [...IMAGE_EXTENSIONS] } })) ?? [];
     if (!file) return;
     const { width, height } = document.canvas;
-    const { data: pixels, original } = await decodeGrayAt(await readFile(file.fsPath), path.basename(file.fsPath), { width, height });
+    const { data: pixels, original } = await decodeGrayAt(await readBounded(file.fsPath, FILE_KINDS.image), path.basename(file.fsPath), { width, height });
     const rect = { x: 0, y: 0, width, height };
     document.record(document.canvas.paint('depth', 'Import depth', rect, pixels), undefined, { type: 'patch', layer: 'depth', rect, pixels });
     if (original.width !== width || original.height !== height) {

@@ -1,8 +1,8 @@
 /** Validation of canvas → host messages against the open document's size. */
 import type { Person, PoseDocument } from '../../shared/canvas/openpose';
 import { rectInside, type Rect } from '../../shared/canvas/rect';
-import { CANVAS_PROTOCOL_VERSION, CONTROL_LAYERS, MAX_LAYER_CONTROL_SCALE, RASTER_LAYERS, type EdgeSettings, type FromCanvas } from '../../shared/protocol/canvas';
-import { MAX_PROMPT_CHARS } from '../../shared/request';
+import { CANVAS_PROTOCOL_VERSION, CONTROL_LAYERS, EXTEND_SIDES, MAX_EXTEND, MAX_LAYER_CONTROL_SCALE, RASTER_LAYERS, type CanvasExtend, type EdgeSettings, type FromCanvas } from '../../shared/protocol/canvas';
+import { MAX_PIXELS, MAX_PROMPT_CHARS } from '../../shared/request';
 import { bool, bytes, finite, integer, InvalidMessage, list, oneOf, record, text } from '../webview/validate';
 
 export const MAX_PEOPLE = 64;
@@ -40,6 +40,22 @@ export function parseEdges(value: unknown): EdgeSettings {
   return { enabled: bool(e.enabled, 'edges.enabled'), low, high };
 }
 
+/** Each side a whole multiple of 8 up to MAX_EXTEND, and the grown image within the pipeline's pixel limit. */
+export function parseExtend(value: unknown, width: number, height: number): CanvasExtend {
+  const e = record(value, 'extend');
+  const sides = Object.fromEntries(
+    EXTEND_SIDES.map((side) => {
+      const n = integer(e[side], `extend.${side}`, 0, MAX_EXTEND);
+      if (n % 8 !== 0) throw new InvalidMessage(`extend.${side} must be a multiple of 8, got ${n}`);
+      return [side, n];
+    }),
+  ) as unknown as CanvasExtend;
+  const w = width + sides.left + sides.right;
+  const h = height + sides.top + sides.bottom;
+  if (w * h > MAX_PIXELS) throw new InvalidMessage(`extending ${width}×${height} to ${w}×${h} passes the ${MAX_PIXELS}-pixel limit`);
+  return sides;
+}
+
 /** Parses one message from the canvas webview, or throws InvalidMessage naming the bad field. */
 export function parseFromCanvas(message: unknown, width: number, height: number): FromCanvas {
   const m = record(message, 'message');
@@ -55,6 +71,8 @@ export function parseFromCanvas(message: unknown, width: number, height: number)
       return { type: 'poseEdit', label: text(m.label, 'label', 80), pose: parsePose(m.pose, width, height) };
     case 'edgesEdit':
       return { type: 'edgesEdit', edges: parseEdges(m.edges) };
+    case 'extendEdit':
+      return { type: 'extendEdit', extend: parseExtend(m.extend, width, height) };
     case 'import':
       return { type: 'import', what: oneOf(m.what, ['pose', 'depth'] as const, 'what') };
     case 'exportPose':
@@ -74,7 +92,8 @@ export function parseFromCanvas(message: unknown, width: number, height: number)
       };
     }
     case 'listControlNets':
-      return { type: 'listControlNets' };
+    case 'openSettings':
+      return { type: m.type };
     case 'detect':
       if (m.what !== 'pose' && m.what !== 'person') throw new InvalidMessage(`what must be "pose" or "person", got ${JSON.stringify(m.what)}`);
       return { type: 'detect', what: m.what };

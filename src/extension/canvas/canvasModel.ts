@@ -5,12 +5,13 @@
  */
 import type { PoseDocument } from '../../shared/canvas/openpose';
 import { copyRect, pasteRect, type Rect } from '../../shared/canvas/rect';
-import type { CanvasSnapshot, EdgeSettings, RasterLayer, ToCanvas } from '../../shared/protocol/canvas';
+import { EXTEND_SIDES, NO_EXTEND, type CanvasExtend, type CanvasSnapshot, type EdgeSettings, type RasterLayer, type ToCanvas } from '../../shared/protocol/canvas';
 
 export type CanvasEdit =
   | { readonly kind: 'raster'; readonly label: string; readonly layer: RasterLayer; readonly rect: Rect; readonly before: Uint8Array; readonly after: Uint8Array }
   | { readonly kind: 'pose'; readonly label: string; readonly before: PoseDocument; readonly after: PoseDocument }
-  | { readonly kind: 'edges'; readonly label: string; readonly before: EdgeSettings; readonly after: EdgeSettings };
+  | { readonly kind: 'edges'; readonly label: string; readonly before: EdgeSettings; readonly after: EdgeSettings }
+  | { readonly kind: 'extend'; readonly label: string; readonly before: CanvasExtend; readonly after: CanvasExtend };
 
 export const DEFAULT_EDGES: EdgeSettings = { enabled: false, low: 100, high: 200 };
 
@@ -23,7 +24,7 @@ export function emptyLayers(width: number, height: number): Record<RasterLayer, 
 }
 
 export class CanvasModel {
-  private state: { layers: Record<RasterLayer, Uint8Array>; pose: PoseDocument; edges: EdgeSettings };
+  private state: { layers: Record<RasterLayer, Uint8Array>; pose: PoseDocument; edges: EdgeSettings; extend: CanvasExtend };
 
   constructor(
     readonly width: number,
@@ -32,8 +33,9 @@ export class CanvasModel {
     layers: Record<RasterLayer, Uint8Array>,
     pose: PoseDocument,
     edges: EdgeSettings,
+    extend: CanvasExtend = NO_EXTEND,
   ) {
-    this.state = { layers, pose, edges };
+    this.state = { layers, pose, edges, extend };
   }
 
   get pose(): PoseDocument {
@@ -42,17 +44,20 @@ export class CanvasModel {
   get edges(): EdgeSettings {
     return this.state.edges;
   }
+  get extend(): CanvasExtend {
+    return this.state.extend;
+  }
   layer(name: RasterLayer): Uint8Array {
     return this.state.layers[name];
   }
 
   snapshot(): CanvasSnapshot {
-    return { width: this.width, height: this.height, base: this.base, layers: { ...this.state.layers }, pose: this.state.pose, edges: this.state.edges };
+    return { width: this.width, height: this.height, base: this.base, layers: { ...this.state.layers }, pose: this.state.pose, edges: this.state.edges, extend: this.state.extend };
   }
 
   /** Replaces every layer (revert, backup restore). */
-  replace(layers: Record<RasterLayer, Uint8Array>, pose: PoseDocument, edges: EdgeSettings): void {
-    this.state = { layers, pose, edges };
+  replace(layers: Record<RasterLayer, Uint8Array>, pose: PoseDocument, edges: EdgeSettings, extend: CanvasExtend = NO_EXTEND): void {
+    this.state = { layers, pose, edges, extend };
   }
 
   /** Applies new pixels to a rectangle of a layer; returns the edit, or undefined when nothing changed. */
@@ -78,6 +83,16 @@ export class CanvasModel {
     return { kind: 'edges', label: edges.enabled === before.enabled ? 'Edge thresholds' : edges.enabled ? 'Show edges' : 'Hide edges', before, after: edges };
   }
 
+  /** Sets the sides to add on the next Generate; undefined when nothing changes. */
+  setExtend(extend: CanvasExtend): CanvasEdit | undefined {
+    const before = this.state.extend;
+    const changed = EXTEND_SIDES.filter((side) => before[side] !== extend[side]);
+    if (changed.length === 0) return undefined;
+    this.state.extend = extend;
+    const label = EXTEND_SIDES.every((side) => extend[side] === 0) ? 'Reset canvas extension' : changed.length === 1 ? `Extend canvas ${changed[0]} to ${extend[changed[0]]} px` : 'Extend canvas';
+    return { kind: 'extend', label, before, after: extend };
+  }
+
   /** Undoes (or redoes) an edit on the host's copy; returns the message that brings the webview along. */
   apply(edit: CanvasEdit, direction: 'undo' | 'redo'): ToCanvas {
     switch (edit.kind) {
@@ -92,6 +107,9 @@ export class CanvasModel {
       case 'edges':
         this.state.edges = direction === 'undo' ? edit.before : edit.after;
         return { type: 'edges', edges: this.state.edges };
+      case 'extend':
+        this.state.extend = direction === 'undo' ? edit.before : edit.after;
+        return { type: 'extend', extend: this.state.extend };
     }
   }
 

@@ -27,10 +27,15 @@ export function poseFromDetection(current: PoseDocument, detected: readonly Dete
   };
 }
 
+/** "12 %", or "less than 1 %" for a small person (rounding never says 0 % of something found). */
+export function coverageText(coverage: number): string {
+  return coverage < 0.005 ? 'less than 1 %' : `${Math.round(coverage * 100)} %`;
+}
+
 /** The union of the current mask and the person mask (both W×H, 0…255). */
 export function maskWithPerson(current: Uint8Array, person: Uint8Array | undefined, coverage: number): DetectionOutcome<Uint8Array> {
-  if (!person) return { change: undefined, level: 'warning', message: 'No person found in the image; the mask is unchanged.' };
-  if (person.length !== current.length) throw new RangeError(`the person mask has ${person.length} pixels, the canvas ${current.length}`);
+  if (person && person.length !== current.length) throw new RangeError(`the person mask has ${person.length} pixels, the canvas ${current.length}`);
+  if (!person || !person.some((v) => v > 0)) return { change: undefined, level: 'warning', message: 'No one was found in the image; the mask is unchanged and no mask file will be written.' };
   const merged = new Uint8Array(current.length);
   let added = 0;
   for (let i = 0; i < merged.length; i++) {
@@ -38,5 +43,5 @@ export function maskWithPerson(current: Uint8Array, person: Uint8Array | undefin
     if (merged[i] !== current[i]) added++;
   }
   if (added === 0) return { change: undefined, level: 'info', message: 'The person is already masked; the mask is unchanged.' };
-  return { change: merged, level: 'info', message: `Masked the person (${(coverage * 100).toFixed(0)} % of the image); paint or erase with the brush to adjust.` };
+  return { change: merged, level: 'info', message: `Masked the person (${coverageText(coverage)} of the image); paint or erase with the brush to adjust.` };
 }

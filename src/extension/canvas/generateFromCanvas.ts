@@ -1,16 +1,16 @@
 /**
- * "Generate from canvas": the base image and, when the mask holds anything, the mask go to the
- * pipeline as inpainting (else as img2img), with the ticked control layers as ControlNet inputs. The
- * result is a new file beside the image, opened beside the canvas (and offered as the next canvas);
- * the original is never touched.
+ * "Generate from canvas": an extended canvas goes to the pipeline as outpainting; otherwise the base
+ * image and, when the mask holds anything, the mask go as inpainting (else as img2img), with the
+ * ticked control layers as ControlNet inputs. The result is a new file beside the image, opened
+ * beside the canvas (and offered as the next canvas); the original is never touched.
  */
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as vscode from 'vscode';
-import type { CanvasGenerateOptions, ToCanvas } from '../../shared/protocol/canvas';
-import type { ControlInput, ControlNetSummary, Img2ImgRequest, InpaintRequest } from '../../shared/request';
+import { isExtended, type CanvasGenerateOptions, type ToCanvas } from '../../shared/protocol/canvas';
+import type { ControlInput, ControlNetSummary, GenerationRequest, Img2ImgRequest, InpaintRequest, OutpaintRequest } from '../../shared/request';
 import { readSettings, requestBase } from '../config/settings';
-import { resolveModel, type GenerateDeps } from '../commands/generateImage';
+import { resolveModel } from '../commands/askForModel';
+import type { GenerateDeps } from '../commands/generateImage';
 import { modelTrustProblem } from '../commands/trust';
 import { progressMessage } from '../generation/generateAndSave';
 import { generateWithProgress, openBeside } from '../generation/generateWithProgress';
@@ -19,6 +19,7 @@ import { showPipelineError } from '../ui/errorNotice';
 import type { CanvasDocument } from './canvasDocument';
 import { edgeMap, layerPaths } from './layerFiles';
 import { layerControls } from './canvasControls';
+import { FILE_KINDS, readBounded } from '../../shared/files/boundedRead';
 
 /** Context kept around the mask when "Inpaint only the masked area" is on. */
 const ONLY_MASKED_PADDING = 32;
@@ -30,10 +31,52 @@ export async function installedControlNets(deps: GenerateDeps): Promise<readonly
   return roots.length > 0 ? deps.client().listControlNets(roots) : [];
 }
 
+/** Outpainting paints the new area from scratch (as `atelier generate --outpaint` does by default). */
+const OUTPAINT_STRENGTH = 1;
+
+interface CanvasJob {
+  readonly request: GenerationRequest;
+  readonly stem: string;
+  readonly maskLabel?: string;
+  readonly controlLabels: readonly string[];
+}
+
+/** What Generate asks of the pipeline: outpainting when the canvas is extended, inpainting when the mask holds anything, else img2img. */
+async function canvasJob(deps: GenerateDeps, document: CanvasDocument, options: CanvasGenerateOptions, modelDir: string, notice: (message: string) => void): Promise<CanvasJob> {
+  const model = document.canvas;
+  const settings = readSettings();
+  const image = document.uri.fsPath;
+  const name = path.basename(image, path.extname(image));
+  const masked = model.hasContent('mask');
+  const base = { ...requestBase(settings, modelDir, options.prompt), initImage: await readBounded(image, FILE_KINDS.image), workingResolution: settings.workingResolution, controlNetRoots: settings.controlNetFolders };
+  if (isExtended(model.extend)) {
+    if (masked) notice('The mask is not used while the canvas is extended: Generate paints the new area. Reset the extension to inpaint the mask.');
+    if (options.controls.length > 0) notice('Control layers are not used while the canvas is extended (they cover the image, not the new area).');
+    // The new area is painted from scratch; the photo's own pixels come back exactly.
+    const request: OutpaintRequest = { ...base, kind: 'outpaint', extend: model.extend, fill: 'edge', maskBlur: options.maskBlur, strength: OUTPAINT_STRENGTH };
+    return { request, stem: `${name}-outpaint-${base.sampling.seed}`, controlLabels: [] };
+  }
+  const installed = options.controls.length > 0 ? await installedControlNets(deps) : [];
+  const layers = layerControls(model, options.controls, installed, () => edgeMap(model));
+  layers.notices.forEach(notice);
+  const controls: ControlInput[] = [];
+  for (const c of layers.controls) controls.push({ type: c.type, image: await encodePng(c.rgb, model, 3), scale: c.scale, start: 0, end: 1, controlNetDir: c.controlNetDir });
+  const common: Omit<Img2ImgRequest, 'kind'> = { ...base, strength: options.strength, controls };
+  const request: Img2ImgRequest | InpaintRequest = masked
+    ? { ...common, kind: 'inpaint', mask: await encodePng(model.layer('mask'), model, 1), maskBlur: options.maskBlur, onlyMasked: options.onlyMasked ? { padding: ONLY_MASKED_PADDING } : undefined }
+    : { ...common, kind: 'img2img' };
+  return {
+    request,
+    stem: `${name}-${masked ? 'inpaint' : 'vary'}-${base.sampling.seed}`,
+    maskLabel: masked ? vscode.workspace.asRelativePath(layerPaths(image).mask) : undefined,
+    controlLabels: layers.controls.map((c) => `canvas ${c.layer} layer`),
+  };
+}
+
 export async function generateFromCanvas(deps: GenerateDeps, document: CanvasDocument, webview: vscode.Webview, options: CanvasGenerateOptions): Promise<void> {
   const status = (level: 'info' | 'warning' | 'error', message: string): void => void webview.postMessage({ type: 'status', level, message } satisfies ToCanvas);
   if (options.prompt.trim() === '') {
-    status('warning', 'Type a prompt first: it describes what to paint into the masked area (or the whole image).');
+    status('warning', `Type a prompt first: it describes what to paint into ${isExtended(document.canvas.extend) ? 'the new area' : 'the masked area (or the whole image)'}.`);
     return;
   }
   const modelDir = await resolveModel(deps);
@@ -43,49 +86,35 @@ export async function generateFromCanvas(deps: GenerateDeps, document: CanvasDoc
     status('error', trust);
     return;
   }
-  const model = document.canvas;
-  const settings = readSettings();
-  const installed = options.controls.length > 0 ? await installedControlNets(deps) : [];
-  const layers = layerControls(model, options.controls, installed, () => edgeMap(model));
-  layers.notices.forEach((n) => status('warning', n));
-  const controls: ControlInput[] = [];
-  for (const c of layers.controls) controls.push({ type: c.type, image: await encodePng(c.rgb, model, 3), scale: c.scale, start: 0, end: 1, controlNetDir: c.controlNetDir });
   const image = document.uri.fsPath;
-  const masked = model.hasContent('mask');
-  const common: Omit<Img2ImgRequest, 'kind'> = {
-    ...requestBase(settings, modelDir, options.prompt),
-    initImage: await readFile(image),
-    strength: options.strength,
-    controls,
-    controlNetRoots: settings.controlNetFolders,
-  };
-  const request: Img2ImgRequest | InpaintRequest = masked
-    ? { ...common, kind: 'inpaint', mask: await encodePng(model.layer('mask'), model, 1), maskBlur: options.maskBlur, onlyMasked: options.onlyMasked ? { padding: ONLY_MASKED_PADDING } : undefined }
-    : { ...common, kind: 'img2img' };
-  const stem = `${path.basename(image, path.extname(image))}-${masked ? 'inpaint' : 'vary'}-${common.sampling.seed}`;
+  const job = await canvasJob(deps, document, options, modelDir, (message) => status('warning', message));
 
   void webview.postMessage({ type: 'busy', busy: true } satisfies ToCanvas);
+  let file: string | undefined;
+  let failure: unknown;
   try {
-    const file = await generateWithProgress(deps, request, { dir: path.dirname(image), stem }, {
-      labels: {
-        initImageLabel: vscode.workspace.asRelativePath(image),
-        maskLabel: masked ? vscode.workspace.asRelativePath(layerPaths(image).mask) : undefined,
-        controlLabels: layers.controls.map((c) => `canvas ${c.layer} layer`),
-      },
+    file = await generateWithProgress(deps, job.request, { dir: path.dirname(image), stem: job.stem }, {
+      labels: { initImageLabel: vscode.workspace.asRelativePath(image), maskLabel: job.maskLabel, controlLabels: job.controlLabels },
       onEvent: (event) => {
         if (event.event === 'warning') status('warning', event.payload.message);
         if (event.event === 'progress') status('info', progressMessage(event.payload));
       },
     });
-    status('info', `Saved ${path.basename(file)}.`);
-    await openBeside(file);
-    void vscode.window.showInformationMessage(`Atelier saved ${path.basename(file)}.`, CONTINUE_IN_CANVAS).then((choice) => {
-      if (choice === CONTINUE_IN_CANVAS) void vscode.commands.executeCommand('vscode.openWith', vscode.Uri.file(file), 'atelier.canvas', vscode.ViewColumn.Beside);
-    });
   } catch (error) {
-    status('error', 'Generation did not finish; see the notification.');
-    await showPipelineError(error, deps.log);
+    failure = error;
   } finally {
+    // Usable again before any notification waits for the user (the error toast stays until closed).
     void webview.postMessage({ type: 'busy', busy: false } satisfies ToCanvas);
   }
+  if (!file) {
+    status('error', 'Generation did not finish; see the notification.');
+    await showPipelineError(failure, deps.log);
+    return;
+  }
+  status('info', `Saved ${path.basename(file)}.`);
+  await openBeside(file);
+  const saved = file;
+  void vscode.window.showInformationMessage(`Atelier saved ${path.basename(saved)}.`, CONTINUE_IN_CANVAS).then((choice) => {
+    if (choice === CONTINUE_IN_CANVAS) void vscode.commands.executeCommand('vscode.openWith', vscode.Uri.file(saved), 'atelier.canvas', vscode.ViewColumn.Beside);
+  });
 }

@@ -4,7 +4,6 @@
  * `.canny.png`). Loading reports what it had to fix as notices; saving replaces each file atomically.
  */
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { canny, luminance } from '../../shared/canvas/canny';
 import { fromOpenPoseJson, rasterizePose, resizePose, toOpenPoseJson, type PoseDocument } from '../../shared/canvas/openpose';
@@ -13,6 +12,7 @@ import { insertITxt, readTextChunks } from '../output/pngText';
 import { replaceFile } from '../output/saveImage';
 import { decodeGrayAt, decodeRgba, encodePng } from '../images/imageCodec';
 import { CanvasModel, DEFAULT_EDGES, emptyLayers } from './canvasModel';
+import { FILE_KINDS, readBounded } from '../../shared/files/boundedRead';
 
 export interface LayerPaths {
   readonly mask: string;
@@ -47,7 +47,7 @@ async function loadRasterLayer(file: string, layer: RasterLayer, width: number, 
   if (!existsSync(file)) return undefined;
   const name = path.basename(file);
   try {
-    const { data, original } = await decodeGrayAt(await readFile(file), name, { width, height });
+    const { data, original } = await decodeGrayAt(await readBounded(file, FILE_KINDS.image), name, { width, height });
     if (original.width !== width || original.height !== height) {
       notices.push(`${name} is ${original.width}×${original.height}, the image is ${width}×${height}: the ${layer} layer was resized to fit (saved at the new size on the next save).`);
     }
@@ -62,7 +62,7 @@ async function loadPose(file: string, width: number, height: number, notices: st
   const empty: PoseDocument = { width, height, people: [] };
   if (!existsSync(file)) return empty;
   try {
-    const pose = fromOpenPoseJson(await readFile(file, 'utf8'), { width, height });
+    const pose = fromOpenPoseJson((await readBounded(file, FILE_KINDS.poseJson)).toString('utf8'), { width, height });
     if (pose.width === width && pose.height === height) return pose;
     notices.push(`${path.basename(file)} was made for ${pose.width}×${pose.height}; its skeletons were scaled to ${width}×${height}.`);
     return resizePose(pose, width, height);
@@ -74,7 +74,7 @@ async function loadPose(file: string, width: number, height: number, notices: st
 
 async function loadEdges(file: string): Promise<EdgeSettings> {
   if (!existsSync(file)) return DEFAULT_EDGES;
-  const text = readTextChunks(await readFile(file)).get(CANNY_KEY) ?? '';
+  const text = readTextChunks(await readBounded(file, FILE_KINDS.image)).get(CANNY_KEY) ?? '';
   const low = Number(/low=(\d+(?:\.\d+)?)/.exec(text)?.[1] ?? DEFAULT_EDGES.low);
   const high = Number(/high=(\d+(?:\.\d+)?)/.exec(text)?.[1] ?? DEFAULT_EDGES.high);
   return low <= high ? { enabled: true, low, high } : { ...DEFAULT_EDGES, enabled: true };
@@ -82,9 +82,9 @@ async function loadEdges(file: string): Promise<EdgeSettings> {
 
 export async function loadCanvas(imagePath: string): Promise<LoadedCanvas> {
   const name = path.basename(imagePath);
-  const base = await decodeRgba(await readFile(imagePath), name);
-  const { width, height } = base;
   const notices: string[] = [];
+  const base = await decodeRgba(await readBounded(imagePath, FILE_KINDS.image), name, (notice) => notices.push(`${notice}.`));
+  const { width, height } = base;
   const paths = layerPaths(imagePath);
   const layers = emptyLayers(width, height);
   for (const layer of RASTER_LAYERS) {

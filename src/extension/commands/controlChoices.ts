@@ -1,11 +1,12 @@
 /** Choices for "Use as Control Input…" (pure). */
 import { controlTypeFromName } from '../../shared/controlNames';
+import { IMAGE_EXTENSIONS } from '../../shared/images/imageInput';
 import { CONTROL_TYPES, type ControlType } from '../../shared/request';
 
 /** Control types offered, with the one the file name suggests first (`x.depth.png`, `pose.png` …). */
 export function controlChoices(fileName: string): ControlType[] {
   const offered = CONTROL_TYPES.filter((t) => t !== 'other');
-  const guess = controlTypeFromName(fileName.replace(/\.(png|jpe?g|webp)$/i, ''));
+  const guess = controlTypeFromName(fileName.replace(new RegExp(`\\.(${IMAGE_EXTENSIONS.join('|')})$`, 'i'), ''));
   return guess ? [guess, ...offered.filter((t) => t !== guess)] : [...offered];
 }
 

@@ -6,15 +6,14 @@ import os from 'node:os';
 import path from 'node:path';
 import * as vscode from 'vscode';
 import type { Txt2ImgRequest } from '../../shared/request';
-import { existsSync } from 'node:fs';
-import { readSettings, requestBase } from '../config/settings';
-import { loadCatalogue, recommendedModel } from '../models/catalogue';
-import { formatBytes } from '../models/units';
-import { catalogueFile, offerCatalogueModel } from './manageModels';
+import { configuredModel, readSettings, requestBase } from '../config/settings';
+import { generationSummary, modelLabel } from '../generation/summary';
+import { resolveModel } from './askForModel';
 import { decideOutputFolder } from '../output/outputFolder';
 import { type SaveTarget } from '../output/saveGenerated';
 import { generateWithProgress, openBeside } from '../generation/generateWithProgress';
-import { promptSlug, splitOutputPath } from '../output/saveImage';
+import { promptSlug } from '../output/saveImage';
+import { targetOfFile } from '../output/outputTarget';
 import { showPipelineError } from '../ui/errorNotice';
 import { readRecentPrompts, withRecentPrompt } from '../ui/recentPrompts';
 import type { PipelineClient } from '../worker/pipelineClient';
@@ -28,15 +27,25 @@ export interface GenerateDeps {
   readonly log: vscode.LogOutputChannel;
 }
 
+const SETTINGS_BUTTON: vscode.QuickInputButton = { iconPath: new vscode.ThemeIcon('settings-gear'), tooltip: 'Change the generation settings (shared with the side panel and the canvas)' };
+
 async function askPrompt(context: vscode.ExtensionContext, initial?: string): Promise<string | undefined> {
   const recent = readRecentPrompts(context.globalState.get(RECENT_KEY));
+  const settings = readSettings();
+  const model = configuredModel(context);
   const pick = vscode.window.createQuickPick();
-  pick.title = 'Atelier: Generate Image';
+  // The values this generation uses, where the user generates: the same settings the panel and the canvas use.
+  pick.title = `Atelier: Generate Image · ${generationSummary(settings, model ? modelLabel(model.dir, model.demo) : undefined, settings)}`;
   pick.placeholder = 'Describe the image (Enter to generate; recent prompts below)';
   pick.items = recent.map((label) => ({ label, description: 'recent' }));
   pick.value = initial ?? '';
   pick.ignoreFocusOut = true;
+  pick.buttons = [SETTINGS_BUTTON];
   return new Promise<string | undefined>((resolve) => {
+    pick.onDidTriggerButton(() => {
+      pick.hide();
+      void vscode.commands.executeCommand('workbench.action.openSettings', 'atelier.');
+    });
     pick.onDidAccept(() => {
       const chosen = pick.selectedItems[0]?.label ?? pick.value;
       resolve(chosen.trim() === '' ? undefined : chosen);
@@ -50,32 +59,6 @@ async function askPrompt(context: vscode.ExtensionContext, initial?: string): Pr
   });
 }
 
-/** A GPU execution provider this machine can use (checked without loading onnxruntime). */
-function machineHasGpu(extensionPath: string): boolean {
-  if (process.platform === 'win32' || (process.platform === 'darwin' && process.arch === 'arm64')) return true;
-  return existsSync(path.join(extensionPath, 'node_modules', 'onnxruntime-node', 'bin', 'napi-v6', 'linux', 'x64', 'libonnxruntime_providers_cuda.so'));
-}
-
-export async function resolveModel(deps: GenerateDeps): Promise<string | undefined> {
-  const configured = readSettings().modelPath.trim();
-  if (configured !== '') return configured;
-  // First run: offer the catalogue's recommendation for this machine, with its size.
-  const recommended = recommendedModel(loadCatalogue(catalogueFile(deps.context)), machineHasGpu(deps.context.extensionPath));
-  const download = recommended ? `Download ${recommended.name} (${formatBytes(recommended.sizeBytes)})…` : undefined;
-  const choice = await vscode.window.showInformationMessage(
-    'Atelier needs a Stable Diffusion ONNX model folder to generate images.',
-    ...(download ? [download] : []),
-    'Choose Model Folder…',
-    'Use Demo Model',
-    'How to get a model',
-  );
-  if (recommended && choice === download) return offerCatalogueModel(deps, recommended, true);
-  if (choice === 'Choose Model Folder…') return vscode.commands.executeCommand<string | undefined>('atelier.chooseModelFolder');
-  if (choice === 'Use Demo Model') return vscode.commands.executeCommand<string | undefined>('atelier.useDemoModel');
-  if (choice === 'How to get a model') await vscode.commands.executeCommand('atelier.howToGetModel');
-  return undefined;
-}
-
 export async function resolveTarget(prompt: string, seed: number, setting: string): Promise<SaveTarget | undefined> {
   const decision = decideOutputFolder({
     setting,
@@ -86,9 +69,9 @@ export async function resolveTarget(prompt: string, seed: number, setting: strin
   const uri = await vscode.window.showSaveDialog({
     title: 'Save the generated image',
     defaultUri: vscode.Uri.file(path.join(os.homedir(), `${promptSlug(prompt)}-${seed}.png`)),
-    filters: { 'PNG image': ['png'] },
+    filters: { 'PNG image': ['png'], 'JPEG image': ['jpg', 'jpeg'], 'WebP image': ['webp'] },
   });
-  return uri ? splitOutputPath(uri.fsPath) : undefined;
+  return uri ? targetOfFile(uri.fsPath) : undefined;
 }
 
 export async function generateImage(deps: GenerateDeps, promptArg?: string): Promise<vscode.Uri | undefined> {

@@ -3,22 +3,24 @@
  * new image steered by this one) and "Upscale Image". ("Inpaint…" is openInCanvas on the mask layer.)
  * Results are new files beside the source image; the source is never touched.
  */
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as vscode from 'vscode';
 import { PipelineError } from '../../shared/errors';
 import { UPSCALE_FACTORS, UPSCALER_MODELS, type ControlType, type Img2ImgRequest, type Txt2ImgRequest, type UpscaleFactor } from '../../shared/request';
-import { saveUpscaled } from '../output/saveUpscaled';
+import { saveUpscaled, upscaleTarget } from '../output/saveUpscaled';
+import { checkWritableFolder } from '../output/saveImage';
+import { readParameters } from '../output/imageMetadata';
 import { controlChoices, sizeForControl } from './controlChoices';
 import { readSettings, requestBase } from '../config/settings';
 import { generateWithProgress, openBeside, withJobProgress } from '../generation/generateWithProgress';
-import { ImageReadError, readImageSize } from '../images/imageCodec';
+import { ImageReadError, readImageSize, type ImageSize } from '../images/imageCodec';
 import { parseParameters } from '../output/parameters';
-import { readTextChunks } from '../output/pngText';
 import { showPipelineError } from '../ui/errorNotice';
-import { resolveModel, type GenerateDeps } from './generateImage';
+import { resolveModel } from './askForModel';
+import type { GenerateDeps } from './generateImage';
 import { imageTarget } from './imageTarget';
 import { modelTrustProblem } from './trust';
+import { FILE_KINDS, FileReadError, readBounded } from '../../shared/files/boundedRead';
 
 /** How strongly "Vary" changes the image: the img2img strength. */
 const VARY_STRENGTHS = [
@@ -38,10 +40,25 @@ async function modelFor(deps: GenerateDeps): Promise<string | undefined> {
   return modelDir;
 }
 
-/** The prompt stored in an Atelier/A1111 PNG, to start the prompt box from. */
+/** The prompt stored in an Atelier/A1111 PNG, JPEG or WebP, to start the prompt box from. */
 function storedPrompt(bytes: Uint8Array): string {
-  const text = readTextChunks(bytes).get('parameters');
+  const text = readParameters(bytes);
   return text ? parseParameters(text).prompt : '';
+}
+
+/**
+ * The clicked image, read and checked from its header (format, size) before anything is asked; a
+ * file that cannot be used says why in a warning, and gives undefined.
+ */
+async function readImage(file: string): Promise<{ bytes: Uint8Array; size: ImageSize } | undefined> {
+  try {
+    const bytes = new Uint8Array(await readBounded(file, FILE_KINDS.image));
+    return { bytes, size: await readImageSize(bytes, path.basename(file)) };
+  } catch (error) {
+    const reason = error instanceof ImageReadError || error instanceof FileReadError ? error.message : `${path.basename(file)} cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`;
+    void vscode.window.showWarningMessage(`Atelier: ${reason}`);
+    return undefined;
+  }
 }
 
 function askPrompt(title: string, value: string, prompt: string): Thenable<string | undefined> {
@@ -52,15 +69,16 @@ export async function varyImage(deps: GenerateDeps, target?: vscode.Uri): Promis
   const uri = imageTarget(target, 'Vary');
   if (!uri) return;
   const image = uri.fsPath;
-  const bytes = new Uint8Array(await readFile(image));
-  const prompt = await askPrompt('Atelier: Vary (img2img)', storedPrompt(bytes), `What ${path.basename(image)} should become`);
+  const read = await readImage(image);
+  if (!read) return;
+  const prompt = await askPrompt('Atelier: Vary (img2img)', storedPrompt(read.bytes), `What ${path.basename(image)} should become`);
   if (!prompt) return;
   const strength = await vscode.window.showQuickPick(VARY_STRENGTHS, { title: 'Atelier: how much to change it' });
   if (!strength) return;
   const modelDir = await modelFor(deps);
   if (!modelDir) return;
   const settings = readSettings();
-  const request: Img2ImgRequest = { kind: 'img2img', ...requestBase(settings, modelDir, prompt), initImage: bytes, strength: strength.strength };
+  const request: Img2ImgRequest = { kind: 'img2img', ...requestBase(settings, modelDir, prompt), initImage: read.bytes, strength: strength.strength, workingResolution: settings.workingResolution };
   const stem = `${path.basename(image, path.extname(image))}-vary-${request.sampling.seed}`;
   try {
     await openBeside(await generateWithProgress(deps, request, { dir: path.dirname(image), stem }, { labels: { initImageLabel: vscode.workspace.asRelativePath(image) } }));
@@ -73,15 +91,9 @@ export async function useAsControlInput(deps: GenerateDeps, target?: vscode.Uri)
   const uri = imageTarget(target, 'Use as Control Input');
   if (!uri) return;
   const image = uri.fsPath;
-  const bytes = new Uint8Array(await readFile(image));
-  let size;
-  try {
-    size = await readImageSize(bytes, path.basename(image));
-  } catch (error) {
-    if (!(error instanceof ImageReadError)) throw error;
-    void vscode.window.showWarningMessage(`Atelier: ${error.message}`);
-    return;
-  }
+  const read = await readImage(image);
+  if (!read) return;
+  const { bytes, size } = read;
   const type = await vscode.window.showQuickPick(controlChoices(path.basename(image)), { title: `Atelier: what does ${path.basename(image)} show?`, placeHolder: 'The ControlNet type (openpose skeleton, depth map, canny edges, scribble …)' });
   if (!type) return;
   const prompt = await askPrompt('Atelier: Use as Control Input', '', `The new image, steered by ${path.basename(image)} as ${type}`);
@@ -115,14 +127,18 @@ export async function upscaleImageFile(deps: GenerateDeps, target: vscode.Uri | 
   const choice = fixedScale ? { scale: fixedScale, model: 'slim' as const } : await vscode.window.showQuickPick(UPSCALE_CHOICES, { title: `Atelier: upscale ${path.basename(uri.fsPath)}` });
   if (!choice) return;
   const image = uri.fsPath;
-  const bytes = new Uint8Array(await readFile(image));
+  const read = await readImage(image);
+  if (!read) return;
+  const { bytes } = read;
   const settings = readSettings();
+  const output = upscaleTarget(image, choice.scale);
   try {
+    await checkWritableFolder(output.dir);
     const file = await withJobProgress(async (signal, onEvent) => {
       const result = await deps.client().upscale({ image: bytes, scale: choice.scale, model: choice.model, executionProvider: settings.executionProvider }, { signal, onEvent });
       // A result that raced the Cancel button is dropped, never saved.
       if (signal.aborted) throw new PipelineError('CANCELLED', 'upscaling was cancelled');
-      const saved = await saveUpscaled(image, bytes, result, { writeMetadata: settings.writeMetadata });
+      const saved = await saveUpscaled(bytes, result, output, { writeMetadata: settings.writeMetadata });
       deps.log.info(`upscaled ${image} with ${result.upscaler} (${result.source}) → ${saved}, ${result.tiles} tiles, ${(result.timings.totalMs / 1000).toFixed(1)} s`);
       return saved;
     });

@@ -1,7 +1,8 @@
 /** Which image a command on images acts on: the clicked file, else the active editor's. */
 import * as vscode from 'vscode';
+import { IMAGE_EXTENSIONS, READABLE_FORMATS } from '../../shared/images/imageInput';
 
-const IMAGE = /\.(png|jpe?g|webp)$/i;
+const IMAGE = new RegExp(`\\.(${IMAGE_EXTENSIONS.join('|')})$`, 'i');
 
 function activeResource(): vscode.Uri | undefined {
   const input = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
@@ -13,7 +14,7 @@ function activeResource(): vscode.Uri | undefined {
 export function imageTarget(target: vscode.Uri | undefined, action: string): vscode.Uri | undefined {
   const uri = target instanceof vscode.Uri ? target : activeResource();
   if (!uri || !IMAGE.test(uri.path) || uri.scheme !== 'file') {
-    void vscode.window.showWarningMessage(`Atelier: ${action} works on a PNG, JPEG or WebP image file; pick one in the Explorer or open it first.`);
+    void vscode.window.showWarningMessage(`Atelier: ${action} works on image files (${READABLE_FORMATS}); pick one in the Explorer or open it first.`);
     return undefined;
   }
   return uri;

@@ -7,8 +7,9 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import * as vscode from 'vscode';
 import { toErrorInfo } from '../../shared/errors';
-import { addControlNetFolder, readSettings, setModelPath } from '../config/settings';
-import { loadCatalogue, selectionFor, type CatalogueEntry } from '../models/catalogue';
+import { configuredModel, networkTimeouts, setModelPath } from '../config/settings';
+import { loadCatalogue, runsOn, selectionFor, type CatalogueEntry } from '../models/catalogue';
+import { thisMachineProviders } from '../models/machine';
 import { deleteCachedModel, listCachedModels, type CachedModel } from '../models/cachedModels';
 import { pullModel, type PullResult } from '../models/hub/pull';
 import { parseRepoRef, type RepoRef } from '../models/hub/repoId';
@@ -29,7 +30,7 @@ export function catalogueFile(context: vscode.ExtensionContext): string {
 
 async function environment(deps: ModelDeps): Promise<ReturnType<typeof hubEnvironment>> {
   const token = await deps.context.secrets.get(HUB_TOKEN_SECRET);
-  return hubEnvironment(process.env, token || undefined);
+  return hubEnvironment(process.env, token || undefined, networkTimeouts());
 }
 
 /** Downloads with a progress notification; returns the model folder, or undefined when cancelled or failed. */
@@ -46,6 +47,10 @@ export async function downloadModel(deps: ModelDeps, ref: RepoRef, entry?: Catal
           ...env,
           selection: entry ? selectionFor(entry) : undefined,
           signal: abort.signal,
+          onNotice: (message) => {
+            deps.log.info(`download ${ref.repo}: ${message}`);
+            progress.report({ message });
+          },
           onProgress: (p) => {
             const percent = p.totalBytes > 0 ? (p.doneBytes / p.totalBytes) * 100 : 0;
             progress.report({
@@ -76,6 +81,7 @@ export async function offerCatalogueModel(deps: ModelDeps, entry: CatalogueEntry
     `Runs on: ${entry.providers.join(', ')}.`,
     `Licence: ${entry.licence}. Read it on the model page before using the images.`,
     entry.verified ? '' : 'Not verified by Atelier: taken from the model card.',
+    runsOn(entry, thisMachineProviders(deps.context.extensionPath)) ? '' : `It does not run on this machine (${thisMachineProviders(deps.context.extensionPath).join(', ')}): download it only to use it elsewhere.`,
     entry.notes,
   ]
     .filter(Boolean)
@@ -100,7 +106,7 @@ interface ModelItem extends vscode.QuickPickItem {
 
 export async function manageModels(deps: ModelDeps): Promise<void> {
   const env = await environment(deps);
-  const configured = readSettings().modelPath.trim();
+  const configured = configuredModel(deps.context)?.dir ?? '';
   const cached = await listCachedModels(env.cacheRoot);
   const catalogue = loadCatalogue(catalogueFile(deps.context));
   const items: ModelItem[] = [{ label: 'Installed', kind: vscode.QuickPickItemKind.Separator, action: 'installed' }];
@@ -117,23 +123,30 @@ export async function manageModels(deps: ModelDeps): Promise<void> {
       cached: m,
     });
   }
+  const providers = thisMachineProviders(deps.context.extensionPath);
+  const notHere = (entry: CatalogueEntry): string => (runsOn(entry, providers) ? '' : ' · not for this machine');
   items.push({ label: 'Get a model', kind: vscode.QuickPickItemKind.Separator, action: 'catalogue' });
   for (const entry of catalogue.filter((c) => c.kind === 'pipeline' && !cached.some((m) => m.repo === c.repo))) {
-    items.push({ label: `$(cloud-download) ${entry.name}`, description: `~${formatBytes(entry.sizeBytes)} · ${entry.providers.join(', ')} · ${entry.licence}`, detail: entry.notes, action: 'catalogue', entry });
+    items.push({ label: `$(cloud-download) ${entry.name}`, description: `~${formatBytes(entry.sizeBytes)} · ${entry.providers.join(', ')} · ${entry.licence}${notHere(entry)}`, detail: entry.notes, action: 'catalogue', entry });
   }
   items.push({ label: 'Get a ControlNet', kind: vscode.QuickPickItemKind.Separator, action: 'catalogue' });
-  const controlNetFolders = readSettings().controlNetFolders;
   for (const entry of catalogue.filter((c) => c.kind === 'controlnet')) {
-    items.push({ label: `$(cloud-download) ${entry.name}`, description: `${entry.controlType ?? ''} · ~${formatBytes(entry.sizeBytes)} · ${entry.licence}`, detail: entry.notes, action: 'catalogue', entry });
+    const base = catalogue.find((c) => c.id === entry.base);
+    items.push({
+      label: `$(cloud-download) ${entry.name}`,
+      description: `${entry.controlType ?? ''} · ~${formatBytes(entry.sizeBytes)} · ${entry.licence}${notHere(entry)}`,
+      detail: `${base ? `Runs with ${base.name}. ` : ''}${entry.notes}`,
+      action: 'catalogue',
+      entry,
+    });
   }
   items.push({ label: '$(cloud-download) Download by repo id…', action: 'byId' }, { label: '$(key) Set Hugging Face Token…', action: 'token' });
 
   const picked = await vscode.window.showQuickPick(items, { title: 'Atelier: Manage Models', placeHolder: `Models in ${env.cacheRoot}${env.offline ? ' (offline mode)' : ''}`, matchOnDescription: true });
   if (!picked) return;
   if (picked.action === 'catalogue' && picked.entry?.kind === 'controlnet') {
-    const dir = await offerCatalogueModel(deps, picked.entry, false);
-    if (dir && !controlNetFolders.includes(dir)) await addControlNetFolder(dir);
-    if (dir) void vscode.window.showInformationMessage(`Atelier will use ${picked.entry.name} for ${picked.entry.controlType ?? 'its'} control inputs. It needs a model with a controlnet/ UNet (layout c) beside unet/.`);
+    // The same path as the error's "Get … ControlNet" button: provider check, download, base check.
+    await vscode.commands.executeCommand('atelier.getControlNet', picked.entry.controlType, picked.entry.id);
   } else if (picked.action === 'catalogue' && picked.entry) {
     await offerCatalogueModel(deps, picked.entry, true);
   } else if (picked.action === 'byId') {
@@ -175,8 +188,10 @@ async function installedActions(deps: ModelDeps, cached: CachedModel | undefined
     );
     if (ok !== 'Delete') return;
     const result = await deleteCachedModel(cacheRoot, cached.repo, cached.commit);
-    if (readSettings().modelPath.trim() === cached.dir) await setModelPath('');
-    void vscode.window.showInformationMessage(`Atelier: deleted ${cached.repo}; ${formatBytes(result.freedBytes)} freed.`);
+    if (configuredModel(deps.context)?.dir === cached.dir) await setModelPath('');
+    for (const note of result.leftAlone) deps.log.warn(`delete ${cached.repo}: ${note}`);
+    const kept = result.leftAlone.length > 0 ? ` ${result.leftAlone.length} item(s) outside the cache's own folders were left alone (see the log).` : '';
+    void vscode.window.showInformationMessage(`Atelier: deleted ${cached.repo}; ${formatBytes(result.freedBytes)} freed.${kept}`);
   }
 }
 

@@ -1,7 +1,9 @@
 /** Typed access to the `atelier.*` settings, honouring Workspace Trust for restricted keys. */
 import { randomInt } from 'node:crypto';
+import path from 'node:path';
 import * as vscode from 'vscode';
-import { EXECUTION_PROVIDERS, SAMPLER_NAMES, type ExecutionProviderPreference, type SamplerName, type SamplingOptions, type Txt2ImgRequest } from '../../shared/request';
+import { resolveModelSetting, type ConfiguredModel } from '../models/modelSetting';
+import { EXECUTION_PROVIDERS, SAMPLER_NAMES, WORKING_RESOLUTIONS, type ExecutionProviderPreference, type SamplerName, type SamplingOptions, type Txt2ImgRequest, type WorkingResolution } from '../../shared/request';
 
 export interface AtelierSettings {
   readonly modelPath: string;
@@ -19,6 +21,8 @@ export interface AtelierSettings {
   readonly previewEvery: number;
   /** Folders holding separate ControlNets (each a ControlNet, or a folder of them). */
   readonly controlNetFolders: readonly string[];
+  /** The size images are generated at when starting from an image (see WORKING_RESOLUTIONS). */
+  readonly workingResolution: WorkingResolution;
 }
 
 function pick<T extends string>(value: unknown, allowed: readonly T[], fallback: T): T {
@@ -52,6 +56,7 @@ export function readSettings(): AtelierSettings {
     writeMetadata: c.get<boolean>('writeMetadata', true),
     previewEvery: c.get<number>('previewEvery', 5),
     controlNetFolders: userOnlyList('controlNetFolders'),
+    workingResolution: pick(c.get('workingResolution'), WORKING_RESOLUTIONS, 'model'),
   };
 }
 
@@ -60,8 +65,19 @@ export function samplingFromSettings(settings: AtelierSettings): SamplingOptions
   return { sampler: settings.sampler, steps: settings.steps, guidanceScale: settings.guidanceScale, seed: settings.seed >= 0 ? settings.seed : randomInt(0, 2 ** 32) };
 }
 
-export async function setModelPath(dir: string): Promise<void> {
-  await vscode.workspace.getConfiguration('atelier').update('modelPath', dir, vscode.ConfigurationTarget.Global);
+/** Stores `atelier.modelPath`: a folder, or the built-in demo marker. */
+export async function setModelPath(value: string): Promise<void> {
+  await vscode.workspace.getConfiguration('atelier').update('modelPath', value, vscode.ConfigurationTarget.Global);
+}
+
+/** The built-in demo model of this install. */
+export function demoModelDir(extensionPath: string): string {
+  return path.join(extensionPath, 'dist', 'demo-model');
+}
+
+/** The folder `atelier.modelPath` means (the demo marker resolved for this install), or undefined when unset. */
+export function configuredModel(context: vscode.ExtensionContext): ConfiguredModel | undefined {
+  return resolveModelSetting(readSettings().modelPath, demoModelDir(context.extensionPath), context.extension.id);
 }
 
 /** The request fields every generation from the host shares, filled from the settings. */
@@ -69,9 +85,42 @@ export function requestBase(settings: AtelierSettings, modelDir: string, prompt:
   return { modelDir, prompt, negativePrompt: settings.negativePrompt, sampling: samplingFromSettings(settings), previewEvery, executionProvider: settings.executionProvider };
 }
 
+/** The Hub download timeouts from atelier.network.* (seconds in settings, milliseconds here). */
+export function networkTimeouts(): { connectMs: number; idleMs: number } {
+  const c = vscode.workspace.getConfiguration('atelier.network');
+  const ms = (key: string, fallback: number): number => {
+    const value = c.get<number>(key, fallback);
+    return typeof value === 'number' && Number.isFinite(value) && value > 0 ? Math.round(value * 1000) : fallback * 1000;
+  };
+  return { connectMs: ms('connectTimeout', 30), idleMs: ms('idleTimeout', 60) };
+}
+
 /** Adds a ControlNet folder to the user's atelier.controlNetFolders (a downloaded catalogue ControlNet). */
 export async function addControlNetFolder(dir: string): Promise<void> {
   const config = vscode.workspace.getConfiguration('atelier');
   const current = config.inspect<string[]>('controlNetFolders')?.globalValue ?? [];
   if (!current.includes(dir)) await config.update('controlNetFolders', [...current, dir], vscode.ConfigurationTarget.Global);
+}
+
+/** The generation settings the side panel shows and edits (the values "Generate Image" and the canvas use). */
+export const GENERATION_SETTING_KEYS = ['negativePrompt', 'sampler', 'steps', 'guidanceScale', 'seed', 'width', 'height'] as const;
+export type GenerationSettingKey = (typeof GENERATION_SETTING_KEYS)[number];
+
+/**
+ * Writes the changed generation settings where they are defined: the workspace when it sets them,
+ * else the user settings. Values equal to the current ones are not written.
+ */
+export async function updateGenerationSettings(patch: Partial<Pick<AtelierSettings, GenerationSettingKey>>): Promise<string[]> {
+  const config = vscode.workspace.getConfiguration('atelier');
+  const current = readSettings();
+  const written: string[] = [];
+  for (const key of GENERATION_SETTING_KEYS) {
+    const value = patch[key];
+    if (value === undefined || value === current[key]) continue;
+    const inspected = config.inspect(key);
+    const target = inspected?.workspaceValue !== undefined ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
+    await config.update(key, value, target);
+    written.push(key);
+  }
+  return written;
 }

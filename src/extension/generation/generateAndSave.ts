@@ -10,6 +10,7 @@ import type { PipelineEvents } from '../../shared/protocol/pipeline';
 import type { GenerationRequest } from '../../shared/request';
 import { readSettings } from '../config/settings';
 import { saveGenerated, type SaveOptions, type SaveTarget } from '../output/saveGenerated';
+import { checkWritableFolder } from '../output/saveImage';
 import type { PipelineClient, PipelineEvent } from '../worker/pipelineClient';
 
 export interface JobDeps {
@@ -43,6 +44,8 @@ export function progressMessage(p: PipelineEvents['progress']): string {
 }
 
 export async function generateAndSave(deps: JobDeps, request: GenerationRequest, target: SaveTarget, callbacks: JobCallbacks = {}): Promise<string> {
+  // An output folder that cannot take the file fails now, not after the last step.
+  await checkWritableFolder(target.dir);
   deps.log.info(`generate (${request.kind}): "${request.prompt.slice(0, 80)}" seed ${request.sampling.seed}, ${request.sampling.steps} steps, model ${request.modelDir}`);
   const result = await deps.client().generate(request, {
     signal: callbacks.signal,

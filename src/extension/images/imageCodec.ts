@@ -1,8 +1,12 @@
 /**
- * The host's image codec (sharp, loaded on first use so activation stays cheap): sizes read from the
- * header before anything is decoded, RGBA and single-channel decoding, PNG encoding, thumbnails.
+ * The host's image codec (sharp, loaded on first use so activation stays cheap). Decoding goes through
+ * the one upright decoder the worker uses too (shared/images/imageInput.ts): sizes read from the header
+ * before anything is decoded, the EXIF orientation applied, the first frame of an animation. Also PNG
+ * encoding and thumbnails.
  */
 import type { Sharp, SharpOptions } from 'sharp';
+import { PipelineError } from '../../shared/errors';
+import { decodeUpright, readUprightHeader, type DecodeOptions, type SharpFactory as DecoderSharp } from '../../shared/images/imageInput';
 import { MAX_PIXELS } from '../../shared/request';
 
 /** Largest image the canvas opens (the browser canvas ceiling, 16.7 Mpx). */
@@ -12,9 +16,16 @@ export class ImageReadError extends Error {}
 
 type SharpFactory = (input?: Uint8Array, options?: SharpOptions) => Sharp;
 let factory: SharpFactory | undefined;
-async function sharp(input: Uint8Array, options: SharpOptions = {}): Promise<Sharp> {
+async function loadSharp(): Promise<SharpFactory> {
   factory ??= ((await import('sharp')) as unknown as { default: SharpFactory }).default;
-  return factory(input, { limitInputPixels: MAX_CANVAS_PIXELS, ...options });
+  return factory;
+}
+async function sharp(input: Uint8Array, options: SharpOptions = {}): Promise<Sharp> {
+  return (await loadSharp())(input, { limitInputPixels: MAX_CANVAS_PIXELS, ...options });
+}
+async function decoderSharp(): Promise<DecoderSharp> {
+  const load = await loadSharp();
+  return (input, options) => load(input, options);
 }
 
 export interface ImageSize {
@@ -22,43 +33,45 @@ export interface ImageSize {
   readonly height: number;
 }
 
-/** Reads the size from the header only; refuses images above the pixel limit before decoding. */
-export async function readImageSize(bytes: Uint8Array, name: string): Promise<ImageSize> {
-  let meta: { width?: number; height?: number; pages?: number };
+/** The decoder's refusals (INVALID_INPUT) become ImageReadError, the host's "cannot use this image". */
+async function reading<T>(run: () => Promise<T>): Promise<T> {
   try {
-    // The header check itself must not be limited, or a huge image reads as "unreadable".
-    meta = await (await sharp(bytes, { limitInputPixels: false })).metadata();
+    return await run();
   } catch (error) {
-    throw new ImageReadError(`${name} is not a readable PNG, JPEG or WebP image (${(error as Error).message})`);
+    if (error instanceof PipelineError && error.code === 'INVALID_INPUT') throw new ImageReadError(error.message);
+    throw error;
   }
-  const width = meta.width ?? 0;
-  const height = meta.height ?? 0;
-  if (width < 1 || height < 1) throw new ImageReadError(`${name} has no image size in its header`);
-  if (width * height > MAX_CANVAS_PIXELS) {
-    throw new ImageReadError(`${name} is ${width}×${height} (${(width * height / 1e6).toFixed(1)} Mpx), above the ${(MAX_CANVAS_PIXELS / 1e6).toFixed(1)} Mpx limit of the canvas; resize it first`);
-  }
+}
+
+export interface ImageInfo extends ImageSize {
+  readonly hasAlpha: boolean;
+}
+
+/** Reads the upright size (and whether there is alpha) from the header only; refuses unreadable formats and images above the pixel limit before decoding. */
+export async function readImageInfo(bytes: Uint8Array, name: string): Promise<ImageInfo> {
+  const { width, height, header } = await reading(async () => readUprightHeader(await decoderSharp(), bytes, { name }, MAX_CANVAS_PIXELS));
+  return { width, height, hasAlpha: header.hasAlpha === true };
+}
+
+/** The upright size from the header only (see readImageInfo). */
+export async function readImageSize(bytes: Uint8Array, name: string): Promise<ImageSize> {
+  const { width, height } = await readImageInfo(bytes, name);
   return { width, height };
 }
 
-async function decode(bytes: Uint8Array, name: string, pipeline: (image: Sharp) => Sharp, channels: 1 | 4): Promise<ImageSize & { data: Uint8Array }> {
-  await readImageSize(bytes, name);
-  try {
-    const { data, info } = await pipeline(await sharp(bytes)).raw().toBuffer({ resolveWithObject: true });
-    if (info.channels !== channels) throw new Error(`decoded ${info.channels} channels, expected ${channels}`);
-    return { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
-  } catch (error) {
-    throw new ImageReadError(`${name} could not be decoded (${(error as Error).message}); the file may be truncated or corrupt`);
-  }
+async function decode(bytes: Uint8Array, name: string, options: Pick<DecodeOptions, 'as' | 'notice'>): Promise<ImageSize & { data: Uint8Array }> {
+  const image = await reading(async () => decodeUpright(await decoderSharp(), bytes, { name }, { ...options, maxPixels: MAX_CANVAS_PIXELS }));
+  return { width: image.width, height: image.height, data: image.data };
 }
 
-/** Decodes to sRGB RGBA u8 (first frame of an animation). */
-export function decodeRgba(bytes: Uint8Array, name: string): Promise<ImageSize & { data: Uint8Array }> {
-  return decode(bytes, name, (image) => image.rotate().toColorspace('srgb').ensureAlpha(), 4);
+/** Decodes upright to sRGB RGBA u8 (the first frame of an animation; `notice` says so). */
+export function decodeRgba(bytes: Uint8Array, name: string, notice?: (message: string) => void): Promise<ImageSize & { data: Uint8Array }> {
+  return decode(bytes, name, { as: 'rgba', notice });
 }
 
 /** Decodes to one grey channel; transparency counts as black. */
 function decodeGray(bytes: Uint8Array, name: string): Promise<ImageSize & { data: Uint8Array }> {
-  return decode(bytes, name, (image) => image.flatten({ background: '#000000' }).toColorspace('b-w').extractChannel(0), 1);
+  return decode(bytes, name, { as: 'grey' });
 }
 
 /** Nearest-neighbour resize of a single-channel image (masks stay binary). */
@@ -88,7 +101,15 @@ export async function encodePng(data: Uint8Array, size: ImageSize, channels: 1 |
 
 /** A small PNG that fits in `box`×`box`, for the history list. */
 export async function thumbnail(bytes: Uint8Array, name: string, box: number): Promise<Uint8Array> {
-  await readImageSize(bytes, name);
-  const out = await (await sharp(bytes)).resize(box, box, { fit: 'inside', withoutEnlargement: true }).png().toBuffer();
+  const image = await decodeRgba(bytes, name);
+  const out = await (await sharp(image.data, { raw: { width: image.width, height: image.height, channels: 4 } })).resize(box, box, { fit: 'inside', withoutEnlargement: true }).png().toBuffer();
+  return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+}
+
+/** Re-encodes a PNG as JPEG or WebP (quality 92; no metadata, so no orientation tag: pixels are upright). */
+export async function encodeAs(png: Uint8Array, format: 'jpeg' | 'webp'): Promise<Uint8Array> {
+  const image = await sharp(png);
+  if (format === 'jpeg' && (await image.metadata()).hasAlpha) throw new ImageReadError('JPEG has no transparency; save this image as .png or .webp');
+  const out = await (format === 'jpeg' ? image.jpeg({ quality: 92 }) : image.webp({ quality: 92 })).toBuffer();
   return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
 }

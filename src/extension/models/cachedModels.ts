@@ -1,5 +1,6 @@
 /** Models in the Hugging Face cache (ours and Python's), and deleting one without breaking another. */
-import { lstat, readdir, readFile, readlink, rm, stat } from 'node:fs/promises';
+import { lstat, readdir, readlink, realpath, rm, rmdir, stat } from 'node:fs/promises';
+import { FILE_KINDS, readBounded } from '../../shared/files/boundedRead';
 import path from 'node:path';
 import { readRef, repoCache, repoFolderName, repoFromFolderName } from './hub/cacheLayout';
 import type { RepoRef } from './hub/repoId';
@@ -38,7 +39,7 @@ async function refsOf(repoRoot: string): Promise<Map<string, string[]>> {
   const byCommit = new Map<string, string[]>();
   const refsRoot = path.join(repoRoot, 'refs');
   for (const file of await walkFiles(refsRoot)) {
-    const commit = (await readFile(file, 'utf8').catch(() => '')).trim();
+    const commit = (await readBounded(file, FILE_KINDS.smallText).then((b) => b.toString('utf8'), () => '')).trim();
     const name = path.relative(refsRoot, file).split(path.sep).join('/');
     byCommit.set(commit, [...(byCommit.get(commit) ?? []), name]);
   }
@@ -47,7 +48,7 @@ async function refsOf(repoRoot: string): Promise<Map<string, string[]>> {
 
 async function pipelineClass(dir: string): Promise<string | undefined> {
   try {
-    const json = JSON.parse(await readFile(path.join(dir, 'model_index.json'), 'utf8')) as { _class_name?: unknown };
+    const json = JSON.parse((await readBounded(path.join(dir, 'model_index.json'), FILE_KINDS.modelConfig)).toString('utf8')) as { _class_name?: unknown };
     return typeof json._class_name === 'string' ? json._class_name : 'unknown';
   } catch {
     return undefined;
@@ -89,43 +90,116 @@ export async function findCachedModel(cacheRoot: string, ref: RepoRef): Promise<
 }
 
 /** Blob names that snapshot symlinks still point at. */
-async function referencedBlobs(repoRoot: string): Promise<Set<string>> {
+async function referencedBlobs(snapshotsRoot: string): Promise<Set<string>> {
   const used = new Set<string>();
-  for (const file of await walkFiles(path.join(repoRoot, 'snapshots'))) {
+  for (const file of await walkFiles(snapshotsRoot)) {
     const info = await lstat(file);
     if (info.isSymbolicLink()) used.add(path.basename(await readlink(file)));
   }
   return used;
 }
 
+/** What huggingface_hub names blobs: a git SHA-1 or an LFS SHA-256, lower-case hex. */
+const BLOB_NAME = /^(?:[0-9a-f]{40}|[0-9a-f]{64})(?:\.incomplete)?$/;
+const COMMIT_NAME = /^[0-9a-f]{40}$/;
+
+/**
+ * `dir` as a folder Atelier may delete in: a real directory (not a symlink), whose real path is
+ * `parent`'s real path plus its own name (so no symlink anywhere above leads elsewhere). Returns why not.
+ */
+async function notOwnFolder(dir: string, parentReal: string): Promise<string | undefined> {
+  let info;
+  try {
+    info = await lstat(dir);
+  } catch {
+    return 'it does not exist';
+  }
+  if (info.isSymbolicLink()) return `it is a symbolic link (to ${await readlink(dir).catch(() => '?')})`;
+  if (!info.isDirectory()) return 'it is not a folder';
+  const real = await realpath(dir);
+  return real === path.join(parentReal, path.basename(dir)) ? undefined : `it resolves to ${real}, outside ${parentReal}`;
+}
+
 export interface DeleteResult {
   readonly removedSnapshots: readonly string[];
   readonly removedBlobs: number;
   readonly freedBytes: number;
+  /** Things left alone because they do not provably belong to this repo's cache folder, in words. */
+  readonly leftAlone: readonly string[];
 }
 
 /**
  * Removes the snapshot(s) of `repo` (one commit, or all), then only the blobs no remaining snapshot
- * links to, and the refs that pointed at removed commits.
+ * links to, and the refs that pointed at removed commits. Nothing is deleted that does not resolve
+ * inside the repo's own cache folder: blobs only in a real blobs/ folder and only with hash-shaped
+ * names; a symlinked blobs/, snapshots/ or refs/ is left alone and reported.
  */
 export async function deleteCachedModel(cacheRoot: string, repo: string, commit?: string): Promise<DeleteResult> {
   const cache = repoCache(cacheRoot, repo);
-  const snapshots = commit ? [commit] : await entries(path.join(cache.root, 'snapshots'));
-  for (const c of snapshots) await rm(cache.snapshot(c), { recursive: true, force: true });
-  const refs = await refsOf(cache.root);
-  for (const c of snapshots) {
-    for (const name of refs.get(c) ?? []) await rm(cache.ref(name), { force: true });
+  const leftAlone: string[] = [];
+  const refuse = (what: string, why: string): void => void leftAlone.push(`${what} was left alone: ${why}`);
+  const rootReal = await realpath(cacheRoot).catch(() => path.resolve(cacheRoot));
+  const rootProblem = await notOwnFolder(cache.root, rootReal);
+  if (rootProblem) {
+    refuse(cache.root, rootProblem);
+    return { removedSnapshots: [], removedBlobs: 0, freedBytes: 0, leftAlone };
   }
-  const used = await referencedBlobs(cache.root);
+  const repoReal = path.join(rootReal, path.basename(cache.root));
+  const own = async (name: string): Promise<boolean> => {
+    const problem = await notOwnFolder(path.join(cache.root, name), repoReal);
+    if (problem && problem !== 'it does not exist') refuse(path.join(cache.root, name), problem);
+    return problem === undefined;
+  };
+
+  // 1. Snapshots: commit-named entries of a real snapshots/ folder (a symlinked snapshot is unlinked, never followed).
+  const snapshotsRoot = path.join(cache.root, 'snapshots');
+  const snapshotsOwn = await own('snapshots');
+  const snapshots = !snapshotsOwn ? [] : (commit ? [commit] : await entries(snapshotsRoot)).filter((c) => COMMIT_NAME.test(c));
+  for (const c of snapshots) await rm(path.join(snapshotsRoot, c), { recursive: true, force: true });
+
+  // 2. Refs that pointed at removed commits: regular files in a real refs/ folder.
+  if (await own('refs')) {
+    const refs = await refsOf(cache.root);
+    for (const c of snapshots) {
+      for (const name of refs.get(c) ?? []) {
+        const file = cache.ref(name);
+        if ((await lstat(file).catch(() => undefined))?.isFile()) await rm(file, { force: true });
+      }
+    }
+  }
+
+  // 3. Blobs no snapshot links to any more: hash-named regular files in a real blobs/ folder.
+  const remaining = snapshotsOwn ? await entries(snapshotsRoot) : ['(unknown)'];
+  const used = snapshotsOwn ? await referencedBlobs(snapshotsRoot) : new Set<string>();
   let removedBlobs = 0;
   let freedBytes = 0;
-  for (const blob of await entries(cache.blobs)) {
-    if (used.has(blob) || blob.endsWith('.incomplete')) continue;
-    freedBytes += (await stat(path.join(cache.blobs, blob)).catch(() => ({ size: 0 }))).size;
-    await rm(path.join(cache.blobs, blob), { force: true });
-    removedBlobs += 1;
+  if (snapshotsOwn && (await own('blobs'))) {
+    for (const blob of await entries(cache.blobs)) {
+      const file = path.join(cache.blobs, blob);
+      const info = await lstat(file);
+      if (!BLOB_NAME.test(blob) || !info.isFile()) {
+        refuse(file, 'not a blob Atelier or huggingface_hub wrote');
+        continue;
+      }
+      // A partial download is kept while a snapshot remains (the next pull resumes it).
+      if (used.has(blob) || (blob.endsWith('.incomplete') && remaining.length > 0)) continue;
+      freedBytes += info.size;
+      await rm(file);
+      removedBlobs += 1;
+    }
   }
-  if ((await entries(path.join(cache.root, 'snapshots'))).length === 0) await rm(cache.root, { recursive: true, force: true });
-  return { removedSnapshots: snapshots, removedBlobs, freedBytes };
+
+  // 4. With no snapshot left, the now-empty folders go too (anything unexpected in them stays).
+  if (remaining.length === 0) {
+    for (const dir of [path.join(cache.root, 'refs'), cache.blobs, snapshotsRoot, cache.root]) await removeEmptyFolders(dir);
+  }
+  return { removedSnapshots: snapshots, removedBlobs, freedBytes, leftAlone };
 }
 
+/** Removes `dir` and its sub-folders bottom-up where they are empty; never follows a symlink, never removes a file. */
+async function removeEmptyFolders(dir: string): Promise<void> {
+  const info = await lstat(dir).catch(() => undefined);
+  if (!info?.isDirectory()) return;
+  for (const name of await entries(dir)) await removeEmptyFolders(path.join(dir, name));
+  await rmdir(dir).catch(() => undefined);
+}

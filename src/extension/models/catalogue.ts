@@ -1,9 +1,9 @@
 /** The curated model catalogue (assets/catalogue.json), validated on load. */
-import { readFileSync } from 'node:fs';
 import { licenceProblem } from '../../shared/licences';
 import type { ExecutionProviderName } from '../../shared/request';
 import { parseRepoRef } from './hub/repoId';
 import { PIPELINE_FOLDERS, type Selection } from './hub/selectFiles';
+import { FILE_KINDS, readBoundedSync } from '../../shared/files/boundedRead';
 
 export interface CatalogueEntry {
   readonly id: string;
@@ -19,6 +19,10 @@ export interface CatalogueEntry {
   readonly folders?: readonly string[];
   readonly subfolder?: string;
   readonly controlType?: string;
+  /** A pipeline with `controlnet/`: the UNet that takes separate ControlNets' residuals (layout c). */
+  readonly controlNetUnet: boolean;
+  /** A ControlNet: the id of the catalogue pipeline it runs with (one with `controlNetUnet`). */
+  readonly base?: string;
   /** The first-run recommendation for CPU-only or GPU machines. */
   readonly recommendedFor: 'cpu' | 'gpu' | null;
   readonly defaults?: { readonly steps: number; readonly guidanceScale: number; readonly width: number; readonly height: number };
@@ -36,7 +40,7 @@ export function parseCatalogue(json: unknown): CatalogueEntry[] {
   const models = (json as { models?: unknown }).models;
   if (!Array.isArray(models)) throw new Error('catalogue: "models" must be a list');
   const ids = new Set<string>();
-  return models.map((raw: Record<string, unknown>, i) => {
+  const entries = models.map((raw: Record<string, unknown>, i): CatalogueEntry => {
     const str = (key: string): string => (typeof raw[key] === 'string' && (raw[key] as string).length > 0 ? (raw[key] as string) : fail(i, `${key} must be a non-empty string`));
     const id = str('id');
     if (ids.has(id)) fail(i, `duplicate id ${id}`);
@@ -51,6 +55,10 @@ export function parseCatalogue(json: unknown): CatalogueEntry[] {
     const recommendedFor = raw.recommendedFor === 'cpu' || raw.recommendedFor === 'gpu' || raw.recommendedFor === null ? raw.recommendedFor : fail(i, 'recommendedFor must be "cpu", "gpu" or null');
     const subfolder = raw.subfolder === undefined ? undefined : str('subfolder');
     if (subfolder && subfolder.split('/').some((s) => s === '..' || s === '')) fail(i, 'subfolder must be a plain relative path');
+    const controlNetUnet = raw.controlNetUnet === true;
+    if (controlNetUnet && (kind !== 'pipeline' || !folders?.includes('controlnet'))) fail(i, 'controlNetUnet is for a pipeline whose folders include controlnet');
+    const base = raw.base === undefined ? undefined : str('base');
+    if (base !== undefined && kind !== 'controlnet') fail(i, 'base is for a ControlNet entry');
     return {
       id,
       name: str('name'),
@@ -65,12 +73,21 @@ export function parseCatalogue(json: unknown): CatalogueEntry[] {
       folders,
       subfolder,
       controlType: typeof raw.controlType === 'string' ? raw.controlType : undefined,
+      controlNetUnet,
+      base,
       recommendedFor,
       defaults: raw.defaults as CatalogueEntry['defaults'],
       verified: raw.verified === true,
       notes: typeof raw.notes === 'string' ? raw.notes : '',
     };
   });
+  // A ControlNet's base is a pipeline of this catalogue that can run it.
+  entries.forEach((entry, i) => {
+    if (entry.base === undefined) return;
+    const base = entries.find((e) => e.id === entry.base);
+    if (!base?.controlNetUnet) fail(i, `base ${entry.base} must be a pipeline entry with controlNetUnet`);
+  });
+  return entries;
 }
 
 /** A model that ships with Atelier (converted at build time), with its provenance. */
@@ -110,11 +127,44 @@ export function parseBuiltinModels(json: unknown): BuiltinModel[] {
 }
 
 export function loadCatalogue(file: string): CatalogueEntry[] {
-  return parseCatalogue(JSON.parse(readFileSync(file, 'utf8')));
+  return parseCatalogue(JSON.parse(readBoundedSync(file, FILE_KINDS.modelConfig).toString('utf8')));
 }
 
 export function selectionFor(entry: CatalogueEntry): Selection {
   return entry.kind === 'controlnet' ? { subfolder: entry.subfolder, singleGraph: true } : { subfolder: entry.subfolder, folders: entry.folders };
+}
+
+/** The execution providers this kind of machine can offer (CPU always; the GPU ones where they exist). */
+export function machineProviders(platform: NodeJS.Platform, arch: string, hasCuda: boolean): ExecutionProviderName[] {
+  return ['cpu', ...(platform === 'win32' ? (['dml'] as const) : []), ...(platform === 'darwin' && arch === 'arm64' ? (['coreml'] as const) : []), ...(hasCuda ? (['cuda'] as const) : [])];
+}
+
+export function runsOn(entry: CatalogueEntry, providers: readonly ExecutionProviderName[]): boolean {
+  return entry.providers.some((p) => providers.includes(p));
+}
+
+/** The catalogue's ControlNets for a control type (all of them when no type is given). */
+export function controlNetsFor(catalogue: readonly CatalogueEntry[], type: string | undefined): CatalogueEntry[] {
+  return catalogue.filter((e) => e.kind === 'controlnet' && (type === undefined || e.controlType === type));
+}
+
+/** The catalogue's pipelines with a ControlNet UNet (the bases separate ControlNets run with). */
+export function controlNetBases(catalogue: readonly CatalogueEntry[]): CatalogueEntry[] {
+  return catalogue.filter((e) => e.kind === 'pipeline' && e.controlNetUnet);
+}
+
+export type CatalogueOffer =
+  /** The catalogue has nothing of the kind. */
+  | { readonly kind: 'none' }
+  /** It has some, but none runs on this machine's providers. */
+  | { readonly kind: 'notHere'; readonly entries: readonly CatalogueEntry[] }
+  | { readonly kind: 'offer'; readonly entries: readonly CatalogueEntry[] };
+
+/** What to offer from `entries` on a machine with these providers. */
+export function offerFor(entries: readonly CatalogueEntry[], providers: readonly ExecutionProviderName[]): CatalogueOffer {
+  if (entries.length === 0) return { kind: 'none' };
+  const runnable = entries.filter((e) => runsOn(e, providers));
+  return runnable.length > 0 ? { kind: 'offer', entries: runnable } : { kind: 'notHere', entries };
 }
 
 /** The first-run suggestion: a GPU build where a GPU provider is present, else the CPU pick. */

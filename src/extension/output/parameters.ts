@@ -63,9 +63,9 @@ const A1111_SAMPLERS: Record<ResolvedSampler, { sampler: string; schedule?: stri
   'dpmpp-2m-karras': { sampler: 'DPM++ 2M', schedule: 'Karras' },
 };
 
-/** Values are quoted A1111-style when they contain separators. */
+/** Values are quoted A1111-style when they contain separators; quoting also escapes control characters (a file name may hold them). */
 function value(text: string): string {
-  return /[,:\n"]/.test(text) ? JSON.stringify(text) : text;
+  return /[,:\n"\u0000-\u001f]/.test(text) ? JSON.stringify(text) : text;
 }
 
 export function formatParameters(p: GenerationParameters): string {

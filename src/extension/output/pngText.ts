@@ -94,3 +94,22 @@ export function readTextChunks(png: Uint8Array): Map<string, string> {
   }
   return out;
 }
+
+/** The PNG without its tEXt/zTXt/iTXt chunks named `keyword` (so a rewrite replaces, never stacks). */
+export function withoutTextChunks(png: Uint8Array, keyword: string): Uint8Array {
+  const buf = assertPng(png);
+  const kept: Buffer[] = [buf.subarray(0, 8)];
+  let pos = 8;
+  while (pos + 12 <= buf.length) {
+    const end = pos + 12 + buf.readUInt32BE(pos);
+    if (end > buf.length) break;
+    const type = buf.toString('latin1', pos + 4, pos + 8);
+    const isText = type === 'tEXt' || type === 'zTXt' || type === 'iTXt';
+    const data = buf.subarray(pos + 8, end - 4);
+    const nul = data.indexOf(0);
+    if (!(isText && nul > 0 && data.toString('latin1', 0, nul) === keyword)) kept.push(buf.subarray(pos, end));
+    pos = end;
+  }
+  kept.push(buf.subarray(pos));
+  return Buffer.concat(kept);
+}

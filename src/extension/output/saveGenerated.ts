@@ -1,9 +1,13 @@
-/** Turns a finished generation into a PNG file (with A1111 parameters unless metadata is off). */
+/**
+ * Turns a finished generation into an image file, PNG unless the target's extension asks for JPEG or
+ * WebP, with A1111 parameters unless metadata is off (PNG iTXt, JPEG/WebP EXIF UserComment).
+ */
 import path from 'node:path';
 import type { GenerationRequest, GenerationResult } from '../../shared/request';
 import { ATELIER_VERSION } from '../../shared/version';
+import { encodeAs } from '../images/imageCodec';
+import { formatOfExtension, withParameters } from './imageMetadata';
 import { formatParameters } from './parameters';
-import { insertITxt } from './pngText';
 import { promptSlug, saveNewFile } from './saveImage';
 
 export interface SaveTarget {
@@ -24,9 +28,9 @@ export interface SaveOptions {
   readonly controlLabels?: readonly string[];
 }
 
-export function pngBytesFor(request: GenerationRequest, result: GenerationResult, options: SaveOptions): Uint8Array {
-  if (!options.writeMetadata) return result.png;
-  const text = formatParameters({
+/** The A1111 `parameters` text of a generation. */
+export function parametersFor(request: GenerationRequest, result: GenerationResult, options: SaveOptions): string {
+  return formatParameters({
     prompt: request.prompt,
     negativePrompt: request.negativePrompt,
     steps: result.steps,
@@ -44,10 +48,17 @@ export function pngBytesFor(request: GenerationRequest, result: GenerationResult
     mode: request.kind,
     controlNets: result.controlNets.map((c, i) => ({ type: c.type, model: path.basename(c.model), weight: c.scale, start: c.start, end: c.end, image: options.controlLabels?.[i] })),
   });
-  return insertITxt(result.png, 'parameters', text);
+}
+
+/** The worker's PNG in the format `ext` names (PNG when it names none Atelier writes), with parameters unless off. */
+export async function encodedFor(png: Uint8Array, ext: string, parameters: string | undefined, size: { width: number; height: number }): Promise<Uint8Array> {
+  const format = formatOfExtension(ext) ?? 'png';
+  const image = format === 'png' ? png : await encodeAs(png, format);
+  return parameters === undefined ? image : withParameters(image, parameters, size);
 }
 
 export async function saveGenerated(request: GenerationRequest, result: GenerationResult, target: SaveTarget, options: SaveOptions): Promise<string> {
   const stem = target.stem ?? `${promptSlug(request.prompt)}-${result.seed}`;
-  return saveNewFile(target.dir, stem, target.ext ?? '.png', pngBytesFor(request, result, options));
+  const ext = target.ext ?? '.png';
+  return saveNewFile(target.dir, stem, ext, await encodedFor(result.png, ext, options.writeMetadata ? parametersFor(request, result, options) : undefined, result));
 }

@@ -66,17 +66,19 @@ async function claim(temp: string, target: string): Promise<boolean> {
   return true;
 }
 
-function outputError(dir: string, error: unknown): PipelineError {
+function failureReason(error: unknown): string {
   const code = (error as NodeJS.ErrnoException).code;
-  const reason =
-    code === 'EACCES' || code === 'EPERM' || code === 'EROFS'
-      ? 'the folder is not writable'
-      : code === 'ENOSPC'
-        ? 'the disk is full'
-        : code === 'ENOTDIR'
-          ? 'a file is in the way of the folder'
-          : (error as Error).message;
-  return new PipelineError('OUTPUT_FAILED', `could not save the image in ${dir}: ${reason}`, { argument: dir, detail: (error as Error).message });
+  return code === 'EACCES' || code === 'EPERM' || code === 'EROFS'
+    ? 'the folder is not writable'
+    : code === 'ENOSPC'
+      ? 'the disk is full'
+      : code === 'ENOTDIR' || code === 'EEXIST'
+        ? 'a file is in the way of the folder'
+        : (error as Error).message;
+}
+
+function outputError(dir: string, error: unknown): PipelineError {
+  return new PipelineError('OUTPUT_FAILED', `could not save the image in ${dir}: ${failureReason(error)}`, { argument: dir, detail: (error as Error).message });
 }
 
 /**
@@ -104,10 +106,18 @@ export async function saveNewFile(dir: string, stem: string, ext: string, bytes:
   }
 }
 
-/** Splits a user-chosen output file into folder, stem and extension (`.png` when none is given). */
-export function splitOutputPath(file: string): { dir: string; stem: string; ext: string } {
-  const ext = path.extname(file);
-  return { dir: path.dirname(path.resolve(file)), stem: path.basename(file, ext), ext: ext || '.png' };
+/**
+ * Checks, before any work, that files can be saved in `dir` (created if needed): a probe file is
+ * written and removed, which catches read-only mounts, full disks and ACLs that permission bits and
+ * access() miss (and root's EACCES-free view). Throws OUTPUT_FAILED naming the folder and the reason.
+ */
+export async function checkWritableFolder(dir: string): Promise<void> {
+  try {
+    await mkdir(dir, { recursive: true });
+    await unlink(await writeTemp(dir, new Uint8Array(0)));
+  } catch (error) {
+    throw new PipelineError('OUTPUT_FAILED', `images cannot be saved in ${dir}: ${failureReason(error)}; nothing was started`, { argument: dir, detail: (error as Error).message });
+  }
 }
 
 /**

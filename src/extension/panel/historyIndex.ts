@@ -2,7 +2,8 @@
  * The images Atelier made in this workspace, read back from their PNG `parameters` (so the list
  * survives restarts and includes images the CLI made), newest first.
  */
-import { open, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
+import { FILE_KINDS, readHead } from '../../shared/files/boundedRead';
 import path from 'node:path';
 import { isLayerFile } from '../canvas/layerFiles';
 import { parseParameters, type ParsedParameters } from '../output/parameters';
@@ -17,21 +18,10 @@ export interface HistoryRecord {
 /** Text chunks sit before the image data; this much of the file always holds ours. */
 const HEAD_BYTES = 256 * 1024;
 
-async function readHead(file: string): Promise<Uint8Array> {
-  const handle = await open(file, 'r');
-  try {
-    const buffer = new Uint8Array(HEAD_BYTES);
-    const { bytesRead } = await handle.read(buffer, 0, HEAD_BYTES, 0);
-    return buffer.subarray(0, bytesRead);
-  } finally {
-    await handle.close();
-  }
-}
-
 /** The Atelier parameters of a PNG, or undefined when it is not an Atelier image. */
 export async function readAtelierParameters(file: string): Promise<ParsedParameters | undefined> {
   try {
-    const text = readTextChunks(await readHead(file)).get('parameters');
+    const text = readTextChunks(await readHead(file, FILE_KINDS.image, HEAD_BYTES)).get('parameters');
     if (!text) return undefined;
     const parsed = parseParameters(text);
     return parsed.fields.get('Version')?.startsWith('Atelier') ? parsed : undefined;

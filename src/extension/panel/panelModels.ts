@@ -1,7 +1,8 @@
-/** The models the panel offers: the configured folder, the built-in demo model, and the Hub cache. */
+/** The models the panel offers: the configured one, models in the Hugging Face cache, and the demo model. */
 import path from 'node:path';
 import type { PanelModel } from '../../shared/protocol/panel';
 import { listCachedModels } from '../models/cachedModels';
+import type { ConfiguredModel } from '../models/modelSetting';
 
 export interface ModelChoice extends PanelModel {
   readonly dir: string;
@@ -21,12 +22,12 @@ export function familyLabel(pipelineClass: string | undefined): string {
   return (pipelineClass && FAMILIES[pipelineClass]) ?? pipelineClass ?? 'unknown family';
 }
 
-export async function listModelChoices(configured: string, demoDir: string, cacheRoot: string): Promise<ModelChoice[]> {
+export async function listModelChoices(configured: ConfiguredModel | undefined, demoDir: string, cacheRoot: string): Promise<ModelChoice[]> {
   const choices: ModelChoice[] = [];
   const add = (dir: string, label: string, description: string): void => {
-    if (dir !== '' && !choices.some((c) => path.resolve(c.dir) === path.resolve(dir))) choices.push({ id: String(choices.length + 1), dir, label, description });
+    if (!choices.some((c) => path.resolve(c.dir) === path.resolve(dir))) choices.push({ id: String(choices.length + 1), dir, label, description });
   };
-  if (configured !== '') add(configured, path.basename(configured), path.resolve(configured) === path.resolve(demoDir) ? 'demo · settings' : 'settings');
+  if (configured && !configured.demo) add(configured.dir, path.basename(configured.dir), 'settings');
   for (const cached of await listCachedModels(cacheRoot).catch(() => [])) add(cached.dir, cached.repo, `${familyLabel(cached.pipelineClass)} · ${cached.commit.slice(0, 7)}`);
   add(demoDir, 'Demo model', 'analytic test model, not trained');
   return choices;

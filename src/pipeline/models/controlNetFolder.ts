@@ -2,12 +2,13 @@
  * ControlNet folders of the separate layout (c): a `model.onnx` (plus external data) per ControlNet,
  * e.g. TensorStack's `SD/Depth/model.onnx`. The type comes from config.json's name or the folder name.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { PipelineError } from '../../shared/errors';
 import { controlTypeFromName } from '../../shared/controlNames';
 import type { ControlType } from '../../shared/request';
 import { checkExternalData, pickleRefusal, sniffUnsafeFormat } from './fileSafety';
+import { FILE_KINDS, readBoundedSync } from '../../shared/files/boundedRead';
 
 export interface ControlNetFolder {
   readonly dir: string;
@@ -18,9 +19,9 @@ export interface ControlNetFolder {
 
 function configName(dir: string): string | undefined {
   const file = path.join(dir, 'config.json');
-  if (!existsSync(file) || statSync(file).size > 1024 * 1024) return undefined;
+  if (!existsSync(file)) return undefined;
   try {
-    const config = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+    const config = JSON.parse(readBoundedSync(file, FILE_KINDS.modelConfig).toString('utf8')) as Record<string, unknown>;
     return typeof config._name_or_path === 'string' ? config._name_or_path : undefined;
   } catch {
     return undefined;
@@ -37,7 +38,7 @@ export function inspectControlNetFolder(dirInput: string): ControlNetFolder {
     if (pickle) throw pickleRefusal(pickle);
     throw new PipelineError('MODEL_MISSING_FILE', `ControlNet folder ${dir} has no model.onnx; choose the folder of an ONNX ControlNet export (e.g. SD/Depth)`, { argument: 'controlNetDir' });
   }
-  if (sniffUnsafeFormat(file)) throw pickleRefusal(file);
+  if (sniffUnsafeFormat(file, FILE_KINDS.onnxGraph)) throw pickleRefusal(file);
   checkExternalData(file, dir);
   const type = controlTypeFromName(configName(dir) ?? '') ?? controlTypeFromName(path.basename(dir)) ?? controlTypeFromName(path.basename(path.dirname(dir)));
   return { dir, file, type };

@@ -1,21 +1,22 @@
 /** Refusals that protect the user: pickle/zip checkpoints and external data escaping the model folder. */
-import { closeSync, lstatSync, openSync, readSync, realpathSync, statSync } from 'node:fs';
+import { lstatSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import { PipelineError } from '../../shared/errors';
+import { checkRegularFileSync, FILE_KINDS, readHeadSync, type FileKind } from '../../shared/files/boundedRead';
 import { scanExternalData } from './onnxScan';
 
 export type UnsafeFormat = 'pickle' | 'zip-pickle';
 
-/** Sniffs the first bytes: raw pickle starts with 0x80 and a protocol byte 2–5; torch zips with PK\x03\x04. */
-export function sniffUnsafeFormat(file: string): UnsafeFormat | undefined {
-  const head = Buffer.alloc(4);
-  const fd = openSync(file, 'r');
-  let read: number;
-  try {
-    read = readSync(fd, head, 0, 4, 0);
-  } finally {
-    closeSync(fd);
-  }
+/** Any file met while scanning a model folder: only its first bytes are read, whatever its size. */
+const ANY_MODEL_FILE: FileKind = { ...FILE_KINDS.externalData, noun: 'file', maxBytes: Number.MAX_SAFE_INTEGER };
+
+/**
+ * Sniffs the first bytes: raw pickle starts with 0x80 and a protocol byte 2–5; torch zips with PK\x03\x04.
+ * Only regular files are opened (a FIFO or device is refused, never waited on).
+ */
+export function sniffUnsafeFormat(file: string, kind: FileKind = ANY_MODEL_FILE): UnsafeFormat | undefined {
+  const head = readHeadSync(file, kind, 4);
+  const read = head.length;
   if (read >= 2 && head[0] === 0x80 && head[1] >= 2 && head[1] <= 5) return 'pickle';
   if (read >= 4 && head[0] === 0x50 && head[1] === 0x4b && head[2] === 0x03 && head[3] === 0x04) return 'zip-pickle';
   return undefined;
@@ -52,6 +53,7 @@ export function unsafeLocationReason(location: string): string | undefined {
  * (through any symlink) inside `modelRoot`, and is large enough for the declared offset + length.
  */
 export function checkExternalData(onnxFile: string, modelRoot: string): void {
+  checkRegularFileSync(onnxFile, FILE_KINDS.onnxGraph);
   let refs;
   try {
     refs = scanExternalData(onnxFile);
@@ -84,7 +86,8 @@ export function checkExternalData(onnxFile: string, modelRoot: string): void {
         { argument: target },
       );
     }
-    const size = statSync(real).size;
+    // A FIFO or device here would hang onnxruntime or fail as "provider could not be initialised".
+    const size = checkRegularFileSync(real, FILE_KINDS.externalData, `${onnxFile}'s external weight file`);
     if (ref.length !== undefined && ref.offset + ref.length > size) {
       throw new PipelineError('MODEL_INVALID', `${target} is ${size} bytes but tensor "${ref.tensor}" needs bytes up to ${ref.offset + ref.length}; the file is truncated`, { argument: target });
     }

@@ -2,7 +2,7 @@
  * Reads and validates a diffusers/optimum ONNX model folder before any session is created: required
  * files, family, pickle refusal, external-data containment, scheduler and VAE configs.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { PipelineError } from '../../shared/errors';
 import { parseSchedulerConfig } from '../schedulers/config';
@@ -10,9 +10,9 @@ import type { SchedulerConfig } from '../schedulers/types';
 import type { ControlType } from '../../shared/request';
 import { controlTypeFromName } from '../../shared/controlNames';
 import { checkExternalData, pickleRefusal, sniffUnsafeFormat } from './fileSafety';
+import { checkRegularFileSync, FILE_KINDS, readBoundedSync } from '../../shared/files/boundedRead';
 
 export const DEFAULT_VAE_SCALING_FACTOR = 0.18215;
-const MAX_CONFIG_BYTES = 1024 * 1024;
 
 export interface ModelFolder {
   readonly dir: string;
@@ -64,10 +64,9 @@ function unsupportedFamily(pipelineClass: string, dir: string): string | undefin
 }
 
 function readJson(file: string): Record<string, unknown> {
-  const size = statSync(file).size;
-  if (size > MAX_CONFIG_BYTES) throw new PipelineError('MODEL_INVALID', `${file} is ${size} bytes; config files are at most ${MAX_CONFIG_BYTES}`);
+  const text = readBoundedSync(file, FILE_KINDS.modelConfig).toString('utf8');
   try {
-    const parsed: unknown = JSON.parse(readFileSync(file, 'utf8'));
+    const parsed: unknown = JSON.parse(text);
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('not a JSON object');
     return parsed as Record<string, unknown>;
   } catch (error) {
@@ -139,14 +138,18 @@ export function inspectModelFolder(dirInput: string): ModelFolder {
   if (missing.length > 0) {
     throw new PipelineError('MODEL_MISSING_FILE', `model folder ${dir} is missing ${missing.map((f) => path.relative(dir, f)).join(', ')}`, { argument: missing[0] });
   }
+  // Regular files only (a folder, FIFO or device in their place is named, never opened), within their caps.
+  checkRegularFileSync(required.vocab, FILE_KINDS.tokenizer);
+  checkRegularFileSync(required.merges, FILE_KINDS.tokenizer);
+  checkRegularFileSync(required.scheduler, FILE_KINDS.modelConfig);
   const vaeEncoderFile = path.join(dir, 'vae_encoder', 'model.onnx');
   const vaeEncoder = existsSync(vaeEncoderFile) ? vaeEncoderFile : undefined;
   const controlUnetFile = path.join(dir, 'controlnet', 'model.onnx');
   const controlUnet = existsSync(controlUnetFile) ? controlUnetFile : undefined;
 
-  // 5. Every graph we will load: not a renamed checkpoint, external data contained.
+  // 5. Every graph we will load: a regular file, not a renamed checkpoint, external data contained.
   for (const onnx of [required.textEncoder, required.unet, required.vaeDecoder, ...(vaeEncoder ? [vaeEncoder] : []), ...(controlUnet ? [controlUnet] : [])]) {
-    if (sniffUnsafeFormat(onnx)) throw pickleRefusal(onnx);
+    if (sniffUnsafeFormat(onnx, FILE_KINDS.onnxGraph)) throw pickleRefusal(onnx);
     checkExternalData(onnx, dir);
   }
 
@@ -156,7 +159,8 @@ export function inspectModelFolder(dirInput: string): ModelFolder {
     schedulerConfig = parseSchedulerConfig(readJson(required.scheduler));
   } catch (error) {
     if (error instanceof PipelineError) throw error;
-    throw new PipelineError('MODEL_INVALID', (error as Error).message, { argument: required.scheduler });
+    // The parser names the key; the message names the whole path of the file.
+    throw new PipelineError('MODEL_INVALID', (error as Error).message.replace(/^scheduler_config\.json/, required.scheduler), { argument: required.scheduler });
   }
   const vaeConfigFile = [path.join(dir, 'vae_decoder', 'config.json'), path.join(dir, 'vae', 'config.json')].find(existsSync);
   const factor = vaeConfigFile ? readJson(vaeConfigFile).scaling_factor : undefined;

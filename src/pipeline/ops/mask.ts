@@ -1,9 +1,8 @@
-/** Mask math for inpainting (pure): feather, latent-resolution mask, latent blending. */
-import { boxBlur3 } from '../../shared/imageMath/boxBlur';
+/** Mask math for inpainting (pure): the hard mask, latent-resolution mask, latent blending. (The seam: shared/imageMath/featherInward.) */
 
-/** Mask u8 → [0,1] float, feathered by a triple box blur of `radius` px (≈ Gaussian); 0 keeps it hard. */
-export function featherMask(mask: Uint8Array, width: number, height: number, radius: number): Float32Array {
-  return boxBlur3(Float32Array.from(mask, (v) => v / 255), width, height, radius);
+/** Mask u8 → [0,1] float: 1 where it is painted (≥ 128), 0 elsewhere. */
+export function hardMask(mask: Uint8Array): Float32Array {
+  return Float32Array.from(mask, (v) => (v >= 128 ? 1 : 0));
 }
 
 /** The mask at latent resolution (h×w): the mean of each 8×8 block, in [0,1]. */

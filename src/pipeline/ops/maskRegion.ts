@@ -1,4 +1,4 @@
-/** "Inpaint only the masked area": the crop around the mask and the size it is generated at (pure). */
+/** "Inpaint only the masked area": the crop around the mask (pure; ops/workingFrame.ts picks the size it is generated at). */
 import type { Rect } from '../../shared/canvas/rect';
 
 /** Bounding box of mask values > 127, or undefined when nothing is painted. */
@@ -34,13 +34,4 @@ export function cropRegion(bounds: Rect, margin: number, width: number, height: 
   const [x0, x1] = grow(bounds.x, bounds.width, width);
   const [y0, y1] = grow(bounds.y, bounds.height, height);
   return { x: x0, y: y0, width: x1 - x0, height: y1 - y0 };
-}
-
-/** The size a crop is generated at: its longer side brought up to the model's native size (multiples of 8). */
-export function processingSize(crop: Rect, nativeSize: number): { width: number; height: number } {
-  const longer = Math.max(crop.width, crop.height);
-  if (longer >= nativeSize) return { width: crop.width, height: crop.height };
-  const factor = nativeSize / longer;
-  const side = (v: number): number => Math.max(64, Math.round((v * factor) / 8) * 8);
-  return { width: side(crop.width), height: side(crop.height) };
 }

@@ -1,5 +1,6 @@
 /** Validates a request at the worker boundary. Errors name the argument, the value and the fix. */
 import { PipelineError } from '../../shared/errors';
+import { controlCharacterProblem } from '../../shared/promptText';
 import {
   EXECUTION_PROVIDERS,
   MAX_PIXELS,
@@ -9,6 +10,7 @@ import {
   SAMPLER_NAMES,
   CONTROL_TYPES,
   MAX_CONTROL_SCALE,
+  WORKING_RESOLUTIONS,
   type ControlInput,
   type GenerationRequest,
 } from '../../shared/request';
@@ -38,6 +40,8 @@ function checkPrompt(name: 'prompt' | 'negativePrompt', value: unknown): void {
   if (value.length > MAX_PROMPT_CHARS) {
     throw invalid(name, `${name} must be at most ${MAX_PROMPT_CHARS} characters, got ${value.length}; shorten it (only the first 75 tokens are used anyway)`);
   }
+  const control = controlCharacterProblem(name, value);
+  if (control) throw invalid(name, control);
 }
 
 export function checkRequest(request: GenerationRequest): void {
@@ -58,6 +62,9 @@ export function checkRequest(request: GenerationRequest): void {
       throw invalid('strength', `strength must be a number from 0 (keep the image) to 1 (ignore it), got ${show(request.strength)}`);
     }
     if (!(request.initImage instanceof Uint8Array) || request.initImage.length === 0) throw invalid('initImage', 'initImage must be the bytes of a PNG, JPEG or WebP image');
+    if (request.workingResolution !== undefined && !(WORKING_RESOLUTIONS as readonly string[]).includes(request.workingResolution)) {
+      throw invalid('workingResolution', `workingResolution must be ${WORKING_RESOLUTIONS.map((r) => JSON.stringify(r)).join(' or ')}, got ${show(request.workingResolution)}`);
+    }
     if ((request.kind === 'inpaint' || request.kind === 'outpaint') && (typeof request.maskBlur !== 'number' || !Number.isInteger(request.maskBlur) || request.maskBlur < 0 || request.maskBlur > 256)) {
       throw invalid('maskBlur', `mask blur must be a whole number of pixels from 0 to 256, got ${show(request.maskBlur)}`);
     }
@@ -65,13 +72,13 @@ export function checkRequest(request: GenerationRequest): void {
       const sides = request.extend;
       for (const side of ['left', 'right', 'top', 'bottom'] as const) {
         const v = sides?.[side];
-        if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v % 8 !== 0) throw invalid('extend', `outpaint ${side} must be a whole multiple of 8 pixels ≥ 0, got ${show(v)}`);
+        if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) throw invalid('extend', `outpaint ${side} must be a whole number of pixels ≥ 0, got ${show(v)}`);
       }
       if (sides.left + sides.right + sides.top + sides.bottom === 0) throw invalid('extend', 'outpaint needs at least one side to extend (all four are 0)');
       if (request.fill !== 'edge' && request.fill !== 'noise') throw invalid('fill', `outpaint fill must be "edge" or "noise", got ${show(request.fill)}`);
     }
     if (request.kind === 'inpaint') {
-      if (!(request.mask instanceof Uint8Array) || request.mask.length === 0) throw invalid('mask', 'mask must be the bytes of a PNG image (white = repaint)');
+      if (!(request.mask instanceof Uint8Array) || request.mask.length === 0) throw invalid('mask', 'mask must be the bytes of an image (white = repaint)');
       const padding = request.onlyMasked?.padding;
       if (request.onlyMasked !== undefined && (typeof padding !== 'number' || !Number.isInteger(padding) || padding < 0 || padding > 1024)) {
         throw invalid('onlyMasked', `the "only masked" padding must be a whole number of pixels from 0 to 1024, got ${show(padding)}`);

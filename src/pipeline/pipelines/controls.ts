@@ -46,7 +46,7 @@ function pickFolder(control: ControlInput, index: number, roots: readonly string
   const match = findControlNets(roots).find((cn) => cn.type === control.type);
   if (!match) {
     const where = roots.length > 0 ? `under ${roots.join(', ')}` : 'because no ControlNet folders are configured';
-    throw new PipelineError('MODEL_MISSING_FILE', `${describe(control, index)}: no ${control.type} ControlNet was found ${where}; add its folder to the "atelier.controlNetFolders" setting (CLI: --controlnets DIR) or name it directly`, { argument: 'controls' });
+    throw new PipelineError('CONTROLNET_MISSING', `${describe(control, index)}: no ${control.type} ControlNet was found ${where}; add its folder to the "atelier.controlNetFolders" setting (CLI: --controlnets DIR) or name it directly`, { argument: control.type });
   }
   return match;
 }
@@ -91,7 +91,7 @@ export async function prepareControls(model: LoadedModel, controls: readonly Con
     for (const [i, control] of controls.entries()) {
       const folder = pickFolder(control, i, roots);
       if (!residual) {
-        throw new PipelineError('MODEL_UNSUPPORTED', `${describe(control, i)}: ${folder.dir} is a separate ControlNet, but ${model.folder.dir} has no controlnet/model.onnx (the UNet that takes ControlNet residuals); use a model exported with its ControlNet UNet, or a fused UNet+ControlNet export`, { argument: 'controls' });
+        throw new PipelineError('CONTROLNET_UNET_MISSING', `${describe(control, i)}: ${folder.dir} is a separate ControlNet, but ${model.folder.dir} has no controlnet/model.onnx (the UNet that takes ControlNet residuals); use a model exported with its ControlNet UNet, or a fused UNet+ControlNet export`, { argument: 'controlnet/model.onnx' });
       }
       const net = await model.controlNet(folder);
       if (net.contextWidth !== undefined && net.contextWidth !== model.textWidth) {

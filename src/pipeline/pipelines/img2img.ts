@@ -1,12 +1,12 @@
 /** Image-to-image: encode the init image, noise it to the strength's timestep, denoise the rest. */
 import type { Img2ImgRequest } from '../../shared/request';
 import { rgbToNormalizedChw, type RgbImage } from '../ops/decodeImage';
+import { chwOutOfFrame, frameNotice, framePolicy, planFrame, rgbIntoFrame } from '../ops/workingFrame';
 import type { LoadedModel } from '../runtime/loadedModel';
 import { checkRequest } from './checkRequest';
 import { controlStats, decodeControls, prepareControls } from './controls';
 import type { PipelineHooks, PipelineOutput } from './hooks';
 import { checkpoint, decodeLatents, denoise, startFromImage } from './stages';
-
 
 export async function img2img(model: LoadedModel, request: Img2ImgRequest, init: RgbImage, hooks: PipelineHooks = {}): Promise<PipelineOutput> {
   const warnings: string[] = [];
@@ -15,13 +15,17 @@ export async function img2img(model: LoadedModel, request: Img2ImgRequest, init:
     hooks.onWarning?.(message);
   };
 
-  // 1. Check inputs.
+  // 1. Check inputs; plan the working frame (padded to multiples of 8, scaled to the model's budget).
   checkRequest(request);
-  const { width, height } = init;
-  const control = await prepareControls(model, request.controls ?? [], await decodeControls(request, width, height, warn), request.controlNetRoots ?? []);
+  const frame = planFrame(init.width, init.height, framePolicy(model.nativeSize, request.workingResolution, false));
+  const notice = frameNotice(frame, 'the init image');
+  if (notice) warn(notice);
+  const { paddedWidth: width, paddedHeight: height } = frame;
+  const controlImages = await decodeControls(request, init.width, init.height, warn);
+  const control = await prepareControls(model, request.controls ?? [], await Promise.all(controlImages.map((c) => rgbIntoFrame(c, frame))), request.controlNetRoots ?? []);
 
   // 2–4. Scheduler cut for the strength, prompts, encoded image, start latents.
-  const start = await startFromImage(model, request, rgbToNormalizedChw(init), width, height, hooks, warn);
+  const start = await startFromImage(model, request, rgbToNormalizedChw(await rgbIntoFrame(init, frame)), width, height, hooks, warn);
 
   // 5. Denoise the rest of the schedule.
   const started = performance.now();
@@ -39,10 +43,10 @@ export async function img2img(model: LoadedModel, request: Img2ImgRequest, init:
   });
   const denoiseMs = performance.now() - started;
 
-  // 6. Decode.
+  // 6. Decode, and back to the image's own size.
   await checkpoint(hooks.signal);
   const calls = start.scheduler.timesteps.length - start.startIndex;
   hooks.onProgress?.('decoding', calls, calls);
-  const image = await decodeLatents(model, final, width, height);
-  return { image, width, height, sampler: start.sampler, unetCalls: calls, warnings, denoiseMs, ...controlStats(control) };
+  const image = await chwOutOfFrame(await decodeLatents(model, final, width, height), frame);
+  return { image, width: init.width, height: init.height, sampler: start.sampler, unetCalls: calls, warnings, denoiseMs, ...controlStats(control) };
 }

@@ -3,17 +3,18 @@
  * image's latents as extra input channels; any 4-channel UNet inpaints by mask blending (after every
  * step, latents outside the mask are replaced by the original re-noised to the next level). Either
  * way, after decoding the original is pasted back outside the mask, so those pixels are bit-exact,
- * and the seam is blended only inside the feather band. "Only masked" crops around the mask,
- * generates the crop at the model's native size and pastes it back.
+ * and the seam is feathered inward, inside the painted mask. The image (or, "only masked", the crop
+ * around the mask) is generated in a working frame (ops/workingFrame.ts) and brought back to its size.
  */
 import { PipelineError } from '../../shared/errors';
 import { copyRect, type Rect } from '../../shared/canvas/rect';
+import { featherInward } from '../../shared/imageMath/featherInward';
 import { resizeNearest } from '../../shared/imageMath/resizeNearest';
 import type { InpaintRequest } from '../../shared/request';
-import { cropRgb, resizeRgb, rgbToNormalizedChw, rgbToUnitChw, type RgbImage } from '../ops/decodeImage';
-import { chwToRgb8 } from '../ops/image';
-import { blendLatents, featherMask, latentMask } from '../ops/mask';
-import { cropRegion, maskBounds, processingSize } from '../ops/maskRegion';
+import { cropRgb, rgbToNormalizedChw, rgbToUnitChw, type RgbImage } from '../ops/decodeImage';
+import { blendLatents, hardMask, latentMask } from '../ops/mask';
+import { cropRegion, maskBounds } from '../ops/maskRegion';
+import { chwOutOfFrame, frameNotice, framePolicy, maskIntoFrame, planFrame, rgbIntoFrame, type WorkingFrame } from '../ops/workingFrame';
 import { concatBatch, scale } from '../ops/tensor';
 import type { LoadedModel } from '../runtime/loadedModel';
 import { checkRequest } from './checkRequest';
@@ -24,27 +25,21 @@ import { checkpoint, decodeLatents, denoise, startFromImage } from './stages';
 export interface MaskImage {
   readonly width: number;
   readonly height: number;
-  /** Single channel, 0 = keep, 255 = repaint. */
+  /** Single channel, < 128 = keep, ≥ 128 = repaint. */
   readonly data: Uint8Array;
 }
 
 type Warn = (message: string) => void;
 
-/** What one repaint pass (whole image or crop) gets and gives back. */
+/** What the repaint pass gets, all in the working frame. */
 interface RepaintInput {
   readonly image: RgbImage;
-  /** Hard mask u8 at the image size (255 = repaint). */
+  /** Hard mask u8 (≥ 128 = repaint). */
   readonly mask: Uint8Array;
-  /** Feathered [0,1] mask at the image size, with pinned pixels zeroed. */
-  readonly soft: Float32Array;
   readonly controls: readonly RgbImage[];
 }
 
-/**
- * `keep` (optional, W×H, 1 = must stay original) pins pixels whatever the feathered mask says:
- * outpainting uses it so the seam blend happens only in the new area.
- */
-export async function inpaint(model: LoadedModel, request: InpaintRequest, init: RgbImage, maskInput: MaskImage, hooks: PipelineHooks = {}, keep?: Uint8Array): Promise<PipelineOutput> {
+export async function inpaint(model: LoadedModel, request: InpaintRequest, init: RgbImage, maskInput: MaskImage, hooks: PipelineHooks = {}): Promise<PipelineOutput> {
   const warnings: string[] = [];
   const warn: Warn = (message) => {
     warnings.push(message);
@@ -62,39 +57,41 @@ export async function inpaint(model: LoadedModel, request: InpaintRequest, init:
   const bounds = maskBounds(mask, width, height);
   if (!bounds) throw new PipelineError('INVALID_INPUT', 'the mask is empty: nothing to repaint (paint the area to change in white)', { argument: 'mask' });
   if (bounds.width === width && bounds.height === height && mask.every((v) => v > 127)) warn('the mask covers the whole image: this is the same as img2img/txt2img');
-  const soft = featherMask(mask, width, height, request.maskBlur);
-  if (keep) for (let i = 0; i < soft.length; i++) if (keep[i]) soft[i] = 0;
+  // The seam weight is 0 wherever the mask is not painted: those pixels come back exactly.
+  const seam = featherInward(mask, width, height, request.maskBlur);
   const controls = await decodeControls(request, width, height, warn);
 
-  // 2. The region to generate: the whole image, or (only masked) the mask's box plus padding and the feather reach.
-  const region = request.onlyMasked ? cropRegion(bounds, request.onlyMasked.padding + 3 * request.maskBlur, width, height) : { x: 0, y: 0, width, height };
-  const whole = region.width === width && region.height === height;
+  // 2. The region to generate (the whole image, or the mask's box plus padding) and its working frame.
+  const onlyMasked = request.onlyMasked !== undefined;
+  const region = request.onlyMasked ? cropRegion(bounds, request.onlyMasked.padding, width, height) : { x: 0, y: 0, width, height };
+  const frame = planFrame(region.width, region.height, framePolicy(model.nativeSize, request.workingResolution, onlyMasked));
+  // A crop brought up to the native size is the point of "only masked"; only a scaled-down one is news.
+  const notice = !onlyMasked || frame.scaledWidth < region.width ? frameNotice(frame, onlyMasked ? 'the masked area (with its padding)' : 'the image') : undefined;
+  if (notice) warn(notice);
 
-  // 3. Repaint it, at the model's native size when it is a small crop.
-  const repainted = whole
-    ? await repaint(model, request, { image: init, mask, soft, controls }, hooks, warn)
-    : await repaintCrop(model, request, { image: init, mask, soft, controls }, region, hooks, warn);
+  // 3. Repaint it in the frame.
+  const input = await regionIntoFrame(region, frame, init, mask, controls);
+  const repainted = await repaint(model, request, input, hooks, warn);
 
-  // 4. Paste the original back outside the mask; blend only inside the feather band.
-  return { ...repainted, image: pasteInto(init, soft, repainted.generated, region), width, height, warnings };
+  // 4. Back to the region's size; paste onto the original with the inward seam.
+  const generated = await chwOutOfFrame(repainted.generated, frame);
+  return { ...repainted, image: pasteInto(init, seam, generated, region), width, height, warnings };
+}
+
+/** The region of the image, mask and control images, cropped (when it is not the whole) and brought into the frame. */
+async function regionIntoFrame(region: Rect, frame: WorkingFrame, image: RgbImage, mask: Uint8Array, controls: readonly RgbImage[]): Promise<RepaintInput> {
+  const whole = region.x === 0 && region.y === 0 && region.width === image.width && region.height === image.height;
+  const crop = (img: RgbImage): RgbImage => (whole ? img : cropRgb(img, region.x, region.y, region.width, region.height));
+  return {
+    image: await rgbIntoFrame(crop(image), frame),
+    mask: maskIntoFrame(whole ? mask : copyRect(mask, image.width, region), frame, resizeNearest),
+    controls: await Promise.all(controls.map((c) => rgbIntoFrame(crop(c), frame))),
+  };
 }
 
 interface Repainted extends Omit<PipelineOutput, 'image' | 'width' | 'height' | 'warnings'> {
-  /** The decoded generation over the region, [3, h, w] in [0,1], before compositing. */
+  /** The decoded generation over the frame, [3, h, w] in [0,1], before compositing. */
   readonly generated: Float32Array;
-}
-
-async function repaintCrop(model: LoadedModel, request: InpaintRequest, full: RepaintInput, region: Rect, hooks: PipelineHooks, warn: Warn): Promise<Repainted> {
-  const size = processingSize(region, model.nativeSize);
-  const crop = async (img: RgbImage): Promise<RgbImage> => resizeRgb(cropRgb(img, region.x, region.y, region.width, region.height), size.width, size.height);
-  const cropPlane = (plane: Uint8Array): Uint8Array => resizeNearest(copyRect(plane, full.image.width, region), region.width, region.height, size.width, size.height);
-  const mask = cropPlane(full.mask);
-  const softCrop = featherMask(mask, size.width, size.height, Math.round((request.maskBlur * size.width) / region.width));
-  const input: RepaintInput = { image: await crop(full.image), mask, soft: softCrop, controls: await Promise.all(full.controls.map(crop)) };
-  const out = await repaint(model, request, input, hooks, warn);
-  // Back to the crop's own size for the paste.
-  const back = await resizeRgb({ width: size.width, height: size.height, rgb: chwToRgb8(out.generated, size.width, size.height) }, region.width, region.height);
-  return { ...out, generated: rgbToUnitChw(back) };
 }
 
 async function repaint(model: LoadedModel, request: InpaintRequest, input: RepaintInput, hooks: PipelineHooks, warn: Warn): Promise<Repainted> {
@@ -109,10 +106,11 @@ async function repaint(model: LoadedModel, request: InpaintRequest, input: Repai
   const { scheduler, clean, eps } = start;
   const last = scheduler.timesteps.length;
 
-  // b. A 9-channel UNet sees the mask and the masked image; a 4-channel one is kept on the original's trajectory outside the mask.
+  // b. A 9-channel UNet sees the mask and the masked image; a 4-channel one is kept on the original's
+  //    trajectory outside the (hard) mask, so the whole painted area is free and the seam fades in after decoding.
   const unet = control?.unet ?? model.unet;
   const inpaintChannels = unet.isInpainting ? await inpaintingChannels(model, input, normalized, latentWidth, latentHeight) : undefined;
-  const lmask = latentMask(input.soft, width, height);
+  const lmask = latentMask(hardMask(input.mask), width, height);
   const afterStep = unet.isInpainting ? undefined : (current: Float32Array, index: number): Float32Array => blendLatents(current, index + 1 < last ? scheduler.addNoise(clean, eps, index + 1) : clean, lmask);
 
   // c. Denoise.
@@ -140,8 +138,8 @@ async function inpaintingChannels(model: LoadedModel, input: RepaintInput, norma
   return concatBatch([Float32Array.from(small, (v) => (v >= 127.5 ? 1 : 0)), maskedLatents]);
 }
 
-/** The original with the generated region blended in by the feathered mask: exact wherever the mask is 0. */
-function pasteInto(original: RgbImage, soft: Float32Array, generated: Float32Array, region: Rect): Float32Array {
+/** The original with the generated region blended in by the seam weights: exact wherever the weight is 0. */
+function pasteInto(original: RgbImage, seam: Float32Array, generated: Float32Array, region: Rect): Float32Array {
   const { width, height } = original;
   const plane = width * height;
   const out = rgbToUnitChw(original);
@@ -149,7 +147,7 @@ function pasteInto(original: RgbImage, soft: Float32Array, generated: Float32Arr
   for (let y = 0; y < region.height; y++) {
     for (let x = 0; x < region.width; x++) {
       const i = (region.y + y) * width + region.x + x;
-      const m = soft[i];
+      const m = seam[i];
       if (m <= 0) continue;
       for (let c = 0; c < 3; c++) {
         const g = generated[c * regionPlane + y * region.width + x];

@@ -10,10 +10,8 @@ import { inpaint } from './inpaint';
 
 export interface ExtendedCanvas {
   readonly image: RgbImage;
-  /** 255 in the new area (repaint), 0 over the original. */
+  /** 255 in the new area (repaint), 0 over the original (kept exactly: the seam is feathered inward). */
   readonly mask: Uint8Array;
-  /** 1 over the original (pinned), 0 in the new area. */
-  readonly keep: Uint8Array;
 }
 
 /** Builds the larger canvas: the original at its offset, the new area filled by edge extension or noise. */
@@ -22,7 +20,6 @@ export function extendCanvas(init: RgbImage, extend: OutpaintRequest['extend'], 
   const height = init.height + extend.top + extend.bottom;
   const rgb = new Uint8Array(width * height * 3);
   const mask = new Uint8Array(width * height);
-  const keep = new Uint8Array(width * height);
   const random = new GaussianNoise(seed);
   for (let y = 0; y < height; y++) {
     const sy = y - extend.top;
@@ -30,8 +27,7 @@ export function extendCanvas(init: RgbImage, extend: OutpaintRequest['extend'], 
       const sx = x - extend.left;
       const inside = sx >= 0 && sy >= 0 && sx < init.width && sy < init.height;
       const i = y * width + x;
-      if (inside) keep[i] = 1;
-      else mask[i] = 255;
+      if (!inside) mask[i] = 255;
       for (let c = 0; c < 3; c++) {
         if (inside || fill === 'edge') {
           const cx = Math.min(init.width - 1, Math.max(0, sx));
@@ -43,7 +39,7 @@ export function extendCanvas(init: RgbImage, extend: OutpaintRequest['extend'], 
       }
     }
   }
-  return { image: { width, height, rgb }, mask, keep };
+  return { image: { width, height, rgb }, mask };
 }
 
 export async function outpaint(model: LoadedModel, request: OutpaintRequest, init: RgbImage, hooks: PipelineHooks = {}): Promise<PipelineOutput> {
@@ -59,13 +55,6 @@ export async function outpaint(model: LoadedModel, request: OutpaintRequest, ini
   // 2. Grow and fill the canvas, mask the new area.
   const canvas = extendCanvas(init, request.extend, request.fill, request.sampling.seed);
 
-  // 3. Inpaint the new area with the original pinned (the feather band stays outside it).
-  return inpaint(
-    model,
-    { ...request, kind: 'inpaint', mask: new Uint8Array(1), strength: request.strength },
-    canvas.image,
-    { width, height, data: canvas.mask },
-    hooks,
-    canvas.keep,
-  );
+  // 3. Inpaint the new area (the seam is feathered inward, inside it, so the original stays exact).
+  return inpaint(model, { ...request, kind: 'inpaint', mask: new Uint8Array(1), strength: request.strength }, canvas.image, { width, height, data: canvas.mask }, hooks);
 }

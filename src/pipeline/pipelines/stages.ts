@@ -1,23 +1,30 @@
 /** Stages shared by the task pipelines (each pipeline reads as numbered calls to these). */
+import path from 'node:path';
 import { PipelineError } from '../../shared/errors';
 import type { SamplingOptions } from '../../shared/request';
 import { guidanceScaleEmbedding } from '../models/sd/lcmGuidance';
 import { denormalize_ } from '../ops/image';
 import { allFinite, cfg, concatBatch, repeatInto_, scale } from '../ops/tensor';
 import { GaussianNoise } from '../random/gaussian';
-import { createScheduler, resolveSampler, type ResolvedSampler, type Scheduler } from '../schedulers';
+import { createScheduler, isKnownSchedulerClass, resolveSampler, type ResolvedSampler, type Scheduler } from '../schedulers';
 import type { LoadedModel } from '../runtime/loadedModel';
 import type { PipelineHooks } from './hooks';
 import type { ControlPlan } from './controls';
 
-/** Gives queued IPC messages (cancel) a chance to arrive, then throws if the job was cancelled. */
-export async function checkpoint(signal: AbortSignal | undefined): Promise<void> {
+/** Gives queued IPC messages (cancel) a chance to arrive, then throws if the job (`what`) was cancelled. */
+export async function checkpoint(signal: AbortSignal | undefined, what = 'generation'): Promise<void> {
   await new Promise<void>((resolve) => setImmediate(resolve));
-  if (signal?.aborted) throw new PipelineError('CANCELLED', 'generation was cancelled');
+  if (signal?.aborted) throw new PipelineError('CANCELLED', `${what} was cancelled`);
 }
 
 export function prepareScheduler(model: LoadedModel, sampling: SamplingOptions, hooks: PipelineHooks): { scheduler: Scheduler; sampler: ResolvedSampler } {
   const sampler = resolveSampler(sampling.sampler, model.folder.schedulerConfig);
+  const className = model.folder.schedulerConfig.className;
+  if (sampling.sampler === 'model-default' && !isKnownSchedulerClass(className)) {
+    hooks.onWarning?.(
+      `${path.join(model.folder.dir, 'scheduler', 'scheduler_config.json')}: _class_name ${JSON.stringify(className)} is not a scheduler Atelier implements, so Euler is used; choose a sampler to pick another`,
+    );
+  }
   const created = createScheduler(sampler, model.folder.schedulerConfig);
   const scheduler = hooks.adaptScheduler ? hooks.adaptScheduler(created) : created;
   try {

@@ -40,6 +40,7 @@ export function parseSchedulerConfig(json: unknown): SchedulerConfig {
   const numTrainTimesteps = num(j, 'num_train_timesteps', 1000, (v) => Number.isInteger(v) && v >= 2 && v <= 100_000, 'an integer ≥ 2');
   const betaStart = num(j, 'beta_start', 0.00085, (v) => v > 0 && v < 1, 'in (0, 1)');
   const betaEnd = num(j, 'beta_end', 0.012, (v) => v > 0 && v < 1, 'in (0, 1)');
+  if (betaEnd <= betaStart) throw new Error(`scheduler_config.json: beta_end (${betaEnd}) must be greater than beta_start (${betaStart}); the noise schedule would run backwards`);
   if (Array.isArray(j.trained_betas)) throw new Error('scheduler_config.json: trained_betas is not supported; use a beta_schedule');
   return {
     className,

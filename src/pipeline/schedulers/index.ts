@@ -20,6 +20,11 @@ const BY_CLASS: Readonly<Record<string, (config: SchedulerConfig) => ResolvedSam
   DPMSolverMultistepScheduler: (c) => (c.useKarrasSigmas ? 'dpmpp-2m-karras' : 'dpmpp-2m'),
 };
 
+/** True for the scheduler classes Atelier implements (others run as Euler, with a warning). */
+export function isKnownSchedulerClass(className: string): boolean {
+  return Object.prototype.hasOwnProperty.call(BY_CLASS, className);
+}
+
 /** The sampler a model ships with (its scheduler_config `_class_name`); Euler for unknown classes. */
 export function modelDefaultSampler(config: SchedulerConfig): ResolvedSampler {
   return BY_CLASS[config.className]?.(config) ?? 'euler';

@@ -4,12 +4,15 @@ import { PipelineError } from '../../shared/errors';
 import { MAX_UPSCALE_OUTPUT_PIXELS, UPSCALE_FACTORS, UPSCALER_MODELS, type UpscaleRequest } from '../../shared/request';
 import type { Session } from '../backends/onnx';
 import { decodeForUpscale } from '../ops/decodeImage';
+import { extendEdges } from '../ops/extendEdges';
 import { checkpoint } from '../pipelines/stages';
 import { defaultTiles, upscaleRgb } from './upscaleRgb';
 
 export interface UpscaleHooks {
   readonly signal?: AbortSignal;
   onProgress?(tile: number, tiles: number): void;
+  /** Told what the user should know (the first frame of an animation was used). */
+  onWarning?(message: string): void;
 }
 
 export interface UpscaledImage {
@@ -37,23 +40,29 @@ export function checkUpscaleRequest(request: UpscaleRequest): void {
 export async function upscaleImage(session: Session, request: UpscaleRequest, receptiveRadius: number, hooks: UpscaleHooks = {}): Promise<UpscaledImage> {
   // 1. Check the request and the image; the result must stay under the output limit.
   checkUpscaleRequest(request);
-  const image = await decodeForUpscale(request.image, 'image');
+  const image = await decodeForUpscale(request.image, 'image', (message) => hooks.onWarning?.(message));
   const width = image.width * request.scale;
   const height = image.height * request.scale;
   if (width * height > MAX_UPSCALE_OUTPUT_PIXELS) {
     throw new PipelineError('INVALID_INPUT', `upscaling ${image.width}×${image.height} by ${request.scale} gives ${width}×${height}, more than the ${MAX_UPSCALE_OUTPUT_PIXELS}-pixel limit (8192×8192); use a smaller factor or a crop`, { argument: 'scale' });
   }
 
-  // 2. The network, tile by tile (cancel between tiles).
+  // 2. The network, tile by tile (cancel between tiles), on the image grown by a context margin of its
+  //    own edge pixels and trimmed back: at the border the network sees the image continue, not the
+  //    zeros of its convolution padding, which darkened every border and turned a tiny image's whole
+  //    colour (a 1×1 (200,100,50) came out (1,2,2)).
   const defaults = defaultTiles(request.scale, receptiveRadius);
   const tiles = request.tileCore ? { ...defaults, core: request.tileCore } : defaults;
+  const m = tiles.margin;
+  const grown = { width: image.width + 2 * m, height: image.height + 2 * m, rgb: extendEdges(image.rgb, image.width, image.height, 3, { left: m, right: m, top: m, bottom: m }) };
   let count = 0;
-  const rgb = await upscaleRgb(session, image, {
+  const rgb = await upscaleRgb(session, grown, {
     scale: request.scale,
     tiles,
+    trim: m,
     beforeTile: async (index, total) => {
       count = total;
-      await checkpoint(hooks.signal);
+      await checkpoint(hooks.signal, 'upscaling');
       hooks.onProgress?.(index, total);
     },
   });

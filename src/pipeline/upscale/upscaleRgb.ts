@@ -20,6 +20,8 @@ export interface UpscaleRgbOptions {
   readonly tiles: TileOptions;
   /** Called before each tile; throw from it to stop (cancel). */
   readonly beforeTile?: (index: number, total: number) => Promise<void>;
+  /** Input pixels to leave out of the result on every side (a context border the caller added). */
+  readonly trim?: number;
 }
 
 /**
@@ -51,7 +53,11 @@ export async function upscaleRgb(session: Session, image: RgbPixels, options: Up
   const outputName = pickOutput(session, 'SR');
   const W = image.width * scale;
   const H = image.height * scale;
-  const out = new Uint8Array(W * H * 3);
+  const cut = (options.trim ?? 0) * scale;
+  const outW = W - 2 * cut;
+  const outH = H - 2 * cut;
+  if (outW < 1 || outH < 1) throw new RangeError(`trimming ${options.trim} px leaves nothing of a ${image.width}×${image.height} image`);
+  const out = new Uint8Array(outW * outH * 3);
   const rows = planTiles(image.width, image.height, options.tiles);
   const total = rows.length * rows[0].length;
   const bandRows = Math.max(...rows.map((r) => (r[0].outY1 - r[0].outY0) * scale));
@@ -87,8 +93,8 @@ export async function upscaleRgb(session: Session, image: RgbPixels, options: Up
     }
     // Rows above the next tile row's reach are final: write them out, keep the shared band.
     const finalEnd = j + 1 < rows.length ? rows[j + 1][0].outY0 * scale : H;
-    for (let oy = bandStart; oy < finalEnd; oy++) {
-      for (let ox = 0; ox < W; ox++) for (let c = 0; c < 3; c++) out[(oy * W + ox) * 3 + c] = Math.round(band[(c * bandRows + oy - bandStart) * W + ox]);
+    for (let oy = Math.max(bandStart, cut); oy < Math.min(finalEnd, H - cut); oy++) {
+      for (let ox = cut; ox < W - cut; ox++) for (let c = 0; c < 3; c++) out[((oy - cut) * outW + ox - cut) * 3 + c] = Math.round(band[(c * bandRows + oy - bandStart) * W + ox]);
     }
     const keep = rows[j][0].outY1 * scale - finalEnd;
     for (let c = 0; c < 3; c++) {
@@ -98,5 +104,5 @@ export async function upscaleRgb(session: Session, image: RgbPixels, options: Up
     }
     bandStart = finalEnd;
   }
-  return { width: W, height: H, rgb: out };
+  return { width: outW, height: outH, rgb: out };
 }

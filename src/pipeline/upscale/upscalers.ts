@@ -3,10 +3,11 @@
  * ONNX at build time into `<dir>/esrgan-<model>/x<scale>/model.onnx`, each with an `upscaler.json`
  * that records where the weights came from and their licence.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { PipelineError } from '../../shared/errors';
 import type { UpscaleFactor, UpscalerModel } from '../../shared/request';
+import { FILE_KINDS, readBoundedSync } from '../../shared/files/boundedRead';
 
 export interface UpscalerInfo {
   readonly package: string;
@@ -35,5 +36,5 @@ export function findUpscaler(dir: string, model: UpscalerModel, scale: UpscaleFa
   if (!existsSync(file) || !existsSync(meta)) {
     throw new PipelineError('MODEL_MISSING_FILE', `the built-in ${model} ${scale}× upscaler is missing (${file}); rebuild with npm run build`, { argument: 'scale' });
   }
-  return { file, info: JSON.parse(readFileSync(meta, 'utf8')) as UpscalerInfo };
+  return { file, info: JSON.parse(readBoundedSync(meta, FILE_KINDS.modelConfig).toString('utf8')) as UpscalerInfo };
 }

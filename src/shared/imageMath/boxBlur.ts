@@ -1,6 +1,6 @@
 /**
- * Pure image math used on both sides of a boundary that may not import each other (the pipeline's
- * inpainting seam and the canvas's mask feather): one copy, here.
+ * Pure image math for the canvas's mask tools. (The inpainting seam no longer blurs the mask outwards:
+ * see featherInward.ts.)
  */
 
 /** Three separable box-blur passes of `radius` (≈ Gaussian with σ ≈ radius), edges clamped. */

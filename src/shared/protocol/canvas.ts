@@ -22,6 +22,24 @@ export interface EdgeSettings {
   readonly high: number;
 }
 
+/** Pixels to add on each side of the image before generating (outpainting); all 0: not extended. */
+export interface CanvasExtend {
+  readonly left: number;
+  readonly right: number;
+  readonly top: number;
+  readonly bottom: number;
+}
+
+export const NO_EXTEND: CanvasExtend = { left: 0, right: 0, top: 0, bottom: 0 };
+/** The extend buttons' step (a multiple of 8, as the pipeline needs) and the most per side. */
+export const EXTEND_STEP = 64;
+export const MAX_EXTEND = 1024;
+export const EXTEND_SIDES = ['left', 'right', 'top', 'bottom'] as const;
+
+export function isExtended(extend: CanvasExtend): boolean {
+  return EXTEND_SIDES.some((side) => extend[side] > 0);
+}
+
 export interface CanvasSnapshot {
   readonly width: number;
   readonly height: number;
@@ -30,6 +48,8 @@ export interface CanvasSnapshot {
   readonly layers: Readonly<Record<RasterLayer, Uint8Array>>;
   readonly pose: PoseDocument;
   readonly edges: EdgeSettings;
+  /** The pending canvas extension (outpainting on the next Generate). */
+  readonly extend: CanvasExtend;
 }
 
 /** Host → canvas. */
@@ -42,6 +62,8 @@ export type ToCanvas =
   | { readonly type: 'pose'; readonly pose: PoseDocument }
   /** Replace the edge settings (undo, redo). */
   | { readonly type: 'edges'; readonly edges: EdgeSettings }
+  /** Replace the canvas extension (undo, redo). */
+  | { readonly type: 'extend'; readonly extend: CanvasExtend }
   /** A line for the status bar of the canvas (notices, generation progress, errors worded by the host). */
   | { readonly type: 'status'; readonly level: 'info' | 'warning' | 'error'; readonly message: string }
   /** Generation from the canvas started or finished (enables/disables the Generate button). */
@@ -49,7 +71,9 @@ export type ToCanvas =
   /** The installed ControlNets, answering `listControlNets` (empty when none are configured). */
   | { readonly type: 'controlNets'; readonly options: readonly ControlNetOption[] }
   /** Select a layer (and show it), e.g. the mask layer for "Atelier: Inpaint…". */
-  | { readonly type: 'focusLayer'; readonly layer: CanvasLayer };
+  | { readonly type: 'focusLayer'; readonly layer: CanvasLayer }
+  /** The shared generation settings Generate will use ("sd15 · 20 steps · Euler · guidance 7.5 · random seed"). */
+  | { readonly type: 'generation'; readonly summary: string };
 
 /** Layers that can steer generation as ControlNet inputs. */
 export const CONTROL_LAYERS = ['pose', 'depth', 'sketch', 'edges'] as const;
@@ -104,6 +128,8 @@ export type FromCanvas =
   | { readonly type: 'poseEdit'; readonly label: string; readonly pose: PoseDocument }
   /** The edge layer was switched or its thresholds moved. */
   | { readonly type: 'edgesEdit'; readonly edges: EdgeSettings }
+  /** "Extend canvas": the sides to add on the next Generate (one undoable edit per click). */
+  | { readonly type: 'extendEdit'; readonly extend: CanvasExtend }
   /** Ask the host to import OpenPose JSON, or a depth image, chosen in a file dialog. */
   | { readonly type: 'import'; readonly what: 'pose' | 'depth' }
   /** Ask the host to export the pose layer as OpenPose JSON (save dialog). */
@@ -115,4 +141,6 @@ export type FromCanvas =
   /** Run a built-in detector on the base image: people → pose layer skeletons, or a person → mask. */
   | { readonly type: 'detect'; readonly what: 'pose' | 'person' }
   /** Upscale the base image with the built-in upscaler (a new file beside it). */
-  | { readonly type: 'upscale'; readonly scale: 2 | 4 };
+  | { readonly type: 'upscale'; readonly scale: 2 | 4 }
+  /** Open VS Code's settings at the atelier.* generation settings. */
+  | { readonly type: 'openSettings' };

@@ -1,10 +1,12 @@
 /**
  * Messages between the host and the Atelier side panel (prompt, settings, live preview, history).
  * The panel never names a file: models and history entries are picked by ids the host handed out.
+ * The generation values it shows are the atelier.* settings, the ones "Generate Image" and the canvas
+ * use: the panel edits them, it keeps no copy of its own.
  */
 import type { SamplerName } from '../request';
 
-export const PANEL_PROTOCOL_VERSION = 1;
+export const PANEL_PROTOCOL_VERSION = 2;
 
 /** Most images one Generate may make (the batch count). */
 export const MAX_BATCH = 16;
@@ -17,20 +19,24 @@ export const MAX_GUIDANCE = 100;
 
 export type SeedMode = 'random' | 'fixed' | 'reuse';
 
-/** What the panel's form holds; persisted per workspace by the host. */
-export interface PanelForm {
-  readonly prompt: string;
+/** The generation settings shown in the panel: the values of the atelier.* settings of the same names. */
+export interface PanelSettings {
   readonly negativePrompt: string;
-  /** Id of an entry of `models` ('' = none chosen yet). */
-  readonly modelId: string;
   readonly sampler: SamplerName;
   readonly steps: number;
   readonly guidanceScale: number;
-  readonly seedMode: SeedMode;
+  /** −1: a new random seed each time. */
   readonly seed: number;
   readonly width: number;
   readonly height: number;
+}
+
+/** What only the panel keeps, per workspace. */
+export interface PanelLocal {
+  readonly prompt: string;
   readonly batch: number;
+  /** "Reuse last seed" instead of the seed setting. */
+  readonly reuseSeed: boolean;
 }
 
 export interface PanelModel {
@@ -54,11 +60,23 @@ export interface HistoryItem {
 /** Host → panel. */
 export type ToPanel =
   /** Everything the panel shows, after `ready` and when models change. */
-  | { readonly type: 'init'; readonly v: number; readonly form: PanelForm; readonly models: readonly PanelModel[]; readonly lastSeed?: number; readonly busy: boolean }
+  | {
+      readonly type: 'init';
+      readonly v: number;
+      readonly settings: PanelSettings;
+      readonly local: PanelLocal;
+      readonly models: readonly PanelModel[];
+      /** The model atelier.modelPath names ('' when none is set: Generate then asks, as the palette does). */
+      readonly modelId: string;
+      readonly lastSeed?: number;
+      readonly busy: boolean;
+    }
+  /** The settings changed (in the panel, the palette's settings, or settings.json): show the new values. */
+  | { readonly type: 'settings'; readonly settings: PanelSettings; readonly modelId: string }
   /** Token count of the prompt or negative prompt ("42/75"). */
   | { readonly type: 'tokens'; readonly field: 'prompt' | 'negativePrompt'; readonly count: number; readonly max: number }
-  /** Replace form fields (Reuse settings). */
-  | { readonly type: 'loadForm'; readonly form: Partial<PanelForm> }
+  /** Put a stored image's prompt into the panel (Reuse; its settings are written to the settings by the host). */
+  | { readonly type: 'loadPrompt'; readonly prompt: string }
   /** A generation started, progressed or ended. */
   | { readonly type: 'progress'; readonly message: string; readonly step: number; readonly totalSteps: number; readonly elapsedMs: number; readonly image: number; readonly images: number }
   /** A latent preview, RGB u8 at latent resolution. */
@@ -73,13 +91,20 @@ export type ToPanel =
 /** Panel → host. */
 export type FromPanel =
   | { readonly type: 'ready'; readonly v: number }
-  /** The form changed (persist it). */
-  | { readonly type: 'form'; readonly form: PanelForm }
+  /** Settings the user changed in the panel; the host writes them to the atelier.* settings. */
+  | { readonly type: 'setSettings'; readonly settings: Partial<PanelSettings> }
+  /** The panel's own values changed (persist them). */
+  | { readonly type: 'local'; readonly local: PanelLocal }
+  /** The user picked a model in the panel: it becomes atelier.modelPath. */
+  | { readonly type: 'selectModel'; readonly id: string }
   | { readonly type: 'tokenize'; readonly field: 'prompt' | 'negativePrompt'; readonly text: string }
-  | { readonly type: 'generate'; readonly form: PanelForm }
+  /** Generate with these values (the settings shown, written first if they differ). */
+  | { readonly type: 'generate'; readonly settings: PanelSettings; readonly local: PanelLocal }
   | { readonly type: 'cancel' }
   /** An action on a history entry. */
   | { readonly type: 'historyAction'; readonly id: string; readonly action: 'open' | 'reuse' | 'canvas' | 'reveal' }
   | { readonly type: 'refreshHistory' }
   /** Pick a model folder with the host's dialog. */
-  | { readonly type: 'chooseModel' };
+  | { readonly type: 'chooseModel' }
+  /** Open VS Code's settings at the atelier.* settings. */
+  | { readonly type: 'openSettings' };

@@ -24,10 +24,11 @@ export async function runCommand(page: Page, title: string, timeoutMs = 60_000):
     await page.keyboard.press('Escape');
     await page.keyboard.press('Control+Shift+P');
     const input = page.locator('.quick-input-widget input');
-    await input.waitFor({ timeout: 10_000 });
-    await input.fill(`>${title}`);
     const row = page.locator('.quick-input-widget .monaco-list-row', { hasText: title }).first();
     try {
+      // On a loaded machine the palette can miss the first key press: retry until the deadline.
+      await input.waitFor({ timeout: 10_000 });
+      await input.fill(`>${title}`);
       await row.waitFor({ timeout: 3000 });
       await row.click();
       return;
@@ -45,11 +46,11 @@ export async function openFile(page: Page, relative: string, timeoutMs = 60_000)
     await page.keyboard.press('Escape');
     await page.keyboard.press('Control+Shift+P');
     const input = page.locator('.quick-input-widget input');
-    await input.waitFor({ timeout: 10_000 });
-    // Without the leading ">" the command palette searches files.
-    await input.fill(relative);
     const row = page.locator('.quick-input-widget .monaco-list-row', { hasText: name }).first();
     try {
+      await input.waitFor({ timeout: 10_000 });
+      // Without the leading ">" the command palette searches files.
+      await input.fill(relative);
       await row.waitFor({ timeout: 3000 });
       await row.click();
       await page.locator('.tabs-container .tab', { hasText: name }).first().waitFor({ timeout: 10_000 });

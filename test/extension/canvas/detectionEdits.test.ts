@@ -1,6 +1,6 @@
 /** What the detectors' answers do to the canvas layers: replace skeletons, add to the mask, or nothing with a reason. */
 import { describe, expect, it } from 'vitest';
-import { maskWithPerson, poseFromDetection } from '../../../src/extension/canvas/detectionEdits';
+import { coverageText, maskWithPerson, poseFromDetection } from '../../../src/extension/canvas/detectionEdits';
 import { defaultPerson, setJointVisible, type PoseDocument } from '../../../src/shared/canvas/openpose';
 
 const empty: PoseDocument = { width: 64, height: 48, people: [] };
@@ -30,8 +30,19 @@ describe('maskWithPerson', () => {
   });
 
   it('no person, or a person already masked: no change', () => {
-    expect(maskWithPerson(new Uint8Array(4), undefined, 0)).toMatchObject({ change: undefined, message: 'No person found in the image; the mask is unchanged.' });
+    expect(maskWithPerson(new Uint8Array(4), undefined, 0)).toMatchObject({ change: undefined, message: 'No one was found in the image; the mask is unchanged and no mask file will be written.' });
+    // An all-black "person" mask is nobody too: no edit, so no dirty document and no empty mask file.
+    expect(maskWithPerson(new Uint8Array(4), new Uint8Array(4), 0)).toMatchObject({ change: undefined, message: expect.stringMatching(/^No one was found/) });
     expect(maskWithPerson(new Uint8Array(4).fill(255), Uint8Array.from([0, 255, 0, 0]), 0.25)).toMatchObject({ change: undefined, message: 'The person is already masked; the mask is unchanged.' });
     expect(() => maskWithPerson(new Uint8Array(4), new Uint8Array(5), 0.1)).toThrow('the person mask has 5 pixels, the canvas 4');
+  });
+});
+
+describe('coverageText', () => {
+  it('never says 0 % of a person that was found', () => {
+    expect(coverageText(0.004)).toBe('less than 1 %');
+    expect(coverageText(0.0049)).toBe('less than 1 %');
+    expect(coverageText(0.005)).toBe('1 %');
+    expect(coverageText(0.5)).toBe('50 %');
   });
 });

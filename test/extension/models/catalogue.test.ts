@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadCatalogue, parseBuiltinModels, parseCatalogue, recommendedModel, selectionFor } from '../../../src/extension/models/catalogue';
+import { controlNetBases, controlNetsFor, loadCatalogue, machineProviders, offerFor, parseBuiltinModels, parseCatalogue, recommendedModel, selectionFor } from '../../../src/extension/models/catalogue';
 import { buildUpscalers } from '../../../src/pipeline/convert/buildUpscalers';
 import { buildDetectors } from '../../../src/pipeline/convert/buildDetectors';
 import { packageRoot } from '../../../src/pipeline/convert/builtinPackages';
@@ -30,6 +30,38 @@ describe('model catalogue', () => {
   ])('refuses an invalid entry %#', (json, message) => {
     expect(() => parseCatalogue(json)).toThrow(message);
   });
+  it('offers a consistent SD 1.5 ControlNet set: every ControlNet names a base of the catalogue that has the ControlNet UNet, of its family, and fetches it', () => {
+    const controlNets = controlNetsFor(catalogue, undefined);
+    expect(controlNets.length).toBeGreaterThan(0);
+    for (const cn of controlNets) {
+      const base = catalogue.find((e) => e.id === cn.base);
+      expect(base?.controlNetUnet, cn.id).toBe(true);
+      expect(base?.family).toBe(cn.family);
+      expect(base?.folders).toContain('controlnet');
+      // The set runs together: the base runs wherever its ControlNets do.
+      expect(cn.providers.every((p) => base?.providers.includes(p))).toBe(true);
+    }
+    expect(controlNetBases(catalogue).map((e) => e.repo)).toEqual(['TensorStack/stable-diffusion-v1-5-onnx']);
+  });
+  it('refuses a ControlNet whose base is missing or has no ControlNet UNet, and a ControlNet UNet flag without the folder', () => {
+    const pipeline = { id: 'p', name: 'p', repo: 'a/p', revision: 'main', kind: 'pipeline', family: 'SD 1.x', precision: 'fp32', sizeBytes: 1, providers: ['cpu'], licence: 'l', folders: ['unet'], recommendedFor: null };
+    const cn = { id: 'c', name: 'c', repo: 'a/c', revision: 'main', kind: 'controlnet', family: 'SD 1.x', precision: 'fp16', sizeBytes: 1, providers: ['cpu'], licence: 'l', recommendedFor: null, base: 'p' };
+    expect(() => parseCatalogue({ models: [pipeline, cn] })).toThrow('base p must be a pipeline entry with controlNetUnet');
+    expect(() => parseCatalogue({ models: [{ ...pipeline, controlNetUnet: true }] })).toThrow('controlNetUnet is for a pipeline whose folders include controlnet');
+    expect(parseCatalogue({ models: [{ ...pipeline, folders: ['unet', 'controlnet'], controlNetUnet: true }, cn] })[1].base).toBe('p');
+    expect(() => parseCatalogue({ models: [{ ...pipeline, base: 'p' }] })).toThrow('base is for a ControlNet entry');
+  });
+  it('offers only what runs on the machine: on a CPU-only Linux machine the DirectML set is "not here", on Windows it is offered', () => {
+    const linux = machineProviders('linux', 'x64', false);
+    expect(linux).toEqual(['cpu']);
+    expect(machineProviders('linux', 'x64', true)).toEqual(['cpu', 'cuda']);
+    expect(machineProviders('win32', 'x64', false)).toEqual(['cpu', 'dml']);
+    expect(machineProviders('darwin', 'arm64', false)).toEqual(['cpu', 'coreml']);
+    const openpose = controlNetsFor(catalogue, 'openpose');
+    expect(offerFor(openpose, linux)).toMatchObject({ kind: 'notHere' });
+    expect(offerFor(openpose, machineProviders('win32', 'x64', false))).toMatchObject({ kind: 'offer', entries: openpose });
+    expect(offerFor(controlNetsFor(catalogue, 'tile'), linux)).toEqual({ kind: 'none' });
+  });
   it('a ControlNet entry selects its single graph under its subfolder', () => {
     const entry = catalogue.find((e) => e.kind === 'controlnet');
     expect(entry && selectionFor(entry)).toMatchObject({ singleGraph: true, subfolder: entry?.subfolder });
@@ -51,6 +83,13 @@ describe('file selection', () => {
       'tokenizer/merges.txt', 'tokenizer/special_tokens_map.json', 'tokenizer/vocab.json', 'unet/config.json', 'unet/model.onnx', 'unet/weights.pb',
       'vae_decoder/config.json', 'vae_decoder/model.onnx',
     ]);
+  });
+  it('takes the ControlNet UNet (controlnet/) of a layout-(c) export with the pipeline', () => {
+    const withControl = [...tree, file('controlnet/model.onnx'), file('controlnet/config.json'), file('controlnet/diffusion_pytorch_model.safetensors')];
+    const picked = selectFiles(withControl).map((f) => f.path);
+    expect(picked).toContain('controlnet/model.onnx');
+    expect(picked).toContain('controlnet/config.json');
+    expect(picked).not.toContain('controlnet/diffusion_pytorch_model.safetensors');
   });
   it('honours a subfolder and a folder subset', () => {
     const nested = tree.map((f) => ({ ...f, path: `onnx/${f.path}` }));

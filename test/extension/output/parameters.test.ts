@@ -36,6 +36,15 @@ describe('A1111 parameters', () => {
     expect(parsed).toMatchObject({ prompt: 'line one\nline two', negativePrompt: 'blurry, low quality', steps: 20, guidanceScale: 7, seed: 42, width: 512, height: 768, model: 'my model, v2' });
   });
 
+  it('file labels with control characters are quoted (escaped), so the text has no NUL and every field parses back', () => {
+    const text = formatParameters({ ...base, initImage: 'odd\u0000name\u0001.png', mask: 'tab\tmask.png' });
+    expect(text).not.toContain('\u0000');
+    const parsed = parseParameters(text);
+    expect(parsed).toMatchObject({ seed: 42, steps: 20, model: 'sd-turbo' });
+    expect(parsed.fields.get('Init image')).toBe('odd\u0000name\u0001.png');
+    expect(parsed.fields.get('Mask')).toBe('tab\tmask.png');
+  });
+
   it('parses A1111 text written by A1111 itself (old "DPM++ 2M Karras" sampler name)', () => {
     const parsed = parseParameters('cat\nSteps: 30, Sampler: DPM++ 2M Karras, CFG scale: 5.5, Seed: 1, Size: 640x640, Model hash: abc, Model: v1-5');
     expect(parsed).toMatchObject({ prompt: 'cat', negativePrompt: '', sampler: 'dpmpp-2m-karras', steps: 30, guidanceScale: 5.5, width: 640 });

@@ -2,7 +2,7 @@ import { chmodSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { promptSlug, saveNewFile, splitOutputPath } from '../../../src/extension/output/saveImage';
+import { checkWritableFolder, promptSlug, saveNewFile } from '../../../src/extension/output/saveImage';
 
 const temp = (): string => mkdtempSync(path.join(os.tmpdir(), 'atelier-save-'));
 
@@ -55,8 +55,15 @@ describe('saving without overwriting', () => {
     expect(promptSlug('x'.repeat(100))).toHaveLength(48);
   });
 
-  it('splits an output path, defaulting to .png', () => {
-    expect(splitOutputPath('/a/b/out')).toEqual({ dir: '/a/b', stem: 'out', ext: '.png' });
-    expect(splitOutputPath('/a/b/out.png')).toEqual({ dir: '/a/b', stem: 'out', ext: '.png' });
+  it('the output folder is checked (created, probed, left clean) before any work', async () => {
+    const dir = path.join(temp(), 'new', 'folder');
+    await checkWritableFolder(dir);
+    expect(readdirSync(dir)).toEqual([]);
+    const file = path.join(temp(), 'plain.txt');
+    writeFileSync(file, 'x');
+    await expect(checkWritableFolder(path.join(file, 'sub'))).rejects.toMatchObject({ code: 'OUTPUT_FAILED', message: expect.stringMatching(/a file is in the way of the folder; nothing was started$/) });
+    const unwritable = process.getuid?.() === 0 ? '/sys/atelier-test-output' : temp();
+    if (process.getuid?.() !== 0) chmodSync(unwritable, 0o555);
+    await expect(checkWritableFolder(unwritable)).rejects.toMatchObject({ code: 'OUTPUT_FAILED', message: expect.stringContaining('nothing was started') });
   });
 });

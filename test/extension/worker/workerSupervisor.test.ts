@@ -62,7 +62,8 @@ describe('worker supervisor', () => {
   });
 
   it('cancel stops the job between steps and the worker stays usable', async () => {
-    const { supervisor } = make();
+    // A long grace: this is about the worker answering the cancel itself (a loaded machine may take over 1 s).
+    const { supervisor } = make({ cancelGraceMs: 30_000 });
     const abort = new AbortController();
     let lastStep = 0;
     let cancelAt = 0;

@@ -1,4 +1,5 @@
 /** Bad model folders get a clear, typed error before any session is created. */
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync, cpSync, truncateSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -86,6 +87,16 @@ describe('model folder validation', () => {
     expect(() => inspectModelFolder(dir)).toThrow(expect.objectContaining({ code: 'MODEL_UNSUPPORTED', message: expect.stringContaining(`is a ${family} model`) }));
   });
 
+  it('beta_end below beta_start is refused, naming the file and both keys', () => {
+    const dir = path.join(tempDir(), 'model');
+    cpSync(oracleModel(), dir, { recursive: true });
+    const file = path.join(dir, 'scheduler', 'scheduler_config.json');
+    writeFileSync(file, JSON.stringify({ _class_name: 'PNDMScheduler', beta_start: 0.012, beta_end: 0.00085 }));
+    expect(() => inspectModelFolder(dir)).toThrow(
+      expect.objectContaining({ code: 'MODEL_INVALID', argument: file, message: `${file}: beta_end (0.00085) must be greater than beta_start (0.012); the noise schedule would run backwards` }),
+    );
+  });
+
   it('malformed scheduler config is MODEL_INVALID naming the key', () => {
     const dir = path.join(tempDir(), 'model');
     cpSync(oracleModel(), dir, { recursive: true });
@@ -122,6 +133,13 @@ describe('external data containment', () => {
   it('a missing weight file is named', () => {
     const dir = folderWithExternal('weights.bin');
     expect(() => inspectModelFolder(dir)).toThrow(expect.objectContaining({ code: 'MODEL_MISSING_FILE', message: expect.stringContaining('weights.bin') }));
+  });
+
+  it('a FIFO as the weight file is named as such (not a provider failure, never opened)', () => {
+    const dir = folderWithExternal('weights.bin', (d) => execFileSync('mkfifo', [path.join(d, 'weights.bin')]));
+    expect(() => inspectModelFolder(dir)).toThrow(
+      expect.objectContaining({ code: 'MODEL_INVALID', message: expect.stringContaining(`cannot read ${path.join(dir, 'text_encoder', 'model.onnx')}'s external weight file ${path.join(dir, 'text_encoder', 'weights.bin')}: it is a named pipe (FIFO)`) }),
+    );
   });
 
   it('a truncated weight file is MODEL_INVALID', () => {

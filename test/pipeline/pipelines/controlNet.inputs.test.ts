@@ -129,7 +129,7 @@ describe('bad ControlNet input gets a clear error and loses nothing', () => {
   });
 
   it('a separate ControlNet needs the model\'s controlnet/ UNet', async () => {
-    await expect(txt2img(plain, request(plain.folder.dir, [depthControl()]))).rejects.toMatchObject({ code: 'MODEL_UNSUPPORTED', message: expect.stringContaining('has no controlnet/model.onnx') });
+    await expect(txt2img(plain, request(plain.folder.dir, [depthControl()]))).rejects.toMatchObject({ code: 'CONTROLNET_UNET_MISSING', message: expect.stringContaining('has no controlnet/model.onnx') });
   });
 
   it('16-bit and CMYK control images are refused; grey and other sizes are converted with a notice', async () => {
@@ -153,9 +153,10 @@ describe('bad ControlNet input gets a clear error and loses nothing', () => {
     await expect(txt2img(model, request(model.folder.dir, [depthControl(overrides)]))).rejects.toMatchObject({ code: 'INVALID_INPUT', argument: 'controls', message: expect.stringContaining(message) });
   });
 
-  it('a type with no ControlNet under the roots names the setting to fix', async () => {
+  it('a type with no ControlNet under the roots names the setting to fix, and the missing type for the host', async () => {
     await expect(txt2img(model, { ...request(model.folder.dir, [depthControl({ type: 'openpose', controlNetDir: undefined })]), controlNetRoots: [path.join(scratch, 'bad')] })).rejects.toMatchObject({
-      code: 'MODEL_MISSING_FILE',
+      code: 'CONTROLNET_MISSING',
+      argument: 'openpose',
       message: expect.stringContaining('no openpose ControlNet was found under'),
     });
   });

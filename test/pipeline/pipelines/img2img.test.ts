@@ -84,11 +84,9 @@ describe('img2img', () => {
     await expect(img2img(model, request(strength), await decodeImage(initPng, 'initImage'))).rejects.toMatchObject({ code: 'INVALID_INPUT', argument: 'strength', message: expect.stringContaining(message) });
   });
 
-  it('init images that are not multiples of 8, corrupt, or missing an encoder are refused clearly', async () => {
-    const odd = new Uint8Array(await sharp({ create: { width: 100, height: 64, channels: 3, background: '#888' } }).png().toBuffer());
-    await expect(decodeImage(odd, 'initImage')).rejects.toMatchObject({ code: 'INVALID_INPUT', message: expect.stringContaining('100×64; its sides must be multiples of 8') });
+  it('corrupt init images and a model without an encoder are refused clearly (any size is taken: workingFrame.test.ts)', async () => {
     await expect(decodeImage(initPng.subarray(0, 40), 'initImage')).rejects.toMatchObject({ code: 'INVALID_INPUT' });
-    await expect(decodeImage(new TextEncoder().encode('not an image'), 'initImage')).rejects.toMatchObject({ message: expect.stringContaining('not a readable PNG, JPEG or WebP') });
+    await expect(decodeImage(new TextEncoder().encode('not an image'), 'initImage')).rejects.toMatchObject({ argument: 'initImage', message: expect.stringContaining('the init image is not a readable image') });
     const noEncoder = await loadModel(oracleModel({ vaeEncoder: 'none' }), 'cpu', quietLog);
     await expect(img2img(noEncoder, request(0.5), await decodeImage(initPng, 'initImage'))).rejects.toMatchObject({ code: 'MODEL_UNSUPPORTED', message: expect.stringContaining('vae_encoder') });
     await noEncoder.release();

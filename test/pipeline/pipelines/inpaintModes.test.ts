@@ -9,7 +9,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeImage, decodeMask, type RgbImage } from '../../../src/pipeline/ops/decodeImage';
 import { chwToRgb8 } from '../../../src/pipeline/ops/image';
-import { cropRegion, maskBounds, processingSize } from '../../../src/pipeline/ops/maskRegion';
+import { cropRegion, maskBounds } from '../../../src/pipeline/ops/maskRegion';
+import { framePolicy, planFrame } from '../../../src/pipeline/ops/workingFrame';
 import { img2img } from '../../../src/pipeline/pipelines/img2img';
 import { inpaint } from '../../../src/pipeline/pipelines/inpaint';
 import { loadModel, type LoadedModel } from '../../../src/pipeline/runtime/loadedModel';
@@ -17,7 +18,7 @@ import type { InpaintRequest } from '../../../src/shared/request';
 import { writeControlNetFolder } from '../../fixtures/onnx/modelFolder';
 import { oracleDecode, oracleTarget, oracleWeights } from '../../fixtures/onnx/oracle';
 import { oracleModel, quietLog } from '../../helpers/fixtures';
-import { blockImage, maxDiff, pngOf } from '../../helpers/images';
+import { blockImage, maxDiff, pngOf, rectMask, unmaskedExact } from '../../helpers/images';
 
 const weights = oracleWeights();
 
@@ -36,24 +37,6 @@ function request(modelDir: string, overrides: Partial<InpaintRequest> = {}): Inp
     executionProvider: 'cpu',
     ...overrides,
   };
-}
-
-/** A mask painted (255) inside the rectangle. */
-function rectMask(width: number, height: number, x0: number, y0: number, x1: number, y1: number): Uint8Array {
-  const m = new Uint8Array(width * height);
-  for (let y = y0; y < y1; y++) m.fill(255, y * width + x0, y * width + x1);
-  return m;
-}
-
-function unmaskedExact(out: Float32Array, init: RgbImage, mask: Uint8Array): number {
-  const rgb = chwToRgb8(out, init.width, init.height);
-  let checked = 0;
-  for (let i = 0; i < mask.length; i++) {
-    if (mask[i] !== 0) continue;
-    for (let c = 0; c < 3; c++) expect(rgb[i * 3 + c]).toBe(init.rgb[i * 3 + c]);
-    checked += 1;
-  }
-  return checked;
 }
 
 describe('9-channel inpainting UNet', () => {
@@ -101,8 +84,9 @@ describe('"only masked" inpainting', () => {
     expect(maskBounds(new Uint8Array(16), 4, 4)).toBeUndefined();
     expect(cropRegion({ x: 100, y: 120, width: 30, height: 20 }, 16, 256, 256)).toEqual({ x: 80, y: 104, width: 72, height: 64 });
     expect(cropRegion({ x: 0, y: 250, width: 6, height: 6 }, 4, 256, 256)).toEqual({ x: 0, y: 192, width: 64, height: 64 });
-    expect(processingSize({ x: 0, y: 0, width: 72, height: 64 }, 512)).toEqual({ width: 512, height: 456 });
-    expect(processingSize({ x: 0, y: 0, width: 640, height: 64 }, 512)).toEqual({ width: 640, height: 64 });
+    const crop = framePolicy(512, 'model', true);
+    expect(planFrame(72, 64, crop)).toMatchObject({ scaledWidth: 512, scaledHeight: 455, paddedWidth: 512, paddedHeight: 512 });
+    expect(planFrame(640, 64, crop)).toMatchObject({ scaledWidth: 640, scaledHeight: 64, paddedWidth: 640, paddedHeight: 64 });
   });
 
   it('generates the crop at 512 and pastes it back: everything outside the mask is bit-exact', async () => {
@@ -110,11 +94,11 @@ describe('"only masked" inpainting', () => {
     const mask = rectMask(256, 256, 100, 120, 130, 140);
     const latentSizes = new Set<string>();
     const out = await inpaint(model, request(model.folder.dir, { onlyMasked: { padding: 16 }, maskBlur: 2 }), init, { width: 256, height: 256, data: mask }, { onStep: (_i, _n, _l, w, h) => latentSizes.add(`${w}×${h}`) });
-    // The crop is 80×72 (mask box + 16 padding + the 6 px feather reach, aligned to 8): 512×464 at native size.
-    expect([...latentSizes]).toEqual(['64×58']);
-    // Outside the mask and its feather band (3 box passes of radius 2), the original.
-    const band = rectMask(256, 256, 94, 114, 136, 146);
-    unmaskedExact(out.image, init, band);
+    // The crop is 72×64 (mask box + 16 padding, aligned to 8; the feather reaches inward, so it adds
+    // nothing): 512×455 at native size, padded to 512×512.
+    expect([...latentSizes]).toEqual(['64×64']);
+    // Everything outside the mask is the original (the seam lies inside it).
+    unmaskedExact(out.image, init, mask);
     // Inside, the generated crop: far from the original, and the same as the whole-image run would not give.
     const rgb = chwToRgb8(out.image, 256, 256);
     let moved = 0;

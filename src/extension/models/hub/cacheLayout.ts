@@ -5,10 +5,11 @@
  *   <cache>/models--org--name/refs/<revision>            ← the commit, as text
  * The cache root is $HF_HUB_CACHE, else $HF_HOME/hub, else ~/.cache/huggingface/hub.
  */
-import { copyFile, lstat, mkdir, readFile, readlink, rename, stat, symlink, unlink, writeFile } from 'node:fs/promises';
+import { copyFile, lstat, mkdir, readlink, rename, stat, symlink, unlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { PipelineError } from '../../../shared/errors';
+import { FILE_KINDS, readBounded } from '../../../shared/files/boundedRead';
 
 export function hubCacheRoot(env: NodeJS.ProcessEnv = process.env): string {
   if (env.HF_HUB_CACHE) return path.resolve(env.HF_HUB_CACHE);
@@ -72,7 +73,9 @@ export async function linkSnapshotFile(cache: RepoCache, commit: string, repoPat
   }
   try {
     await symlink(relative, target);
-  } catch {
+  } catch (error) {
+    // A concurrent pull of the same repo may have made the same link a moment ago.
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST' && (await readlink(target).catch(() => '')) === relative) return;
     const temp = `${target}.${process.pid}.tmp`;
     await copyFile(cache.blob(hash), temp);
     await rename(temp, target);
@@ -91,7 +94,7 @@ export async function writeRef(cache: RepoCache, revision: string, commit: strin
 export async function readRef(cache: RepoCache, revision: string): Promise<string | undefined> {
   if (/^[0-9a-f]{40}$/.test(revision)) return revision;
   try {
-    const commit = (await readFile(cache.ref(revision), 'utf8')).trim();
+    const commit = (await readBounded(cache.ref(revision), FILE_KINDS.smallText)).toString('utf8').trim();
     return /^[0-9a-f]{40}$/.test(commit) ? commit : undefined;
   } catch {
     return undefined;

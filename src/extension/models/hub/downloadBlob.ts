@@ -9,11 +9,12 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, open, rename, truncate, unlink } from 'node:fs/promises';
-import type { IncomingMessage } from 'node:http';
+import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { PipelineError } from '../../../shared/errors';
+import { acquireBlobLock, lockPath } from './blobLock';
 import { fileSize, type RepoCache } from './cacheLayout';
-import { hubGet, statusError, type HubConnection } from './http';
+import { hubGet, NetworkTimeoutError, statusError, type HubConnection, type HubResponse } from './http';
 import { blobHash, contentSize, type TreeEntry } from './selectFiles';
 
 export interface BlobDownload {
@@ -25,6 +26,8 @@ export interface BlobDownload {
   readonly signal?: AbortSignal;
   /** Called with each chunk's size as bytes arrive (and with the resumed amount first). */
   readonly onBytes?: (bytes: number) => void;
+  /** Called when another process is downloading the same file and this one waits for it. */
+  readonly onWait?: (message: string) => void;
 }
 
 /** The digest the Hub advertises for this file: SHA-256 (LFS) or sha1("blob <size>\0" + bytes). */
@@ -40,12 +43,28 @@ function parseContentRange(value: string | undefined): { start: number; end: num
   return match ? { start: Number(match[1]), end: Number(match[2]), total: Number(match[3]) } : undefined;
 }
 
-/** Returns true when the blob is already in the cache (no bytes transferred). */
+/**
+ * Returns true when the blob is already in the cache (no bytes transferred). Holds the blob's
+ * cross-process lock while it touches the partial, so concurrent pulls take turns.
+ */
 export async function downloadBlob(job: BlobDownload): Promise<boolean> {
   const hash = blobHash(job.entry);
-  const size = contentSize(job.entry);
   const final = job.cache.blob(hash);
-  if ((await fileSize(final)) === size) return true;
+  if ((await fileSize(final)) === contentSize(job.entry)) return true;
+  const release = await acquireBlobLock(lockPath(path.dirname(job.cache.root), path.basename(job.cache.root), hash), {
+    signal: job.signal,
+    onWait: (holder) => job.onWait?.(`waiting for another download of ${job.entry.path} (process ${holder.pid} on ${holder.host})`),
+  });
+  try {
+    return await downloadLocked(job, hash, final);
+  } finally {
+    await release();
+  }
+}
+
+async function downloadLocked(job: BlobDownload, hash: string, final: string): Promise<boolean> {
+  const size = contentSize(job.entry);
+  if ((await fileSize(final)) === size) return true; // the process we waited for finished it
   await mkdir(job.cache.blobs, { recursive: true });
   const partial = `${final}.incomplete`;
   let have = (await fileSize(partial)) ?? 0;
@@ -61,9 +80,9 @@ export async function downloadBlob(job: BlobDownload): Promise<boolean> {
       headers['If-Range'] = `"${hash}"`;
     }
     const response = await hubGet(job.connection, job.url, headers, job.signal);
-    const status = response.statusCode ?? 0;
+    const status = response.status;
     if (status === 416) {
-      response.resume();
+      response.discard();
       // The partial is already complete — or wrong. Verify; restart from zero when it is wrong.
       if (have === size && (await digestOf(partial, job.entry)) === hash.toLowerCase()) break;
       await truncate(partial, 0);
@@ -74,7 +93,7 @@ export async function downloadBlob(job: BlobDownload): Promise<boolean> {
     if (status === 206) {
       const range = parseContentRange(response.headers['content-range']);
       if (!range || range.start !== have || range.total !== size || range.end !== size - 1) {
-        response.resume();
+        response.discard();
         await truncate(partial, 0); // a range that does not continue our partial: start over
         have = 0;
         continue;
@@ -84,13 +103,13 @@ export async function downloadBlob(job: BlobDownload): Promise<boolean> {
       append = false; // the server ignored Range (or the file changed): start the file over
       have = 0;
     } else {
-      response.resume();
+      response.discard();
       throw statusError(status, job.connection, `${job.repo}/${job.entry.path}`, job.repo);
     }
     const expected = size - have;
     const declared = response.headers['content-length'];
     if (declared !== undefined && Number(declared) !== expected) {
-      response.resume();
+      response.discard();
       throw new PipelineError('INTEGRITY_FAILED', `the server announced ${declared} bytes for ${job.entry.path} but the file list says ${expected}; refused`, { argument: job.entry.path });
     }
     job.onBytes?.(have);
@@ -110,16 +129,16 @@ export async function downloadBlob(job: BlobDownload): Promise<boolean> {
   return false;
 }
 
-async function writeBody(response: IncomingMessage, partial: string, append: boolean, expected: number, job: BlobDownload): Promise<void> {
+async function writeBody(response: HubResponse, partial: string, append: boolean, expected: number, job: BlobDownload): Promise<void> {
   // Each chunk is awaited onto disk, so whatever arrived before a drop or a cancel survives for the resume
   // (a destroyed write stream would discard its buffered chunks).
   const handle = await open(partial, append ? 'a' : 'w');
   let received = 0;
   try {
-    for await (const chunk of response as AsyncIterable<Buffer>) {
+    for await (const chunk of response.chunks()) {
       received += chunk.length;
       if (received > expected) {
-        response.destroy();
+        response.discard();
         throw new PipelineError('INTEGRITY_FAILED', `the server sent more than the ${expected} bytes advertised for ${job.entry.path}; refused`, { argument: job.entry.path });
       }
       await handle.write(chunk);
@@ -127,14 +146,16 @@ async function writeBody(response: IncomingMessage, partial: string, append: boo
     }
   } catch (error) {
     await handle.close();
+    const kept = `${received > 0 ? `after ${received} new bytes ` : ''}while downloading ${job.entry.path}; the partial file is kept and the next pull resumes it`;
+    if (error instanceof NetworkTimeoutError) throw new NetworkTimeoutError(error.phase, `${error.message} (${kept})`);
     if (error instanceof PipelineError) {
       if (error.code === 'INTEGRITY_FAILED') await unlink(partial).catch(() => undefined);
+      if (error.code === 'NETWORK_FAILED') throw new PipelineError('NETWORK_FAILED', `${error.message} ${kept}`, { detail: error.detail });
       throw error;
     }
-    if ((error as Error).name === 'AbortError' || job.signal?.aborted) throw new PipelineError('CANCELLED', 'download cancelled; the partial file is kept and the next pull resumes it');
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOSPC') throw new PipelineError('DISK_FULL', `the disk filled up while downloading ${job.entry.path}; the partial file is kept for a resume`);
-    throw new PipelineError('NETWORK_FAILED', `the connection dropped while downloading ${job.entry.path} (${code ?? (error as Error).message}); the partial file is kept for a resume`);
+    throw error;
   }
   await handle.sync();
   await handle.close();

@@ -9,10 +9,9 @@ const MAX_JSON_BYTES = 32 * 1024 * 1024;
 
 async function getJson(connection: HubConnection, url: URL, what: string, repo: string, signal?: AbortSignal): Promise<{ json: unknown; link?: string }> {
   const response = await hubGet(connection, url, { Accept: 'application/json' }, signal);
-  const status = response.statusCode ?? 0;
-  if (status !== 200) {
-    response.resume();
-    throw statusError(status, connection, what, repo);
+  if (response.status !== 200) {
+    response.discard();
+    throw statusError(response.status, connection, what, repo);
   }
   const body = await readBody(response, MAX_JSON_BYTES);
   try {

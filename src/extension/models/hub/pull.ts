@@ -10,7 +10,7 @@ import { fileSize, linkSnapshotFile, readRef, repoCache, writeRef, type RepoCach
 import { formatBytes } from '../units';
 import { downloadBlob } from './downloadBlob';
 import { fileUrl, listTree, resolveCommit } from './hubApi';
-import type { HubConnection } from './http';
+import { NetworkTimeoutError, type HubConnection } from './http';
 import { isCommit, type RepoRef } from './repoId';
 import { blobHash, contentSize, selectFiles, type Selection, type TreeEntry } from './selectFiles';
 
@@ -33,6 +33,8 @@ export interface PullOptions {
   readonly signal?: AbortSignal;
   readonly concurrency?: number;
   readonly onProgress?: (progress: PullProgress) => void;
+  /** Things worth telling the user while it runs (waiting for another process's download of a file). */
+  readonly onNotice?: (message: string) => void;
   /** Free bytes at a path (tests substitute it); defaults to fs.statfs. */
   readonly freeBytes?: (dir: string) => Promise<number>;
 }
@@ -64,6 +66,17 @@ async function defaultFreeBytes(dir: string): Promise<number> {
 }
 
 export async function pullModel(ref: RepoRef, options: PullOptions): Promise<PullResult> {
+  try {
+    return await pullOnce(ref, options);
+  } catch (error) {
+    if (error instanceof PipelineError && error.code === 'CANCELLED') {
+      throw new PipelineError('CANCELLED', `the download of ${ref.repo} was cancelled; the partial files are kept and the next pull resumes them`);
+    }
+    throw error;
+  }
+}
+
+async function pullOnce(ref: RepoRef, options: PullOptions): Promise<PullResult> {
   const cache = repoCache(options.cacheRoot, ref.repo);
   const subdir = options.selection?.subfolder ? options.selection.subfolder.split('/') : [];
 
@@ -147,6 +160,7 @@ async function downloadWithRetries(
   let counted = 0;
   for (let attempt = 1; ; attempt++) {
     let first = true;
+    const countedBefore = counted;
     try {
       await downloadBlob({
         connection: options.connection,
@@ -155,6 +169,7 @@ async function downloadWithRetries(
         entry,
         url: fileUrl(options.connection, repo, commit, entry.path),
         signal: options.signal,
+        onWait: options.onNotice,
         onBytes: (bytes) => {
           // The first call reports what the partial already held; count only what is new to us.
           if (first) {
@@ -173,6 +188,8 @@ async function downloadWithRetries(
       return;
     } catch (error) {
       if (!(error instanceof PipelineError) || error.code !== 'NETWORK_FAILED' || attempt >= ATTEMPTS_PER_FILE || options.signal?.aborted) throw error;
+      // A host that did not answer, or sent nothing new before going idle, already had its full timeout.
+      if (error instanceof NetworkTimeoutError && (error.phase === 'connect' || counted === countedBefore)) throw error;
       await new Promise((resolve) => setTimeout(resolve, 250 * attempt));
     }
   }

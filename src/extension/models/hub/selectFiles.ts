@@ -11,7 +11,8 @@ export interface TreeEntry {
   readonly lfs?: { readonly sha256: string; readonly size: number };
 }
 
-export const PIPELINE_FOLDERS = ['text_encoder', 'unet', 'vae_decoder', 'vae_encoder', 'tokenizer', 'scheduler'] as const;
+/** `controlnet/` is the UNet that takes ControlNet residuals (layout c, OnnxStack exports): without it a repo's ControlNets cannot run. */
+export const PIPELINE_FOLDERS = ['text_encoder', 'unet', 'controlnet', 'vae_decoder', 'vae_encoder', 'tokenizer', 'scheduler'] as const;
 
 const WANTED = /(^|\/)(model\.onnx|model\.onnx_data|model\.onnx\.data|weights\.pb|[^/]+\.json|vocab\.json|merges\.txt)$/;
 

@@ -3,14 +3,13 @@
  * tokenizer.json that @huggingface/tokenizers expects is assembled in memory with CLIP's normalizer
  * (NFC, whitespace collapse, lower-case), its split regex and byte-level BPE with the `</w>` suffix.
  */
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Tokenizer } from '@huggingface/tokenizers';
 import { PipelineError } from '../../../shared/errors';
+import { FILE_KINDS, FileReadError, readBounded } from '../../../shared/files/boundedRead';
 
 export const CLIP_BOS = 49406;
 export const CLIP_EOS = 49407;
-const MAX_VOCAB_BYTES = 50 * 1024 * 1024;
 const CLIP_SPLIT = "<\\|startoftext\\|>|<\\|endoftext\\|>|'s|'t|'re|'ve|'m|'ll|'d|[\\p{L}]+|[\\p{N}]|[^\\s\\p{L}\\p{N}]+";
 
 export interface EncodedPrompt {
@@ -43,24 +42,48 @@ export class ClipTokenizer {
   }
 }
 
-async function readText(file: string, maxBytes: number): Promise<string> {
-  let data: Buffer;
-  try {
-    data = await readFile(file);
-  } catch {
-    throw new PipelineError('MODEL_MISSING_FILE', `tokenizer file is missing: ${file}`, { argument: file });
-  }
-  if (data.length > maxBytes) throw new PipelineError('MODEL_INVALID', `${file} is ${data.length} bytes, more than the ${maxBytes} allowed`);
-  return data.toString('utf8');
+async function readText(file: string): Promise<string> {
+  return (await readBounded(file, FILE_KINDS.tokenizer)).toString('utf8');
 }
 
+/** An optional JSON file: undefined when absent or not JSON; a FIFO, device or oversized file is refused. */
 async function readJsonObject(file: string): Promise<Record<string, unknown> | undefined> {
+  let text: string;
   try {
-    const parsed: unknown = JSON.parse(await readFile(file, 'utf8'));
+    text = (await readBounded(file, FILE_KINDS.modelConfig)).toString('utf8');
+  } catch (error) {
+    if (error instanceof FileReadError && error.reason === 'missing') return undefined;
+    throw error;
+  }
+  try {
+    const parsed: unknown = JSON.parse(text);
     return typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>) : undefined;
   } catch {
     return undefined;
   }
+}
+
+/**
+ * BPE merges, one "left right" pair a line after an optional "#version" header. An empty or malformed
+ * file is refused: the tokenizer would otherwise run and produce ids that mean nothing to the model.
+ * Every merged pair must itself be in the vocabulary (true of every CLIP merges.txt).
+ */
+function parseMerges(text: string, file: string, vocab: Record<string, number>): string[] {
+  const lines = text.replace(/\r\n/g, '\n').split('\n');
+  const merges: string[] = [];
+  lines.forEach((line, i) => {
+    if (line.length === 0 || (i === 0 && line.startsWith('#version'))) return;
+    const pair = line.split(' ');
+    if (pair.length !== 2 || pair[0] === '' || pair[1] === '') {
+      throw new PipelineError('MODEL_INVALID', `${file} line ${i + 1} is not a merge (two tokens separated by one space): ${JSON.stringify(line.slice(0, 60))}`, { argument: file });
+    }
+    if (vocab[pair[0] + pair[1]] === undefined) {
+      throw new PipelineError('MODEL_INVALID', `${file} line ${i + 1} merges ${JSON.stringify(line)} into a token that is not in vocab.json; the two files do not belong together`, { argument: file });
+    }
+    merges.push(line);
+  });
+  if (merges.length === 0) throw new PipelineError('MODEL_INVALID', `${file} holds no merges; a CLIP tokenizer needs its merges.txt (about 48,900 lines)`, { argument: file });
+  return merges;
 }
 
 function tokenName(value: unknown): string | undefined {
@@ -74,8 +97,8 @@ function tokenName(value: unknown): string | undefined {
 /** Loads `dir/vocab.json` + `dir/merges.txt`; the pad token comes from special_tokens_map.json first
  * (SD 2.x says "!" there while tokenizer_config.json still names <|endoftext|>; "!" is what applies). */
 export async function loadClipTokenizer(dir: string): Promise<ClipTokenizer> {
-  const vocabText = await readText(path.join(dir, 'vocab.json'), MAX_VOCAB_BYTES);
-  const mergesText = await readText(path.join(dir, 'merges.txt'), MAX_VOCAB_BYTES);
+  const vocabText = await readText(path.join(dir, 'vocab.json'));
+  const mergesText = await readText(path.join(dir, 'merges.txt'));
   let vocab: Record<string, number>;
   try {
     vocab = JSON.parse(vocabText) as Record<string, number>;
@@ -85,7 +108,7 @@ export async function loadClipTokenizer(dir: string): Promise<ClipTokenizer> {
   if (vocab['<|startoftext|>'] !== CLIP_BOS || vocab['<|endoftext|>'] !== CLIP_EOS) {
     throw new PipelineError('MODEL_INVALID', `${path.join(dir, 'vocab.json')} is not a CLIP vocabulary (expected <|startoftext|>=${CLIP_BOS}, <|endoftext|>=${CLIP_EOS})`);
   }
-  const merges = mergesText.split('\n').filter((line) => line.length > 0 && !line.startsWith('#version'));
+  const merges = parseMerges(mergesText, path.join(dir, 'merges.txt'), vocab);
   const special = await readJsonObject(path.join(dir, 'special_tokens_map.json'));
   const config = await readJsonObject(path.join(dir, 'tokenizer_config.json'));
   const padName = tokenName(special?.pad_token) ?? tokenName(config?.pad_token) ?? '<|endoftext|>';

@@ -6,7 +6,7 @@
 import { canny, luminance } from '../../../shared/canvas/canny';
 import { setJointVisible, type PoseDocument } from '../../../shared/canvas/openpose';
 import { copyRect, pasteRect, type Rect } from '../../../shared/canvas/rect';
-import { CANVAS_PROTOCOL_VERSION, CONTROL_LAYERS, type ControlLayer, type ControlNetOption, type EdgeSettings, type FromCanvas, type RasterLayer, type ToCanvas } from '../../../shared/protocol/canvas';
+import { CANVAS_PROTOCOL_VERSION, CONTROL_LAYERS, type CanvasExtend, type ControlLayer, type ControlNetOption, type EdgeSettings, type FromCanvas, type RasterLayer, type ToCanvas } from '../../../shared/protocol/canvas';
 import { h } from '../../common/dom';
 import type { HostChannel } from '../../common/vscodeApi';
 import type { Bitmap, Brush } from '../mask/maskOps';
@@ -27,6 +27,7 @@ interface Doc {
   readonly layers: Record<RasterLayer, Bitmap>;
   pose: PoseDocument;
   edges: EdgeSettings;
+  extend: CanvasExtend;
   edgeMap?: { key: string; map: Uint8Array };
 }
 
@@ -43,6 +44,8 @@ export class CanvasApp {
   private busy = false;
   private controlNets: readonly ControlNetOption[] = [];
   private controlNetsRequested = false;
+  /** What Generate will use (the shared settings), as the host words it. */
+  private generationSummary = '';
   private readonly status = h('span', { class: 'status-text', role: 'status' });
   private readonly zoomLabel = h('span', { class: 'zoom' });
   private readonly sidebar = h('aside', { class: 'sidebar' });
@@ -79,6 +82,8 @@ export class CanvasApp {
         this.doc.pose = message.pose;
         this.selected = undefined;
         this.drawPose();
+        // The pose buttons (Export JSON, Mirror, Delete person …) follow the new skeletons.
+        this.renderSidebar();
         return;
       case 'edges':
         if (!this.doc) return;
@@ -98,13 +103,22 @@ export class CanvasApp {
         this.controlNets = message.options;
         this.renderSidebar();
         return;
+      case 'generation':
+        this.generationSummary = message.summary;
+        this.renderSidebar();
+        return;
+      case 'extend':
+        if (!this.doc) return;
+        this.doc.extend = message.extend;
+        this.showExtend();
+        return;
     }
   }
 
   private init(message: Init): void {
     const { width, height } = message;
     const bitmap = (data: Uint8Array): Bitmap => ({ width, height, data });
-    this.doc = { width, height, base: message.base, layers: { mask: bitmap(message.layers.mask), sketch: bitmap(message.layers.sketch), depth: bitmap(message.layers.depth) }, pose: message.pose, edges: message.edges };
+    this.doc = { width, height, base: message.base, layers: { mask: bitmap(message.layers.mask), sketch: bitmap(message.layers.sketch), depth: bitmap(message.layers.depth) }, pose: message.pose, edges: message.edges, extend: message.extend };
     this.stage = new Stage(width, height, message.base);
     this.brush = undefined;
     this.main.replaceChildren(this.stage.root, h('footer', { class: 'statusbar' }, [h('span', { class: 'file' }, [`${message.fileName} · ${width}×${height}`]), this.zoomLabel, this.status]));
@@ -113,6 +127,7 @@ export class CanvasApp {
     this.drawPose();
     this.applyLayerStyles();
     this.attachPointer(this.stage);
+    this.stage.setExtend(this.doc.extend);
     this.renderSidebar();
     this.requestControlNets();
     requestAnimationFrame(() => this.fit());
@@ -325,6 +340,21 @@ export class CanvasApp {
     this.editPerson(visible ? 'Hide joint' : 'Show joint', (p) => setJointVisible(p, sel.joint, !visible));
   }
 
+  /** "Extend canvas": one undoable edit per click; the stage frames the grown canvas at once. */
+  private setExtend(extend: CanvasExtend): void {
+    if (!this.doc) return;
+    this.doc.extend = extend;
+    this.showExtend();
+    this.host.post({ type: 'extendEdit', extend });
+  }
+
+  private showExtend(): void {
+    if (!this.doc || !this.stage) return;
+    this.stage.setExtend(this.doc.extend);
+    this.fit();
+    this.renderSidebar();
+  }
+
   private setEdges(edges: EdgeSettings): void {
     if (!this.doc) return;
     this.doc.edges = edges;
@@ -396,7 +426,7 @@ export class CanvasApp {
     const doc = this.doc;
     this.sidebar.replaceChildren(
       ...sidebarContent(
-        { ui: this.ui, doc, busy: this.busy, jointSelected: this.selected !== undefined, controlNets: this.controlNets },
+        { ui: this.ui, doc, busy: this.busy, jointSelected: this.selected !== undefined, controlNets: this.controlNets, generationSummary: this.generationSummary },
         {
           update: (patch) => this.update(patch),
           selectLayer: (layer) => this.selectLayer(layer),
@@ -415,6 +445,7 @@ export class CanvasApp {
             this.commitPose({ ...doc.pose, people: doc.pose.people.filter((_, i) => i !== index) }, 'Delete person');
           },
           setEdges: (edges) => this.setEdges(edges),
+          setExtend: (extend) => this.setExtend(extend),
           post: (message) => this.host.post(message),
           generate: () => this.generate(),
         },

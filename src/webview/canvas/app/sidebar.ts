@@ -2,7 +2,8 @@
  * The canvas sidebar: layers (select, show, opacity), the tools of the current layer, pose and edge
  * controls, and Generate. Rebuilt from state on every change; every action goes back to the app.
  */
-import { CONTROL_LAYERS, LAYER_CONTROL_TYPES, MAX_LAYER_CONTROL_SCALE, type ControlNetOption, type EdgeSettings, type FromCanvas, type RasterLayer } from '../../../shared/protocol/canvas';
+import { CONTROL_LAYERS, EXTEND_SIDES, EXTEND_STEP, isExtended, LAYER_CONTROL_TYPES, MAX_EXTEND, MAX_LAYER_CONTROL_SCALE, NO_EXTEND, type CanvasExtend, type ControlNetOption, type EdgeSettings, type FromCanvas, type RasterLayer } from '../../../shared/protocol/canvas';
+import { MAX_PIXELS } from '../../../shared/request';
 import { defaultPerson, mirror, scale, type Person, type PoseDocument } from '../../../shared/canvas/openpose';
 import { h, slider } from '../../common/dom';
 import { fill, invert, type Bitmap } from '../mask/maskOps';
@@ -11,11 +12,13 @@ import { LAYER_LABELS, TOOL_LABELS, TOOLS_FOR, type CanvasUiState } from './uiSt
 
 export interface SidebarState {
   readonly ui: CanvasUiState;
-  readonly doc: { readonly width: number; readonly height: number; readonly pose: PoseDocument; readonly edges: EdgeSettings } | undefined;
+  readonly doc: { readonly width: number; readonly height: number; readonly pose: PoseDocument; readonly edges: EdgeSettings; readonly extend: CanvasExtend } | undefined;
   readonly busy: boolean;
   readonly jointSelected: boolean;
   /** Installed ControlNets the host offers. */
   readonly controlNets: readonly ControlNetOption[];
+  /** The shared generation settings Generate uses, as the host words them ('' until it says). */
+  readonly generationSummary: string;
 }
 
 export interface SidebarActions {
@@ -28,6 +31,7 @@ export interface SidebarActions {
   toggleJoint(): void;
   deletePerson(): void;
   setEdges(edges: EdgeSettings): void;
+  setExtend(extend: CanvasExtend): void;
   post(message: FromCanvas): void;
   generate(): void;
 }
@@ -44,6 +48,33 @@ function checkbox(label: string, checked: boolean, onChange: (checked: boolean) 
   const c = h('vscode-checkbox', { label, 'data-name': name, ...(checked ? { checked: '' } : {}) });
   c.addEventListener('change', () => onChange((c as HTMLElement & { checked: boolean }).checked));
   return c;
+}
+
+const SIDE_LABELS: Record<(typeof EXTEND_SIDES)[number], string> = { left: 'Left', right: 'Right', top: 'Top', bottom: 'Bottom' };
+
+/** "Extend canvas": each side grows or shrinks by EXTEND_STEP per click, within MAX_EXTEND and the pixel limit. */
+function extendSection(doc: NonNullable<SidebarState['doc']>, busy: boolean, setExtend: (extend: CanvasExtend) => void): HTMLElement {
+  const { extend, width, height } = doc;
+  const grown = (e: CanvasExtend): { w: number; h: number } => ({ w: width + e.left + e.right, h: height + e.top + e.bottom });
+  const rows = EXTEND_SIDES.map((side) => {
+    const step = (delta: number): CanvasExtend => ({ ...extend, [side]: Math.min(MAX_EXTEND, Math.max(0, extend[side] + delta)) });
+    const more = step(EXTEND_STEP);
+    const size = grown(more);
+    const canGrow = more[side] !== extend[side] && size.w * size.h <= MAX_PIXELS;
+    return h('div', { class: 'extend-side', 'data-side': side }, [
+      h('span', { class: 'extend-label' }, [SIDE_LABELS[side]]),
+      button('−', `Extend the ${side} side ${EXTEND_STEP} px less`, () => setExtend(step(-EXTEND_STEP)), { secondary: true, disabled: busy || extend[side] === 0, name: `extend-${side}-less` }),
+      h('output', { 'data-name': `extend-${side}` }, [`${extend[side]}`]),
+      button('+', `Extend the ${side} side by ${EXTEND_STEP} px more`, () => setExtend(more), { secondary: true, disabled: busy || !canGrow, name: `extend-${side}-more` }),
+    ]);
+  });
+  const now = grown(extend);
+  return h('section', { 'data-name': 'extend' }, [
+    h('h3', {}, ['Extend canvas (outpaint)']),
+    ...rows,
+    h('p', { class: 'hint', 'data-name': 'extend-size' }, [isExtended(extend) ? `${width}×${height} → ${now.w}×${now.h}. Generate paints the new area from scratch and keeps every pixel of the image.` : `Add ${EXTEND_STEP} px steps to any side; Generate then paints the new area.`]),
+    ...(isExtended(extend) ? [button('Reset', 'Remove the extension (undoable)', () => setExtend(NO_EXTEND), { secondary: true, disabled: busy, name: 'extend-reset' })] : []),
+  ]);
 }
 
 export function sidebarContent(state: SidebarState, actions: SidebarActions): HTMLElement[] {
@@ -145,14 +176,17 @@ export function sidebarContent(state: SidebarState, actions: SidebarActions): HT
     choice.addEventListener('change', () => actions.update({ controlNetChoice: { ...ui.controlNetChoice, [c]: choice.value } }));
     return [box, weight.root, choice];
   });
+  if (doc) children.push(extendSection(doc, state.busy, (extend) => actions.setExtend(extend)));
+  const summary = h('p', { class: 'summary', 'data-name': 'generation-summary', title: 'The shared atelier.* settings: the side panel and Generate Image use them too' }, [state.generationSummary]);
   children.push(
     section('Generate', [
+      h('div', { class: 'row' }, [summary, button('Settings…', 'Change steps, sampler, guidance, seed and model (shared with the side panel and Generate Image)', () => actions.post({ type: 'openSettings' }), { secondary: true, name: 'open-settings' })]),
       prompt,
       strength.root,
       feather.root,
       onlyMasked,
       ...controls,
-      button(state.busy ? 'Generating…' : 'Generate', 'Inpaint the masked area (or vary the whole image when nothing is masked); the result is a new file', () => actions.generate(), { disabled: state.busy || !doc, name: 'generate' }),
+      button(state.busy ? 'Generating…' : 'Generate', doc && isExtended(doc.extend) ? 'Paint the extended area (outpaint); the result is a new, larger file' : 'Inpaint the masked area (or vary the whole image when nothing is masked); the result is a new file', () => actions.generate(), { disabled: state.busy || !doc, name: 'generate' }),
       h('div', { class: 'row' }, [
         button('Upscale 2×', 'Upscale the image 2× with the built-in ESRGAN (a new file, name@2x.png)', () => actions.post({ type: 'upscale', scale: 2 }), { secondary: true, disabled: !doc, name: 'upscale-2' }),
         button('Upscale 4×', 'Upscale the image 4× with the built-in ESRGAN (a new file, name@4x.png)', () => actions.post({ type: 'upscale', scale: 4 }), { secondary: true, disabled: !doc, name: 'upscale-4' }),

@@ -4,7 +4,7 @@
  */
 import type { PoseDocument } from '../../../shared/canvas/openpose';
 import type { Rect } from '../../../shared/canvas/rect';
-import type { RasterLayer } from '../../../shared/protocol/canvas';
+import { NO_EXTEND, type CanvasExtend, type RasterLayer } from '../../../shared/protocol/canvas';
 import { h } from '../../common/dom';
 import { renderLayerRect } from '../view/layerColors';
 import { drawPose } from '../view/poseRenderer';
@@ -25,6 +25,9 @@ export class Stage {
   readonly surface: HTMLElement;
   private readonly views = new Map<ShownLayer, LayerView>();
   private readonly base: HTMLCanvasElement;
+  /** The grown canvas of an outpaint, drawn around the image (image pixels, like everything on the surface). */
+  private readonly extendFrame: HTMLElement;
+  private extend: CanvasExtend = NO_EXTEND;
   viewport: Viewport = { zoom: 1, offsetX: 0, offsetY: 0 };
 
   constructor(readonly width: number, readonly height: number, baseRgba: Uint8Array) {
@@ -35,7 +38,9 @@ export class Stage {
     const image = ctx.createImageData(width, height);
     image.data.set(baseRgba);
     ctx.putImageData(image, 0, 0);
-    this.surface = h('div', { class: 'surface' }, [this.base]);
+    this.extendFrame = h('div', { class: 'extend-frame', 'data-name': 'extend-frame' });
+    this.extendFrame.hidden = true;
+    this.surface = h('div', { class: 'surface' }, [this.extendFrame, this.base]);
     // Depth is drawn under the other layers: it is opaque when shown.
     for (const name of ['depth', 'edges', 'sketch', 'mask', 'pose'] as const) {
       const c = canvas(name);
@@ -71,6 +76,14 @@ export class Stage {
     view.canvas.style.opacity = String(opacity);
   }
 
+  /** Shows the sides an outpaint will add (nothing when all are 0). */
+  setExtend(extend: CanvasExtend): void {
+    this.extend = extend;
+    const { left, right, top, bottom } = extend;
+    this.extendFrame.hidden = left + right + top + bottom === 0;
+    Object.assign(this.extendFrame.style, { left: `${-left}px`, top: `${-top}px`, width: `${this.width + left + right}px`, height: `${this.height + top + bottom}px` });
+  }
+
   applyViewport(view: Viewport): void {
     this.viewport = view;
     this.surface.style.transform = `translate(${view.offsetX}px, ${view.offsetY}px) scale(${view.zoom})`;
@@ -78,9 +91,12 @@ export class Stage {
     this.surface.style.imageRendering = view.zoom >= 2 ? 'pixelated' : 'auto';
   }
 
+  /** Fits the image and any extension around it into the view. */
   fit(): Viewport {
     const box = this.root.getBoundingClientRect();
-    const view = fitViewport(this.width, this.height, Math.max(64, box.width), Math.max(64, box.height));
+    const { left, right, top, bottom } = this.extend;
+    const whole = fitViewport(this.width + left + right, this.height + top + bottom, Math.max(64, box.width), Math.max(64, box.height));
+    const view = { ...whole, offsetX: whole.offsetX + left * whole.zoom, offsetY: whole.offsetY + top * whole.zoom };
     this.applyViewport(view);
     return view;
   }
