@@ -4,7 +4,7 @@
  * scrolling, the result opens as the palette's does, and the panel, the palette and the canvas use
  * one set of generation values (the atelier.* settings).
  */
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, Frame, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -49,6 +49,14 @@ async function setField(f: Frame, name: string, value: string): Promise<void> {
   await input.press('Tab');
 }
 
+/** The user settings as code-server keeps them on disk (the panel's changes land there). */
+function userSettingsFile(): string {
+  return path.join(sandbox.userDataDir, 'User', 'settings.json');
+}
+function userSetting(key: string): unknown {
+  return (JSON.parse(readFileSync(userSettingsFile(), 'utf8')) as Record<string, unknown>)[key];
+}
+
 const pngs = (dir: string): string[] => (existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.png')) : []);
 
 describe('the side panel at the default size', () => {
@@ -91,14 +99,21 @@ describe('the side panel at the default size', () => {
   });
 
   it('the panel and the palette share the generation values: a change in one is what the other uses and shows', async () => {
+    // A retry starts from the same settings as the first try: steps 40 in the user settings, none in the workspace.
+    rmSync(path.join(sandbox.workspace, '.vscode', 'settings.json'), { force: true });
+    if (userSetting('atelier.steps') !== 40) {
+      writeFileSync(userSettingsFile(), JSON.stringify({ ...(JSON.parse(readFileSync(userSettingsFile(), 'utf8')) as object), 'atelier.steps': 40 }, null, 2));
+    }
     const f = await openAtelierPanel(page);
     // The panel shows the settings' values, not its own.
     await expect.poll(() => f.locator('vscode-textfield[data-name="steps"] input').inputValue(), { timeout: 15_000 }).toBe('40');
     await setField(f, 'steps', '9');
+    // The panel's change is a settings write; the palette reads it once it has landed.
+    await expect.poll(() => userSetting('atelier.steps'), { timeout: 30_000 }).toBe(9);
     // The palette shows the values it will use, and uses the panel's change.
     await page.keyboard.press('Escape');
     await runCommand(page, 'Atelier: Generate Image');
-    await page.locator('.quick-input-widget', { hasText: /9 steps/ }).waitFor({ timeout: 15_000 });
+    await page.locator('.quick-input-widget', { hasText: /9 steps/ }).waitFor({ timeout: 30_000 });
     await answerQuickInput(page, 'from the palette');
     const out = path.join(sandbox.workspace, 'assets', 'generated');
     const file = await waitFor(() => pngs(out).find((n) => n.startsWith('from-the-palette')), 120_000, 'the PNG from the palette');

@@ -1,10 +1,20 @@
 /** Starts code-server (a real VS Code workbench) on a free loopback port, and stops everything it started. */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { CODE_SERVER, node24 } from './tools';
+
+type SettingsSection = { readonly properties: Record<string, { readonly scope?: string }> };
+
+/** The extension's settings with a machine scope (read from the remote machine's settings in code-server). */
+const MACHINE_SCOPED: ReadonlySet<string> = (() => {
+  const manifest = JSON.parse(readFileSync(path.resolve('package.json'), 'utf8')) as { contributes: { configuration: SettingsSection | SettingsSection[] } };
+  const configuration = manifest.contributes.configuration;
+  const sections: SettingsSection[] = Array.isArray(configuration) ? configuration : [configuration];
+  return new Set(sections.flatMap((s) => Object.entries(s.properties).filter(([, v]) => v.scope?.startsWith('machine')).map(([k]) => k)));
+})();
 
 export interface Sandbox {
   readonly root: string;
@@ -95,7 +105,10 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   );
   // In a remote window (which code-server is), machine-scoped settings such as atelier.modelPath are
   // read from the remote machine settings; Restricted Mode ignores them in local user settings.
-  writeFileSync(path.join(userDataDir, 'Machine', 'settings.json'), JSON.stringify({ ...options.userSettings, ...prepared }, null, 2));
+  // Only the machine-scoped ones go there: a remote (Machine) value outranks the user's, so a copy of every
+  // setting would hide each change the extension or the user makes in the user settings.
+  const machineOnly = Object.fromEntries(Object.entries({ ...options.userSettings, ...prepared }).filter(([key]) => MACHINE_SCOPED.has(key)));
+  writeFileSync(path.join(userDataDir, 'Machine', 'settings.json'), JSON.stringify(machineOnly, null, 2));
   const env = { ...process.env, HOME: root, XDG_CONFIG_HOME: path.join(root, 'xdg'), ATELIER_MODEL: '', ...options.env };
   if (options.vsix) {
     execFileSync(node24(), [CODE_SERVER, '--config', config, '--user-data-dir', userDataDir, '--extensions-dir', extensionsDir, '--install-extension', options.vsix], {
