@@ -13,6 +13,7 @@ import { manageModels, setHubToken } from './commands/manageModels';
 import { newBlankCanvas, openInCanvas } from './commands/openInCanvas';
 import { upscaleImageFile, useAsControlInput, varyImage } from './commands/imageActions';
 import { PromptPanelProvider } from './panel/promptPanelProvider';
+import { parseMissingImageArgs, registerMissingImages } from './references/missingImages';
 import { demoModelDir, setModelPath } from './config/settings';
 import { DEMO_MODEL_SETTING, readmeName } from './models/modelSetting';
 import type { PipelineClient } from './worker/pipelineClient';
@@ -34,6 +35,15 @@ export function activate(context: vscode.ExtensionContext): void {
 
   context.subscriptions.push(
     vscode.commands.registerCommand('atelier.generateImage', (prompt?: unknown) => generateImage(deps, typeof prompt === 'string' ? prompt : undefined)),
+    vscode.commands.registerCommand('atelier.generateMissingImage', async (arg?: unknown) => {
+      const args = parseMissingImageArgs(arg);
+      const inside = args && (vscode.workspace.workspaceFolders ?? []).some((f) => f.uri.scheme === 'file' && !path.relative(f.uri.fsPath, args.file).startsWith('..') && !path.isAbsolute(path.relative(f.uri.fsPath, args.file)));
+      if (!args || !inside) {
+        log.warn(`atelier.generateMissingImage: ignored an argument that is not an image path inside the workspace`);
+        return undefined;
+      }
+      return generateImage(deps, undefined, { initialPrompt: args.prompt, width: args.width, height: args.height, file: args.file });
+    }),
     vscode.commands.registerCommand('atelier.chooseModelFolder', () => chooseModelFolder(client, log)),
     vscode.commands.registerCommand('atelier.useDemoModel', async () => {
       // A marker, not the path: the demo's folder lies inside this version's install folder.
@@ -64,6 +74,7 @@ export function activate(context: vscode.ExtensionContext): void {
     PromptPanelProvider.register(deps),
     { dispose: () => void supervisor?.dispose() },
   );
+  registerMissingImages(context);
 }
 
 /** Opens the README's "How to get a model" section (vsce packages the file as readme.md). */

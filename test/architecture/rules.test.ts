@@ -2,6 +2,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { REFERENCE_LANGUAGES } from '../../src/host/references/imageReferences';
 
 function files(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
@@ -95,8 +96,8 @@ describe('package.json', () => {
     expect(pkg.contributes.configuration.properties['atelier.executionProvider'].scope).toBe('machine');
   });
 
-  it('activates lazily (on its commands only) and every command the code registers is contributed', () => {
-    expect(pkg.activationEvents).toEqual([]);
+  it('activates lazily (on its commands, and on the languages whose missing images it reports) and every command the code registers is contributed', () => {
+    expect(pkg.activationEvents).toEqual(REFERENCE_LANGUAGES.map((l) => `onLanguage:${l}`));
     const extension = readFileSync('src/extension/extension.ts', 'utf8');
     const registered = [...extension.matchAll(/registerCommand\('([^']+)'/g)].map((m) => m[1]).sort();
     expect(pkg.contributes.commands.map((c) => c.command).sort()).toEqual(registered);

@@ -2,6 +2,7 @@
  * "Atelier: Generate Image": prompt (with recent prompts) → supervised worker with a cancellable
  * progress notification → PNG saved (never over an existing file) → opened beside the editor.
  */
+import { mkdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import * as vscode from 'vscode';
@@ -59,6 +60,12 @@ async function askPrompt(context: vscode.ExtensionContext, initial?: string): Pr
   });
 }
 
+/** The target for an exact file, its folder created first. */
+async function fileTarget(file: string): Promise<SaveTarget> {
+  await mkdir(path.dirname(file), { recursive: true });
+  return targetOfFile(file);
+}
+
 export async function resolveTarget(prompt: string, seed: number, setting: string): Promise<SaveTarget | undefined> {
   const decision = decideOutputFolder({
     setting,
@@ -74,7 +81,17 @@ export async function resolveTarget(prompt: string, seed: number, setting: strin
   return uri ? targetOfFile(uri.fsPath) : undefined;
 }
 
-export async function generateImage(deps: GenerateDeps, promptArg?: string): Promise<vscode.Uri | undefined> {
+/** A generation asked for by something other than the palette (the missing-image quick fix). */
+export interface GenerateOptions {
+  /** Shown in the prompt box for the user to accept or edit. */
+  readonly initialPrompt?: string;
+  readonly width?: number;
+  readonly height?: number;
+  /** The exact file to write (its folder is created); a file already there is never overwritten. */
+  readonly file?: string;
+}
+
+export async function generateImage(deps: GenerateDeps, promptArg?: string, options: GenerateOptions = {}): Promise<vscode.Uri | undefined> {
   const modelDir = await resolveModel(deps);
   if (!modelDir) return undefined;
   const trustProblem = modelTrustProblem(modelDir);
@@ -82,13 +99,13 @@ export async function generateImage(deps: GenerateDeps, promptArg?: string): Pro
     void vscode.window.showWarningMessage(trustProblem);
     return undefined;
   }
-  const prompt = typeof promptArg === 'string' ? promptArg : await askPrompt(deps.context);
+  const prompt = typeof promptArg === 'string' ? promptArg : await askPrompt(deps.context, options.initialPrompt);
   if (prompt === undefined) return undefined;
   await deps.context.globalState.update(RECENT_KEY, withRecentPrompt(readRecentPrompts(deps.context.globalState.get(RECENT_KEY)), prompt));
 
   const settings = readSettings();
-  const request: Txt2ImgRequest = { kind: 'txt2img', ...requestBase(settings, modelDir, prompt), width: settings.width, height: settings.height };
-  const target = await resolveTarget(prompt, request.sampling.seed, settings.outputFolder);
+  const request: Txt2ImgRequest = { kind: 'txt2img', ...requestBase(settings, modelDir, prompt), width: options.width ?? settings.width, height: options.height ?? settings.height };
+  const target = options.file ? await fileTarget(options.file) : await resolveTarget(prompt, request.sampling.seed, settings.outputFolder);
   if (!target) return undefined;
 
   try {
