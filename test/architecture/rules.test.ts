@@ -1,5 +1,5 @@
 /** The architecture rules of the brief, checked on the source so they cannot drift. */
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REFERENCE_LANGUAGES } from '../../src/host/references/imageReferences';
@@ -83,7 +83,11 @@ describe('package.json', () => {
   const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as {
     version: string;
     capabilities: { untrustedWorkspaces: { supported: string; restrictedConfigurations: string[] } };
-    contributes: { configuration: { properties: Record<string, { scope?: string }> }; commands: { command: string }[] };
+    contributes: {
+      configuration: { properties: Record<string, { scope?: string }> };
+      commands: { command: string }[];
+      walkthroughs: { steps: { id: string; description: string; media: { markdown: string }; completionEvents: string[] }[] }[];
+    };
     activationEvents: string[];
     dependencies: Record<string, string>;
     devDependencies: Record<string, string>;
@@ -101,6 +105,19 @@ describe('package.json', () => {
     const extension = readFileSync('src/extension/extension.ts', 'utf8');
     const registered = [...extension.matchAll(/registerCommand\('([^']+)'/g)].map((m) => m[1]).sort();
     expect(pkg.contributes.commands.map((c) => c.command).sort()).toEqual(registered);
+  });
+
+  it('the walkthrough links and completes on contributed commands only, and its pages ship', () => {
+    const commands = new Set(pkg.contributes.commands.map((c) => c.command));
+    const steps = pkg.contributes.walkthroughs.flatMap((w) => w.steps);
+    expect(steps.map((s) => s.id)).toEqual(['getModel', 'generate', 'canvas', 'missingImages']);
+    for (const step of steps) {
+      const linked = [...step.description.matchAll(/\(command:([\w.]+)\)/g)].map((m) => m[1]);
+      const completing = step.completionEvents.filter((e) => e.startsWith('onCommand:')).map((e) => e.slice('onCommand:'.length));
+      expect(step.completionEvents.length).toBeGreaterThan(0);
+      for (const command of [...linked, ...completing]) expect(commands.has(command), `${step.id} names ${command}`).toBe(true);
+      expect(existsSync(step.media.markdown), step.media.markdown).toBe(true);
+    }
   });
 
   it('pins exact dependency versions', () => {
