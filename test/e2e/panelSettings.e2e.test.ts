@@ -95,10 +95,20 @@ describe('the side panel at the default size', () => {
     // The panel shows the settings' values, not its own.
     await expect.poll(() => f.locator('vscode-textfield[data-name="steps"] input').inputValue(), { timeout: 15_000 }).toBe('40');
     await setField(f, 'steps', '9');
-    // The palette shows the values it will use, and uses the panel's change.
-    await page.keyboard.press('Escape');
-    await runCommand(page, 'Atelier: Generate Image');
-    await page.locator('.quick-input-widget', { hasText: /9 steps/ }).waitFor({ timeout: 15_000 });
+    // The palette shows the values it will use, and uses the panel's change. The panel's write reaches
+    // the extension host's configuration asynchronously (seconds on a loaded machine), and the palette
+    // reads it when it opens: reopen it until it shows the change, instead of racing the write once.
+    await expect
+      .poll(
+        async () => {
+          await runCommand(page, 'Atelier: Generate Image');
+          const widget = page.locator('.quick-input-widget', { hasText: /\d+ steps/ });
+          await widget.waitFor({ timeout: 15_000 });
+          return widget.textContent();
+        },
+        { timeout: 90_000, interval: 1000 },
+      )
+      .toMatch(/9 steps/);
     await answerQuickInput(page, 'from the palette');
     const out = path.join(sandbox.workspace, 'assets', 'generated');
     const file = await waitFor(() => pngs(out).find((n) => n.startsWith('from-the-palette')), 120_000, 'the PNG from the palette');
