@@ -35,7 +35,7 @@ generate options:
   --steps <n>           denoising steps (default 20)
   --guidance <g>        classifier-free guidance scale (default 7.5; 0–1 disables CFG)
   --seed <n>            0…4294967295; --seed=-1 or none: random
-  --width <px> --height <px>   multiples of 8 (default 512×512)
+  --width <px> --height <px>   multiples of 8 (default 512×512; not of 64: generated larger, centre-cropped)
   --sampler <name>      ${SAMPLER_NAMES.join(' | ')}
   --provider <name>     ${EXECUTION_PROVIDERS.join(' | ')} (default auto)
   --init-image <file>   img2img: start from this image (PNG, JPEG, WebP; first frame of GIF, TIFF,

@@ -74,9 +74,9 @@ export interface Txt2ImgRequest {
   readonly modelDir: string;
   readonly prompt: string;
   readonly negativePrompt: string;
-  /** Output width in pixels, a multiple of 8. */
+  /** Output width in pixels, a multiple of 8 (not a multiple of 64: generated at the next and centre-cropped). */
   readonly width: number;
-  /** Output height in pixels, a multiple of 8. */
+  /** Output height in pixels, a multiple of 8 (not a multiple of 64: generated at the next and centre-cropped). */
   readonly height: number;
   readonly sampling: SamplingOptions;
   /** Send a latent preview every N steps; 0 turns previews off. */
@@ -101,7 +101,7 @@ export interface Img2ImgRequest extends Omit<Txt2ImgRequest, 'kind' | 'width' | 
   readonly kind: 'img2img';
   /**
    * The encoded init image (PNG, JPEG, WebP; the first frame of GIF, TIFF, AVIF), of any size: it is
-   * generated in a working frame (padded to multiples of 8, scaled per `workingResolution`) and the
+   * generated in a working frame (padded to multiples of 64, scaled per `workingResolution`) and the
    * output has exactly its size, upright (EXIF orientation applied).
    */
   readonly initImage: Uint8Array;

@@ -15,7 +15,7 @@ import { writeControlNetFolder } from '../fixtures/onnx/modelFolder';
 import { tinyModel } from '../helpers/fixtures';
 import { figureImage, figureMask, STANDING } from '../helpers/figure';
 import { startSandbox, type Sandbox } from './harness/codeServer';
-import { openAtelierPanel, webviewFrame } from './harness/webviews';
+import { openAtelierPanel, openImageInCanvas, webviewFrame } from './harness/webviews';
 import { launchBrowser, openFile, openWorkbench, runCommand, waitFor } from './harness/workbench';
 
 const VSIX = path.resolve(process.env.ATELIER_VSIX ?? 'atelier-linux-x64.vsix');
@@ -62,6 +62,13 @@ afterEach(async (context) => {
 });
 
 
+/** Rewrites one value in the user and the (remote) machine settings, which code-server both reads. */
+function setSetting(key: string, value: unknown): void {
+  for (const file of [path.join(sandbox.userDataDir, 'User', 'settings.json'), path.join(sandbox.userDataDir, 'Machine', 'settings.json')]) {
+    writeFileSync(file, JSON.stringify({ ...(JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>), [key]: value }, null, 2));
+  }
+}
+
 describe('side panel and canvas in a real VS Code', () => {
   it('3. the side panel counts tokens as you type, Generate shows the live preview, the image lands in History', async () => {
     const p = await openAtelierPanel(page);
@@ -87,6 +94,9 @@ describe('side panel and canvas in a real VS Code', () => {
     expect(await p.locator('img.result').evaluate((img: HTMLImageElement) => [img.hidden, img.complete, img.naturalWidth])).toEqual([false, true, 512]);
     expect(await p.locator('canvas.preview').isHidden()).toBe(true);
     await p.locator(`li.history-item[data-file="${generated}"] img[src^="blob:"]`).waitFor({ timeout: 30_000 });
+    // The panel's job ends by opening the image beside the editor, after "Done" and History: wait for it,
+    // or it lands while scenario 4 lays out the canvas and draws its strokes.
+    await page.locator('.tabs-container .tab', { hasText: generated }).first().waitFor({ timeout: 60_000 });
   });
 
   it('4. Open in Canvas on that image, paint a mask stroke, save: the .mask.png is white under the stroke', async () => {
@@ -139,10 +149,17 @@ describe('side panel and canvas in a real VS Code', () => {
     if ((await control.getAttribute('checked')) === null) await control.click();
     // The host listed the installed ControlNets (from atelier.controlNetFolders) and the layer offers them.
     await c.locator('vscode-single-select[data-name="controlnet-pose"] vscode-option[value="cn0"]', { hasText: 'OpenPose' }).waitFor({ state: 'attached', timeout: 15_000 });
+    // 300 steps serve scenario 3's live preview; here they only made the job's length grow with the
+    // machine's load (past the test's time under CPU contention). The canvas shows the value it will use.
+    setSetting('atelier.steps', 12);
+    await expect.poll(() => c.locator('[data-name="generation-summary"]').textContent(), { timeout: 30_000 }).toContain('· 12 steps ·');
     await c.locator('vscode-textarea[data-name="prompt"] textarea').fill('a dancer on a stage');
     await c.locator('vscode-button[data-action="generate"]').click();
     const dir = path.join(sandbox.workspace, 'assets', 'generated');
     const result = await waitFor(() => readdirSync(dir).find((f) => /-inpaint-\d+\.png$/.test(f)), 180_000, 'the inpainted PNG');
+    // The file lands before the command ends: it then opens the result beside the canvas. Wait for that,
+    // or the next scenario's command could act on whichever editor that opening made active.
+    await page.locator('.tabs-container .tab', { hasText: result }).first().waitFor({ timeout: 60_000 });
     const params = parseParameters(readTextChunks(readFileSync(path.join(dir, result))).get('parameters') ?? '');
     expect(params.fields.get('Mode')).toBe('inpaint');
     expect(params.fields.get('ControlNet 0')).toBe('Module: none, Model: OpenPose, Weight: 1, Guidance Start: 0, Guidance End: 1, Control type: openpose, Image: canvas pose layer');
@@ -159,6 +176,8 @@ describe('side panel and canvas in a real VS Code', () => {
     await runCommand(page, 'Atelier: Upscale Image (2×)');
     const dir = path.join(sandbox.workspace, 'assets', 'generated');
     const upscaled = await waitFor(() => readdirSync(dir).find((f) => f.endsWith('@2x.png')), 120_000, 'the upscaled PNG');
+    // As in 4b: the command opens its result after writing it; 4d must not open its photo before that.
+    await page.locator('.tabs-container .tab', { hasText: upscaled }).first().waitFor({ timeout: 60_000 });
     const source = upscaled.replace('@2x.png', '.png');
     expect(readdirSync(dir)).toContain(source);
     const [a, b] = await Promise.all([source, upscaled].map((f) => sharp(path.join(dir, f)).metadata()));
@@ -170,10 +189,7 @@ describe('side panel and canvas in a real VS Code', () => {
     const dir = path.join(sandbox.workspace, 'people');
     mkdirSync(dir, { recursive: true });
     writeFileSync(path.join(dir, 'person.png'), await figureImage([STANDING]));
-    await openFile(page, 'people/person.png');
-    await runCommand(page, 'Atelier: Open in Canvas');
-    const c = await webviewFrame(page, 'footer .file:has-text("person.png")');
-    await c.locator('canvas.layer-base').waitFor();
+    const c = await openImageInCanvas(page, 'people/person.png');
 
     await c.locator('vscode-button[data-action="layer-pose"]').click();
     await c.locator('vscode-button[data-action="detect-pose"]').click();
@@ -184,6 +200,8 @@ describe('side panel and canvas in a real VS Code', () => {
     if (SCREENSHOTS) await page.screenshot({ path: path.join(SCREENSHOTS, 'canvas-detect.png') });
     await page.locator('.tabs-container .tab.dirty', { hasText: 'person.png' }).first().waitFor({ timeout: 15_000 });
     await runCommand(page, 'File: Save');
+    // The save writes four files one after another (the pose PNG last); it has finished when the tab is clean.
+    await page.locator('.tabs-container .tab.dirty', { hasText: 'person.png' }).first().waitFor({ state: 'detached', timeout: 30_000 });
 
     // The pose file: one person whose joints lie on the drawn ones.
     const poseFile = path.join(dir, 'person.pose.json');

@@ -96,6 +96,8 @@ describe('a rotated, odd-size phone JPEG in a real VS Code', () => {
     await answerQuickInput(page, 'a watercolour of the same scene');
     await answerQuickInput(page, 'Subtle');
     const varied = await waitFor(() => workspaceFile(/^photo-vary-\d+\.png$/), 120_000, 'the varied PNG');
+    // The command ends by opening its result beside; the next scenario must not start before that.
+    await page.locator('.tabs-container .tab', { hasText: varied }).first().waitFor({ timeout: 60_000 });
     const file = path.join(sandbox.workspace, varied);
     const meta = await sharp(file).metadata();
     expect([meta.width, meta.height, meta.orientation]).toEqual([W, H, undefined]);
@@ -108,6 +110,9 @@ describe('a rotated, odd-size phone JPEG in a real VS Code', () => {
     await openPhoto();
     await runCommand(page, 'Atelier: Upscale Image (2×)');
     const upscaled = await waitFor(() => workspaceFile(/^photo@2x\.png$/), 180_000, 'the upscaled PNG');
+    // As above: the result opened beside after the file was written took the editor that the next
+    // scenario had just opened its photo in (its canvas then opened on photo@2x.png).
+    await page.locator('.tabs-container .tab', { hasText: upscaled }).first().waitFor({ timeout: 60_000 });
     const { data, info } = await sharp(path.join(sandbox.workspace, upscaled)).removeAlpha().raw().toBuffer({ resolveWithObject: true });
     expect([info.width, info.height]).toEqual([2 * W, 2 * H]);
     expect(near(pixelAt(data, info.width, 20, 20), QUADRANTS.topLeft)).toBe(true);
@@ -118,8 +123,12 @@ describe('a rotated, odd-size phone JPEG in a real VS Code', () => {
   it('an inpaint from the canvas saves a result whose pixels outside the painted mask are byte-identical to the upright photo', async () => {
     // Before: "initImage is 803×653; its sides must be multiples of 8" (as "Invalid setting"), and the
     // mask painted on the upright canvas met the sideways photo.
-    await openPhoto();
-    await runCommand(page, 'Atelier: Open in Canvas');
+    // From the Explorer's menu on the photo itself: the palette command acts on the extension host's
+    // idea of the active editor, which lags the UI on a loaded machine (the canvas opened on the
+    // previous scenario's photo@2x.png).
+    await page.keyboard.press('Control+Shift+E');
+    await photoRow().waitFor({ timeout: 30_000 });
+    await explorerMenu('Open in Canvas');
     const c = await webviewFrame(page, 'footer .file:has-text("photo.jpg")');
     const base = c.locator('canvas.layer-base');
     await base.waitFor();
@@ -168,9 +177,21 @@ describe('a rotated, odd-size phone JPEG in a real VS Code', () => {
     const settings = path.join(sandbox.workspace, '.vscode', 'settings.json');
     mkdirSync(path.dirname(settings), { recursive: true });
     writeFileSync(settings, JSON.stringify({ 'atelier.outputFolder': 'photo.jpg/generated', 'atelier.steps': 400 }));
-    await page.waitForTimeout(1500);
     const before = readdirSync(sandbox.workspace).sort();
-    await runCommand(page, 'Atelier: Generate Image');
+    // The settings file reaches the extension host asynchronously (a fixed 1.5 s wait was too short on a
+    // loaded machine: the job ran with the old folder). The same write sets 400 steps, which the palette
+    // shows: reopen it until it does.
+    await expect
+      .poll(
+        async () => {
+          await runCommand(page, 'Atelier: Generate Image');
+          const widget = page.locator('.quick-input-widget', { hasText: /\d+ steps/ });
+          await widget.waitFor({ timeout: 15_000 });
+          return widget.textContent();
+        },
+        { timeout: 90_000, interval: 1000 },
+      )
+      .toMatch(/400 steps/);
     await answerQuickInput(page, 'a lighthouse');
     await toasts(page, /Images cannot be saved in .*photo\.jpg.*nothing was started/).first().waitFor({ timeout: 30_000 });
     expect(await toasts(page, /Step \d+\/400/).count()).toBe(0);

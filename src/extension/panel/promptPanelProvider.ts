@@ -23,7 +23,7 @@ import { hubEnvironment } from '../models/hubEnvironment';
 import { settingValueFor } from '../models/modelSetting';
 import { showBundle } from '../webview/webviewAssets';
 import { InvalidMessage } from '../webview/validate';
-import { buildHistory, displayFolder, readAtelierParameters } from './historyIndex';
+import { buildHistory, displayFolder, HISTORY_GLOB, readAtelierParameters } from './historyIndex';
 import { parseFromPanel } from './panelMessages';
 import { listModelChoices, type ModelChoice } from './panelModels';
 import { FILE_KINDS, readBounded } from '../../shared/files/boundedRead';
@@ -60,7 +60,7 @@ export class PromptPanelProvider implements vscode.WebviewViewProvider {
 
   static register(deps: GenerateDeps): vscode.Disposable {
     const provider = new PromptPanelProvider(deps);
-    const watcher = vscode.workspace.createFileSystemWatcher('**/*.png');
+    const watcher = vscode.workspace.createFileSystemWatcher(HISTORY_GLOB);
     const refresh = (): void => provider.scheduleHistoryRefresh();
     return vscode.Disposable.from(
       vscode.window.registerWebviewViewProvider(PANEL_VIEW_ID, provider),
@@ -263,7 +263,7 @@ export class PromptPanelProvider implements vscode.WebviewViewProvider {
 
   private async sendHistory(): Promise<void> {
     if (!this.view) return;
-    const files = (await vscode.workspace.findFiles('**/*.png', '**/{node_modules,.git}/**', 2000)).filter((u) => u.scheme === 'file').map((u) => u.fsPath);
+    const files = (await vscode.workspace.findFiles(HISTORY_GLOB, '**/{node_modules,.git}/**', 2000)).filter((u) => u.scheme === 'file').map((u) => u.fsPath);
     const records = await buildHistory(files, HISTORY_LIMIT);
     const root = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
     this.history = new Map(records.map((r) => [this.historyId(r.file), r.file]));

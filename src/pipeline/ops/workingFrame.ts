@@ -43,6 +43,9 @@ export interface WorkingFrame {
   /** After padding to multiples of 64: what the UNet sees. */
   readonly paddedWidth: number;
   readonly paddedHeight: number;
+  /** Where the image sits in the padded frame (txt2img centres it; images are padded right and bottom: 0). */
+  readonly left?: number;
+  readonly top?: number;
 }
 
 /** The policy for a whole image or an "only masked" crop, for a model of `nativeSize` px. */
@@ -68,6 +71,31 @@ export function planFrame(width: number, height: number, policy: FramePolicy): W
   return frame;
 }
 
+/**
+ * txt2img's frame: the requested size (multiples of 8) generated at the next multiples of 64 and the
+ * centre cropped back (an offset in whole latent pixels), so the subject stays centred and nothing is
+ * resampled. Sizes that are already multiples of 64 are generated as they are.
+ */
+export function planTxt2ImgFrame(width: number, height: number): WorkingFrame {
+  const paddedWidth = pad(width);
+  const paddedHeight = pad(height);
+  const centre = (padded: number, side: number): number => Math.floor((padded - side) / 16) * 8;
+  return { width, height, scaledWidth: width, scaledHeight: height, paddedWidth, paddedHeight, left: centre(paddedWidth, width), top: centre(paddedHeight, height) };
+}
+
+/** The notice when txt2img was generated larger and cropped; undefined when generated at the requested size. */
+export function txt2ImgFrameNotice(frame: WorkingFrame): string | undefined {
+  const { width, height, paddedWidth, paddedHeight } = frame;
+  if (paddedWidth === width && paddedHeight === height) return undefined;
+  return `${width}×${height} was generated at ${paddedWidth}×${paddedHeight} (SD UNets need multiples of 64) and the centre cropped to ${width}×${height}; use multiples of 64 to get the whole generated picture`;
+}
+
+function framePadding(frame: WorkingFrame): { left: number; top: number; right: number; bottom: number } {
+  const left = frame.left ?? 0;
+  const top = frame.top ?? 0;
+  return { left, top, right: frame.paddedWidth - frame.scaledWidth - left, bottom: frame.paddedHeight - frame.scaledHeight - top };
+}
+
 export function isScaled(frame: WorkingFrame): boolean {
   return frame.scaledWidth !== frame.width || frame.scaledHeight !== frame.height;
 }
@@ -80,20 +108,26 @@ export function padEdge(data: Uint8Array, width: number, height: number, channel
 /** An RGB image brought into the frame: scaled if the frame says so, then edge-padded. */
 export async function rgbIntoFrame(image: RgbImage, frame: WorkingFrame): Promise<RgbImage> {
   const scaled = await resizeRgb(image, frame.scaledWidth, frame.scaledHeight);
-  return { width: frame.paddedWidth, height: frame.paddedHeight, rgb: padEdge(scaled.rgb, scaled.width, scaled.height, 3, frame.paddedWidth, frame.paddedHeight) };
+  return { width: frame.paddedWidth, height: frame.paddedHeight, rgb: extendEdges(scaled.rgb, scaled.width, scaled.height, 3, framePadding(frame)) };
 }
 
 /** A mask (one channel) brought into the frame: nearest-neighbour scaling keeps it hard, then edge-padded. */
 export function maskIntoFrame(mask: Uint8Array, frame: WorkingFrame, resizeNearest: (data: Uint8Array, w: number, h: number, tw: number, th: number) => Uint8Array): Uint8Array {
   const scaled = isScaled(frame) ? resizeNearest(mask, frame.width, frame.height, frame.scaledWidth, frame.scaledHeight) : mask;
-  return padEdge(scaled, frame.scaledWidth, frame.scaledHeight, 1, frame.paddedWidth, frame.paddedHeight);
+  return extendEdges(scaled, frame.scaledWidth, frame.scaledHeight, 1, framePadding(frame));
 }
 
 /** Generated [3, paddedH, paddedW] in [0,1] → [3, height, width]: the padding cropped off, the scaling undone. */
 export async function chwOutOfFrame(generated: Float32Array, frame: WorkingFrame): Promise<Float32Array> {
   const { paddedWidth: pw, paddedHeight: ph, scaledWidth: sw, scaledHeight: sh } = frame;
+  const { left, top } = framePadding(frame);
   const cropped = new Float32Array(3 * sw * sh);
-  for (let c = 0; c < 3; c++) for (let y = 0; y < sh; y++) cropped.set(generated.subarray(c * pw * ph + y * pw, c * pw * ph + y * pw + sw), c * sw * sh + y * sw);
+  for (let c = 0; c < 3; c++) {
+    for (let y = 0; y < sh; y++) {
+      const from = c * pw * ph + (y + top) * pw + left;
+      cropped.set(generated.subarray(from, from + sw), c * sw * sh + y * sw);
+    }
+  }
   if (!isScaled(frame)) return cropped;
   const back = await resizeRgb({ width: sw, height: sh, rgb: chwToRgb8(cropped, sw, sh) }, frame.width, frame.height);
   return rgbToUnitChw(back);

@@ -15,7 +15,7 @@ export async function img2img(model: LoadedModel, request: Img2ImgRequest, init:
     hooks.onWarning?.(message);
   };
 
-  // 1. Check inputs; plan the working frame (padded to multiples of 8, scaled to the model's budget).
+  // 1. Check inputs; plan the working frame (padded to multiples of 64, scaled to the model's budget).
   checkRequest(request);
   const frame = planFrame(init.width, init.height, framePolicy(model.nativeSize, request.workingResolution, false));
   const notice = frameNotice(frame, 'the init image');

@@ -1,6 +1,7 @@
 /** Text-to-image, written out as numbered steps (diffusers' pipeline `__call__` is the model). */
 import type { Txt2ImgRequest } from '../../shared/request';
 import { scale } from '../ops/tensor';
+import { chwOutOfFrame, planTxt2ImgFrame, rgbIntoFrame, txt2ImgFrameNotice } from '../ops/workingFrame';
 import { GaussianNoise } from '../random/gaussian';
 import type { LoadedModel } from '../runtime/loadedModel';
 import { checkRequest } from './checkRequest';
@@ -17,14 +18,18 @@ export async function txt2img(model: LoadedModel, request: Txt2ImgRequest, hooks
     hooks.onWarning?.(message);
   };
 
-  // 1. Check inputs.
+  // 1. Check inputs; plan the frame (the next multiples of 64, which an exported UNet needs, centred).
   checkRequest(request);
   const { guidanceScale, seed } = request.sampling;
-  const latentHeight = request.height / 8;
-  const latentWidth = request.width / 8;
+  const frame = planTxt2ImgFrame(request.width, request.height);
+  const notice = txt2ImgFrameNotice(frame);
+  if (notice) warn(notice);
+  const { paddedWidth: width, paddedHeight: height } = frame;
+  const latentHeight = height / 8;
+  const latentWidth = width / 8;
 
   const controls = await decodeControls(request, request.width, request.height, warn);
-  const control = await prepareControls(model, request.controls ?? [], controls, request.controlNetRoots ?? []);
+  const control = await prepareControls(model, request.controls ?? [], await Promise.all(controls.map((c) => rgbIntoFrame(c, frame))), request.controlNetRoots ?? []);
 
   // 2. Scheduler from the model's config, timesteps for this run.
   const { scheduler, sampler } = prepareScheduler(model, request.sampling, hooks);
@@ -45,6 +50,6 @@ export async function txt2img(model: LoadedModel, request: Txt2ImgRequest, hooks
   // 6. Decode.
   await checkpoint(hooks.signal);
   hooks.onProgress?.('decoding', scheduler.timesteps.length, scheduler.timesteps.length);
-  const image = await decodeLatents(model, final, request.width, request.height);
+  const image = await chwOutOfFrame(await decodeLatents(model, final, width, height), frame);
   return { image, width: request.width, height: request.height, sampler, unetCalls: scheduler.timesteps.length, warnings, denoiseMs, ...controlStats(control) };
 }

@@ -139,6 +139,8 @@ export class PanelApp {
     this.setBusy(message.busy);
     this.requestTokens('prompt');
     this.requestTokens('negativePrompt');
+    // Typing before this would be overwritten by the stored prompt above: the e2e harness waits for it.
+    document.body.dataset.initialised = 'true';
   }
 
   private seedModeChanged(mode: SeedMode): void {

@@ -17,11 +17,15 @@ export async function webviewFrame(page: Page, selector: string, timeoutMs = 60_
   }
 }
 
-/** Shows the Atelier side panel (the activity-bar icon toggles it: clicked only when not showing) and returns its frame. */
+/**
+ * Shows the Atelier side panel (the activity-bar icon toggles it: clicked only when not showing) and
+ * returns its frame once the host's init has arrived: the prompt box exists before that, and init
+ * sets it to the stored prompt, so text typed earlier would be lost (scenario 3 failed so under load).
+ */
 export async function openAtelierPanel(page: Page): Promise<Frame> {
   const item = page.locator('.activitybar .action-item', { has: page.locator('[aria-label^="Atelier"]') }).first();
   if (!((await item.getAttribute('class')) ?? '').includes('checked')) await item.click();
-  return webviewFrame(page, 'vscode-textarea[data-name="prompt"]');
+  return webviewFrame(page, 'body[data-initialised] vscode-textarea[data-name="prompt"]');
 }
 
 /** Opens a workspace image (relative path) in Atelier Canvas from the palette and returns its frame once drawn. */

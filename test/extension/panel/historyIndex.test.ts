@@ -1,10 +1,12 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { buildHistory, displayFolder } from '../../../src/extension/panel/historyIndex';
+import { buildHistory, displayFolder, HISTORY_GLOB, readAtelierParameters } from '../../../src/extension/panel/historyIndex';
 import { formatParameters } from '../../../src/extension/output/parameters';
+import { withParameters } from '../../../src/extension/output/imageMetadata';
 import { insertITxt } from '../../../src/extension/output/pngText';
 
 async function png(file: string, parameters: string | undefined, mtime: number): Promise<void> {
@@ -30,6 +32,33 @@ describe('history from PNG metadata', () => {
     expect(history.map((h) => path.basename(h.file))).toEqual(['new.png', 'old.png']);
     expect(history[0].parameters).toMatchObject({ prompt: 'a new lighthouse', seed: 2, width: 64 });
     expect((await buildHistory(files, 1)).map((h) => path.basename(h.file))).toEqual(['new.png']);
+  });
+
+  it('lists JPEG and WebP outputs too (parameters in the EXIF UserComment), even when WebP keeps them after 256 KB of pixels', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'atelier-history-'));
+    const write = (file: string, bytes: Uint8Array, parameters: string | undefined, mtime: number, size = 64): void => {
+      writeFileSync(path.join(dir, file), parameters ? withParameters(bytes, parameters, { width: size, height: size }) : bytes);
+      utimesSync(path.join(dir, file), mtime, mtime);
+    };
+    const flat = sharp({ create: { width: 64, height: 64, channels: 3, background: '#336699' } });
+    write('a.jpg', await flat.clone().jpeg().toBuffer(), params('a jpeg lighthouse', 5), 1000);
+    write('b.JPEG', await flat.clone().jpeg().toBuffer(), params('an upper-case jpeg', 6), 2000);
+    write('c.webp', await flat.clone().webp().toBuffer(), params('a webp lighthouse', 7), 3000);
+    const noise = randomBytes(600 * 600 * 3);
+    const bigWebp = await sharp(noise, { raw: { width: 600, height: 600, channels: 3 } }).webp({ lossless: true }).toBuffer();
+    expect(bigWebp.length).toBeGreaterThan(256 * 1024);
+    write('d.webp', bigWebp, params('a large webp', 8), 4000, 600);
+    write('plain.jpg', await flat.clone().jpeg().toBuffer(), undefined, 5000);
+    write('notes.txt', Buffer.from('not an image'), undefined, 6000);
+    const files = ['a.jpg', 'b.JPEG', 'c.webp', 'd.webp', 'plain.jpg', 'notes.txt'].map((f) => path.join(dir, f));
+    const history = await buildHistory(files, 10);
+    expect(history.map((h) => path.basename(h.file))).toEqual(['d.webp', 'c.webp', 'b.JPEG', 'a.jpg']);
+    expect(history.map((h) => h.parameters.seed)).toEqual([8, 7, 6, 5]);
+    expect(await readAtelierParameters(path.join(dir, 'd.webp'))).toMatchObject({ prompt: 'a large webp' });
+  });
+
+  it('the Explorer watcher and the workspace search cover every output format', () => {
+    for (const ext of ['png', 'jpg', 'jpeg', 'webp']) expect(HISTORY_GLOB).toContain(ext);
   });
 
   it('shows folders relative to the workspace', () => {
