@@ -14,9 +14,9 @@ import { newBlankCanvas, openInCanvas } from './commands/openInCanvas';
 import { upscaleImageFile, useAsControlInput, varyImage } from './commands/imageActions';
 import { PromptPanelProvider } from './panel/promptPanelProvider';
 import { demoModelDir, setModelPath } from './config/settings';
-import { DEMO_MODEL_SETTING, readmeName } from './models/modelSetting';
-import type { PipelineClient } from './worker/pipelineClient';
-import { WorkerSupervisor } from './worker/workerSupervisor';
+import { DEMO_MODEL_SETTING, readmeName } from '../host/models/modelSetting';
+import type { PipelineClient } from '../host/worker/pipelineClient';
+import { WorkerSupervisor } from '../host/worker/workerSupervisor';
 
 let supervisor: WorkerSupervisor | undefined;
 

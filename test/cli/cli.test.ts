@@ -6,8 +6,8 @@ import { cpSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'n
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseParameters } from '../../src/extension/output/parameters';
-import { readTextChunks } from '../../src/extension/output/pngText';
+import { parseParameters } from '../../src/host/output/parameters';
+import { readTextChunks } from '../../src/host/output/pngText';
 import { oracleModel, tinyModel } from '../helpers/fixtures';
 import { blockImage } from '../helpers/images';
 import { emptyScene, figureImage, STANDING } from '../helpers/figure';

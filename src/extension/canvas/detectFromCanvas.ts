@@ -9,7 +9,7 @@ import type { GenerateDeps } from '../commands/generateImage';
 import { readSettings } from '../config/settings';
 import { showPipelineError } from '../ui/errorNotice';
 import type { CanvasDocument } from './canvasDocument';
-import { maskWithPerson, poseFromDetection } from './detectionEdits';
+import { maskWithPerson, poseFromDetection } from '../../host/canvas/detectionEdits';
 
 export async function detectFromCanvas(deps: GenerateDeps, document: CanvasDocument, webview: vscode.Webview, what: 'pose' | 'person'): Promise<void> {
   const status = (level: 'info' | 'warning' | 'error', message: string): void => void webview.postMessage({ type: 'status', level, message } satisfies ToCanvas);

@@ -14,11 +14,11 @@ import type { GenerateDeps } from '../commands/generateImage';
 import { modelTrustProblem } from '../commands/trust';
 import { progressMessage } from '../generation/generateAndSave';
 import { generateWithProgress, openBeside } from '../generation/generateWithProgress';
-import { encodePng } from '../images/imageCodec';
+import { encodePng } from '../../host/images/imageCodec';
 import { showPipelineError } from '../ui/errorNotice';
 import type { CanvasDocument } from './canvasDocument';
-import { edgeMap, layerPaths } from './layerFiles';
-import { layerControls } from './canvasControls';
+import { edgeMap, layerPaths } from '../../host/canvas/layerFiles';
+import { layerControls } from '../../host/canvas/canvasControls';
 import { FILE_KINDS, readBounded } from '../../shared/files/boundedRead';
 
 /** Context kept around the mask when "Inpaint only the masked area" is on. */

@@ -5,9 +5,9 @@
  */
 import * as vscode from 'vscode';
 import { configuredModel } from '../config/settings';
-import { loadCatalogue, recommendedModel, type CatalogueEntry } from '../models/catalogue';
-import { thisMachineProviders } from '../models/machine';
-import { formatBytes } from '../models/units';
+import { loadCatalogue, recommendedModel, type CatalogueEntry } from '../../host/models/catalogue';
+import { thisMachineProviders } from '../../host/models/machine';
+import { formatBytes } from '../../host/models/units';
 import type { GenerateDeps } from './generateImage';
 import { catalogueFile, offerCatalogueModel } from './manageModels';
 

@@ -3,10 +3,10 @@ import path from 'node:path';
 import * as vscode from 'vscode';
 import type { CanvasLayer } from '../../shared/protocol/canvas';
 import { CANVAS_VIEW_TYPE, CanvasEditorProvider, canvasLocationProblem } from '../canvas/canvasEditorProvider';
-import { isLayerFile } from '../canvas/layerFiles';
-import { encodePng } from '../images/imageCodec';
-import { decideOutputFolder } from '../output/outputFolder';
-import { saveNewFile } from '../output/saveImage';
+import { isLayerFile } from '../../host/canvas/layerFiles';
+import { encodePng } from '../../host/images/imageCodec';
+import { decideOutputFolder } from '../../host/output/outputFolder';
+import { saveNewFile } from '../../host/output/saveImage';
 import { readSettings } from '../config/settings';
 import { imageTarget } from './imageTarget';
 

@@ -2,7 +2,7 @@
 import { randomInt } from 'node:crypto';
 import path from 'node:path';
 import * as vscode from 'vscode';
-import { resolveModelSetting, type ConfiguredModel } from '../models/modelSetting';
+import { resolveModelSetting, type ConfiguredModel } from '../../host/models/modelSetting';
 import { EXECUTION_PROVIDERS, SAMPLER_NAMES, WORKING_RESOLUTIONS, type ExecutionProviderPreference, type SamplerName, type SamplingOptions, type Txt2ImgRequest, type WorkingResolution } from '../../shared/request';
 
 export interface AtelierSettings {

@@ -9,9 +9,9 @@ import { PipelineError } from '../../shared/errors';
 import type { PipelineEvents } from '../../shared/protocol/pipeline';
 import type { GenerationRequest } from '../../shared/request';
 import { readSettings } from '../config/settings';
-import { saveGenerated, type SaveOptions, type SaveTarget } from '../output/saveGenerated';
-import { checkWritableFolder } from '../output/saveImage';
-import type { PipelineClient, PipelineEvent } from '../worker/pipelineClient';
+import { saveGenerated, type SaveOptions, type SaveTarget } from '../../host/output/saveGenerated';
+import { checkWritableFolder } from '../../host/output/saveImage';
+import type { PipelineClient, PipelineEvent } from '../../host/worker/pipelineClient';
 
 export interface JobDeps {
   readonly client: () => PipelineClient;

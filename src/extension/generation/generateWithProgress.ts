@@ -1,8 +1,8 @@
 /** A generation under VS Code's cancellable progress notification, shared by the commands and the canvas. */
 import * as vscode from 'vscode';
 import type { GenerationRequest } from '../../shared/request';
-import type { SaveTarget } from '../output/saveGenerated';
-import type { PipelineEvent } from '../worker/pipelineClient';
+import type { SaveTarget } from '../../host/output/saveGenerated';
+import type { PipelineEvent } from '../../host/worker/pipelineClient';
 import { generateAndSave, progressMessage, type JobCallbacks, type JobDeps } from './generateAndSave';
 
 export interface ProgressOptions {

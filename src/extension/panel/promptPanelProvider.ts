@@ -15,17 +15,17 @@ import { configuredModel, demoModelDir, readSettings, setModelPath, updateGenera
 import { resolveModel } from '../commands/askForModel';
 import { resolveTarget, type GenerateDeps } from '../commands/generateImage';
 import { modelTrustProblem } from '../commands/trust';
-import { describeForUser } from '../errors/userMessage';
+import { describeForUser } from '../../host/errors/userMessage';
 import { generateAndSave, progressMessage } from '../generation/generateAndSave';
 import { openBeside } from '../generation/generateWithProgress';
-import { thumbnail } from '../images/imageCodec';
-import { hubEnvironment } from '../models/hubEnvironment';
-import { settingValueFor } from '../models/modelSetting';
+import { thumbnail } from '../../host/images/imageCodec';
+import { hubEnvironment } from '../../host/models/hubEnvironment';
+import { settingValueFor } from '../../host/models/modelSetting';
 import { showBundle } from '../webview/webviewAssets';
-import { InvalidMessage } from '../webview/validate';
-import { buildHistory, displayFolder, readAtelierParameters } from './historyIndex';
-import { parseFromPanel } from './panelMessages';
-import { listModelChoices, type ModelChoice } from './panelModels';
+import { InvalidMessage } from '../../host/messages/validate';
+import { buildHistory, displayFolder, readAtelierParameters } from '../../host/panel/historyIndex';
+import { parseFromPanel } from '../../host/panel/panelMessages';
+import { listModelChoices, type ModelChoice } from '../../host/panel/panelModels';
 import { FILE_KINDS, readBounded } from '../../shared/files/boundedRead';
 
 /** A copy that owns exactly its bytes (a Node Buffer may be a view into a larger pooled buffer). */
