@@ -10,7 +10,7 @@ import { chooseModelFolder } from './commands/chooseModelFolder';
 import { generateImage } from './commands/generateImage';
 import { getControlNet, getControlNetBase } from './commands/getControlNet';
 import { manageModels, setHubToken } from './commands/manageModels';
-import { newBlankCanvas, openInCanvas } from './commands/openInCanvas';
+import { newBlankCanvas, openInCanvas } from './canvas/openInCanvas';
 import { upscaleImageFile, useAsControlInput, varyImage } from './commands/imageActions';
 import { PromptPanelProvider } from './panel/promptPanelProvider';
 import { demoModelDir, setModelPath } from './config/settings';

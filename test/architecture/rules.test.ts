@@ -41,6 +41,33 @@ function layerViolations(files: readonly { file: string; text: string }[]): stri
   );
 }
 
+/** Folder-to-folder import cycles inside one layer (files at the layer's root, like extension.ts, are the entry and left out). */
+function folderCycles(files: readonly { file: string; text: string }[], inLayer: string): string[] {
+  const folder = (file: string): string | undefined => {
+    const parts = file.split(path.sep);
+    return parts[1] === inLayer && parts.length > 3 ? parts[2] : undefined;
+  };
+  const edges = new Map<string, Set<string>>();
+  for (const { file, text } of files) {
+    const from = folder(file);
+    if (!from) continue;
+    for (const spec of imports(text).filter((s) => s.startsWith('.'))) {
+      const to = folder(path.normalize(path.join(path.dirname(file), spec)) + '.ts');
+      if (to && to !== from) edges.set(from, new Set([...(edges.get(from) ?? []), to]));
+    }
+  }
+  // Each cycle once, read from its smallest folder: walk only through folders after the start.
+  const cycles: string[] = [];
+  const walk = (start: string, node: string, trail: readonly string[]): void => {
+    for (const next of edges.get(node) ?? []) {
+      if (next === start) cycles.push([...trail, node, start].join(' → '));
+      else if (next > start && !trail.includes(next) && next !== node) walk(start, next, [...trail, node]);
+    }
+  };
+  for (const start of [...edges.keys()].sort()) walk(start, start, []);
+  return cycles;
+}
+
 describe('architecture', () => {
   it('imports flow one way between src/ layers', () => {
     expect(layerViolations(sources)).toEqual([]);
@@ -56,6 +83,19 @@ describe('architecture', () => {
     expect(layerViolations([{ file: src('nowhere', 'x.ts'), text: "import { e } from '../shared/request';" }])).toHaveLength(1);
     expect(layerViolations([{ file: src('extension', 'x.ts'), text: "import { f } from '../host/jobs/buildJob';\nimport { g } from '../shared/request';" }])).toEqual([]);
     expect(layerViolations([{ file: src('build', 'x.ts'), text: "import { h } from '../pipeline/convert/onnxGraph';" }])).toEqual([]);
+  });
+
+  it('folders inside the extension and the host import each other one way (no cycles such as commands ↔ canvas)', () => {
+    expect(folderCycles(sources, 'extension')).toEqual([]);
+    expect(folderCycles(sources, 'host')).toEqual([]);
+    // The inverse: a cycle is found.
+    const f = (...parts: string[]) => path.join('src', 'extension', ...parts);
+    const cyclic = [
+      { file: f('commands', 'open.ts'), text: "import { a } from '../canvas/provider';" },
+      { file: f('canvas', 'provider.ts'), text: "import { b } from '../commands/actions';" },
+    ];
+    expect(folderCycles(cyclic, 'extension')).toEqual(['canvas → commands → canvas']);
+    expect(folderCycles(cyclic.slice(1), 'extension')).toEqual([]);
   });
 
   it('only src/pipeline/backends/onnx.ts imports onnxruntime-node; the host reaches sharp through its codec modules, loaded lazily', () => {

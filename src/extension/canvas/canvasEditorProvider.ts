@@ -14,7 +14,7 @@ import { showBundle } from '../webview/webviewAssets';
 import { InvalidMessage } from '../../host/messages/validate';
 import { CanvasDocument } from './canvasDocument';
 import { parseFromCanvas } from '../../host/canvas/canvasMessages';
-import type { GenerateDeps } from '../commands/generateImage';
+import type { GenerateDeps } from '../generation/deps';
 import { generateFromCanvas, installedControlNets } from './generateFromCanvas';
 import { controlNetIds } from '../../host/canvas/canvasControls';
 import { upscaleImageFile } from '../commands/imageActions';

@@ -5,7 +5,7 @@
 import * as vscode from 'vscode';
 import type { ToCanvas } from '../../shared/protocol/canvas';
 import type { DetectRequest } from '../../shared/request';
-import type { GenerateDeps } from '../commands/generateImage';
+import type { GenerateDeps } from '../generation/deps';
 import { readSettings } from '../config/settings';
 import { showPipelineError } from '../ui/errorNotice';
 import type { CanvasDocument } from './canvasDocument';

@@ -10,7 +10,7 @@ import { isExtended, type CanvasGenerateOptions, type ToCanvas } from '../../sha
 import type { ControlInput, ControlNetSummary, GenerationRequest, Img2ImgRequest, InpaintRequest, OutpaintRequest } from '../../shared/request';
 import { readSettings, requestBase } from '../config/settings';
 import { resolveModel } from '../commands/askForModel';
-import type { GenerateDeps } from '../commands/generateImage';
+import type { GenerateDeps } from '../generation/deps';
 import { modelTrustProblem } from '../commands/trust';
 import { progressMessage } from '../generation/generateAndSave';
 import { generateWithProgress, openBeside } from '../generation/generateWithProgress';

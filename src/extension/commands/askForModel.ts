@@ -8,7 +8,7 @@ import { configuredModel } from '../config/settings';
 import { loadCatalogue, recommendedModel, type CatalogueEntry } from '../../host/models/catalogue';
 import { thisMachineProviders } from '../../host/models/machine';
 import { formatBytes } from '../../host/models/units';
-import type { GenerateDeps } from './generateImage';
+import type { GenerateDeps } from '../generation/deps';
 import { catalogueFile, offerCatalogueModel } from './manageModels';
 
 export const FIRST_RUN_TITLE = 'Atelier needs a Stable Diffusion model to generate images';

@@ -16,16 +16,10 @@ import { promptSlug } from '../../host/output/saveImage';
 import { targetOfFile } from '../../host/output/outputTarget';
 import { showPipelineError } from '../ui/errorNotice';
 import { readRecentPrompts, withRecentPrompt } from '../../host/panel/recentPrompts';
-import type { PipelineClient } from '../../host/worker/pipelineClient';
+import type { GenerateDeps } from '../generation/deps';
 import { modelTrustProblem } from './trust';
 
 const RECENT_KEY = 'atelier.recentPrompts';
-
-export interface GenerateDeps {
-  readonly context: vscode.ExtensionContext;
-  readonly client: () => PipelineClient;
-  readonly log: vscode.LogOutputChannel;
-}
 
 const SETTINGS_BUTTON: vscode.QuickInputButton = { iconPath: new vscode.ThemeIcon('settings-gear'), tooltip: 'Change the generation settings (shared with the side panel and the canvas)' };
 

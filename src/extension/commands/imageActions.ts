@@ -17,7 +17,7 @@ import { ImageReadError, readImageSize, type ImageSize } from '../../host/images
 import { parseParameters } from '../../host/output/parameters';
 import { showPipelineError } from '../ui/errorNotice';
 import { resolveModel } from './askForModel';
-import type { GenerateDeps } from './generateImage';
+import type { GenerateDeps } from '../generation/deps';
 import { imageTarget } from './imageTarget';
 import { modelTrustProblem } from './trust';
 import { FILE_KINDS, FileReadError, readBounded } from '../../shared/files/boundedRead';

@@ -2,13 +2,13 @@
 import path from 'node:path';
 import * as vscode from 'vscode';
 import type { CanvasLayer } from '../../shared/protocol/canvas';
-import { CANVAS_VIEW_TYPE, CanvasEditorProvider, canvasLocationProblem } from '../canvas/canvasEditorProvider';
+import { CANVAS_VIEW_TYPE, CanvasEditorProvider, canvasLocationProblem } from './canvasEditorProvider';
 import { isLayerFile } from '../../host/canvas/layerFiles';
 import { encodePng } from '../../host/images/imageCodec';
 import { decideOutputFolder } from '../../host/output/outputFolder';
 import { saveNewFile } from '../../host/output/saveImage';
 import { readSettings } from '../config/settings';
-import { imageTarget } from './imageTarget';
+import { imageTarget } from '../commands/imageTarget';
 
 /** Why the canvas cannot edit this image (a layer file, outside the workspace), if it cannot. */
 function canvasTargetProblem(uri: vscode.Uri): string | undefined {
