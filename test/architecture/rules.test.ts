@@ -82,7 +82,7 @@ describe('architecture', () => {
     expect(layerViolations([{ file: src('build', 'x.ts'), text: "import { d } from '../host/images/imageCodec';" }])).toHaveLength(1);
     expect(layerViolations([{ file: src('nowhere', 'x.ts'), text: "import { e } from '../shared/request';" }])).toHaveLength(1);
     expect(layerViolations([{ file: src('extension', 'x.ts'), text: "import { f } from '../host/jobs/buildJob';\nimport { g } from '../shared/request';" }])).toEqual([]);
-    expect(layerViolations([{ file: src('build', 'x.ts'), text: "import { h } from '../pipeline/convert/onnxGraph';" }])).toEqual([]);
+    expect(layerViolations([{ file: src('build', 'x.ts'), text: "import { h } from '../pipeline/ops/fp16';" }])).toEqual([]);
   });
 
   it('folders inside the extension and the host import each other one way (no cycles such as commands ↔ canvas)', () => {
@@ -132,6 +132,14 @@ describe('architecture', () => {
     const host = sources.filter(({ file }) => layer(file) === 'host');
     expect(host.length).toBeGreaterThan(0);
     expect(host.filter(({ text }) => imports(text).includes('vscode') || /import\(['"]vscode/.test(text)).map((s) => s.file)).toEqual([]);
+  });
+
+  it('the build-time converters live in src/build, and only they use onnx-proto (a dev dependency)', () => {
+    const users = sources.filter(({ text }) => imports(text).includes('onnx-proto')).map((s) => s.file);
+    expect(users.length).toBeGreaterThan(0);
+    expect(users.filter((f) => layer(f) !== 'build')).toEqual([]);
+    // Nothing the product bundles reaches the converters.
+    expect(sources.filter(({ file }) => layer(file) !== 'build').flatMap(({ file, text }) => imports(text).filter((s) => resolveLayer(file, s) === 'build'))).toEqual([]);
   });
 
   it('no any, no @ts-ignore, no shell execution', () => {

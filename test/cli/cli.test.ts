@@ -14,7 +14,7 @@ import { emptyScene, figureImage, STANDING } from '../helpers/figure';
 import { fromOpenPoseJson } from '../../src/shared/canvas/openpose';
 import { writeControlNetFolder } from '../fixtures/onnx/modelFolder';
 import { parseControl } from '../../src/cli/args';
-import { packageRoot } from '../../src/pipeline/convert/builtinPackages';
+import { packageRoot } from '../../src/build/builtinPackages';
 import { runCli, type CliOutcome } from '../helpers/cli';
 import { CLI_PATH } from '../helpers/worker';
 

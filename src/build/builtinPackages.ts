@@ -5,7 +5,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { licenceProblem } from '../../shared/licences';
+import { licenceProblem } from '../shared/licences';
 
 export const CATALOGUE_FILE = path.resolve(__dirname, '..', '..', 'assets', 'catalogue.json');
 

@@ -4,8 +4,8 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { UPSCALE_FACTORS, UPSCALER_MODELS } from '../../shared/request';
-import { upscalerFolder, type UpscalerInfo } from '../upscale/upscalers';
+import { UPSCALE_FACTORS, UPSCALER_MODELS } from '../shared/request';
+import { upscalerFolder, type UpscalerInfo } from '../pipeline/upscale/upscalers';
 import { CATALOGUE_FILE, checkBuiltinPackage, packageRoot } from './builtinPackages';
 import { convertLayersModel, type LayersModelJson } from './tfjsLayersToOnnx';
 

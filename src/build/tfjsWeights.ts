@@ -4,7 +4,7 @@
  * (`quantization: { dtype: 'float16' }`); they come back as float32. int32 tensors (shapes, sizes)
  * come back as Int32Array.
  */
-import { float16ToFloat32 } from '../ops/fp16';
+import { float16ToFloat32 } from '../pipeline/ops/fp16';
 
 export interface WeightSpec {
   readonly name: string;

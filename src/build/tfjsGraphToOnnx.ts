@@ -7,7 +7,7 @@
  * Identity. TF works in NHWC, the ONNX graph in NCHW: the input is transposed once, kernels and
  * per-channel constants are laid out for NCHW, and every output is NCHW.
  */
-import { float16ToFloat32, float32ToFloat16 } from '../ops/fp16';
+import { float16ToFloat32, float32ToFloat16 } from '../pipeline/ops/fp16';
 import { Graph, I, INTS, S, type EncodedModel } from './onnxGraph';
 import { ConversionError, hwioToOihw, readWeights, type WeightData, type WeightsGroup } from './tfjsWeights';
 

@@ -4,7 +4,7 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { DETECTOR_IDS, DETECTOR_SOURCES, detectorFolder, type DetectorInfo } from '../detect/detectors';
+import { DETECTOR_IDS, DETECTOR_SOURCES, detectorFolder, type DetectorInfo } from '../pipeline/detect/detectors';
 import { CATALOGUE_FILE, checkBuiltinPackage, packageRoot } from './builtinPackages';
 import { convertGraphModel, type GraphModelJson } from './tfjsGraphToOnnx';
 

@@ -7,17 +7,17 @@ import { statSync } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
-import { openSession, type Session } from '../../../src/pipeline/backends/onnx';
-import { packageRoot } from '../../../src/pipeline/convert/builtinPackages';
-import { convertGraphModel, type GraphModelJson, type TfNode } from '../../../src/pipeline/convert/tfjsGraphToOnnx';
-import { ConversionError } from '../../../src/pipeline/convert/tfjsWeights';
-import { DETECTOR_SOURCES, findDetector, type DetectorId } from '../../../src/pipeline/detect/detectors';
-import { poseInput } from '../../../src/pipeline/detect/detectPose';
-import { readFloat } from '../../../src/pipeline/models/tensorIo';
-import { figureImage, movePose, ARMS_UP, STANDING } from '../../helpers/figure';
-import { quietLog } from '../../helpers/fixtures';
-import { maxDiff } from '../../helpers/images';
-import { loadHumanModel, nhwcToNchw, runNodes, tf } from '../../helpers/tfjsGraph';
+import { openSession, type Session } from '../../src/pipeline/backends/onnx';
+import { packageRoot } from '../../src/build/builtinPackages';
+import { convertGraphModel, type GraphModelJson, type TfNode } from '../../src/build/tfjsGraphToOnnx';
+import { ConversionError } from '../../src/build/tfjsWeights';
+import { DETECTOR_SOURCES, findDetector, type DetectorId } from '../../src/pipeline/detect/detectors';
+import { poseInput } from '../../src/pipeline/detect/detectPose';
+import { readFloat } from '../../src/pipeline/models/tensorIo';
+import { figureImage, movePose, ARMS_UP, STANDING } from '../helpers/figure';
+import { quietLog } from '../helpers/fixtures';
+import { maxDiff } from '../helpers/images';
+import { loadHumanModel, nhwcToNchw, runNodes, tf } from '../helpers/tfjsGraph';
 
 const sessions: Session[] = [];
 async function converted(id: DetectorId): Promise<Session> {

@@ -3,10 +3,10 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { openSession } from '../../../src/pipeline/backends/onnx';
-import { ConversionError, convertLayersModel, type LayersModelJson } from '../../../src/pipeline/convert/tfjsLayersToOnnx';
-import { hwioToOihw } from '../../../src/pipeline/convert/tfjsWeights';
-import { quietLog } from '../../helpers/fixtures';
+import { openSession } from '../../src/pipeline/backends/onnx';
+import { ConversionError, convertLayersModel, type LayersModelJson } from '../../src/build/tfjsLayersToOnnx';
+import { hwioToOihw } from '../../src/build/tfjsWeights';
+import { quietLog } from '../helpers/fixtures';
 
 type Layer = { class_name: string; name: string; config: Record<string, unknown>; inbound_nodes: [string, number, number, object][][] };
 
