@@ -17,6 +17,9 @@ import { demoModelDir, setModelPath } from './config/settings';
 import { DEMO_MODEL_SETTING, readmeName } from '../host/models/modelSetting';
 import type { PipelineClient } from '../host/worker/pipelineClient';
 import { WorkerSupervisor } from '../host/worker/workerSupervisor';
+import type { Backend } from '../host/backend/backend';
+import { OnnxBackend } from '../host/backend/onnxBackend';
+import { hubEnvironment } from '../host/models/hubEnvironment';
 
 let supervisor: WorkerSupervisor | undefined;
 
@@ -30,7 +33,9 @@ export function activate(context: vscode.ExtensionContext): void {
     });
     return supervisor;
   };
-  const deps = { context, client, log };
+  let onnx: OnnxBackend | undefined;
+  const backend = (): Backend => (onnx ??= new OnnxBackend({ client, cacheRoot: hubEnvironment().cacheRoot }));
+  const deps = { context, client, backend, log };
 
   context.subscriptions.push(
     vscode.commands.registerCommand('atelier.generateImage', (prompt?: unknown) => generateImage(deps, typeof prompt === 'string' ? prompt : undefined)),

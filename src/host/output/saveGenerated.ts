@@ -8,12 +8,12 @@ import { ATELIER_VERSION } from '../../shared/version';
 import { encodeAs } from '../images/imageCodec';
 import { formatOfExtension, withParameters } from './imageMetadata';
 import { formatParameters } from './parameters';
-import { promptSlug, saveNewFile } from './saveImage';
+import { saveNewFile } from './saveImage';
 
 export interface SaveTarget {
   readonly dir: string;
-  /** File name without extension; defaults to `<prompt-slug>-<seed>`. */
-  readonly stem?: string;
+  /** File name without extension (the job builder derives the default one). */
+  readonly stem: string;
   readonly ext?: string;
 }
 
@@ -58,7 +58,6 @@ export async function encodedFor(png: Uint8Array, ext: string, parameters: strin
 }
 
 export async function saveGenerated(request: GenerationRequest, result: GenerationResult, target: SaveTarget, options: SaveOptions): Promise<string> {
-  const stem = target.stem ?? `${promptSlug(request.prompt)}-${result.seed}`;
   const ext = target.ext ?? '.png';
-  return saveNewFile(target.dir, stem, ext, await encodedFor(result.png, ext, options.writeMetadata ? parametersFor(request, result, options) : undefined, result));
+  return saveNewFile(target.dir, target.stem, ext, await encodedFor(result.png, ext, options.writeMetadata ? parametersFor(request, result, options) : undefined, result));
 }

@@ -17,7 +17,7 @@ import { cropRegion, maskBounds } from '../ops/maskRegion';
 import { chwOutOfFrame, frameNotice, framePolicy, maskIntoFrame, planFrame, rgbIntoFrame, type WorkingFrame } from '../ops/workingFrame';
 import { concatBatch, scale } from '../ops/tensor';
 import type { LoadedModel } from '../runtime/loadedModel';
-import { checkRequest } from './checkRequest';
+import { checkRequest } from '../../shared/checkRequest';
 import { controlStats, decodeControls, prepareControls } from './controls';
 import type { PipelineHooks, PipelineOutput } from './hooks';
 import { checkpoint, decodeLatents, denoise, startFromImage } from './stages';

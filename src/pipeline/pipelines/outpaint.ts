@@ -4,7 +4,7 @@ import { MAX_PIXELS, type OutpaintRequest } from '../../shared/request';
 import type { RgbImage } from '../ops/decodeImage';
 import { GaussianNoise } from '../random/gaussian';
 import type { LoadedModel } from '../runtime/loadedModel';
-import { checkRequest } from './checkRequest';
+import { checkRequest } from '../../shared/checkRequest';
 import type { PipelineHooks, PipelineOutput } from './hooks';
 import { inpaint } from './inpaint';
 

@@ -3,7 +3,7 @@ import type { Txt2ImgRequest } from '../../shared/request';
 import { scale } from '../ops/tensor';
 import { GaussianNoise } from '../random/gaussian';
 import type { LoadedModel } from '../runtime/loadedModel';
-import { checkRequest } from './checkRequest';
+import { checkRequest } from '../../shared/checkRequest';
 import { controlStats, decodeControls, prepareControls } from './controls';
 import type { PipelineHooks, PipelineOutput } from './hooks';
 import { checkpoint, decodeLatents, denoise, encodePrompts, prepareScheduler } from './stages';

@@ -1,6 +1,6 @@
 /** Validates a request at the worker boundary. Errors name the argument, the value and the fix. */
-import { PipelineError } from '../../shared/errors';
-import { controlCharacterProblem } from '../../shared/promptText';
+import { PipelineError } from './errors';
+import { controlCharacterProblem } from './promptText';
 import {
   EXECUTION_PROVIDERS,
   MAX_PIXELS,
@@ -13,7 +13,7 @@ import {
   WORKING_RESOLUTIONS,
   type ControlInput,
   type GenerationRequest,
-} from '../../shared/request';
+} from './request';
 
 function invalid(argument: string, message: string): PipelineError {
   return new PipelineError('INVALID_INPUT', message, { argument });
