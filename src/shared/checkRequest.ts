@@ -12,6 +12,8 @@ import {
   MAX_CONTROL_SCALE,
   WORKING_RESOLUTIONS,
   type ControlInput,
+  rawImageProblem,
+  type RawImage,
   type GenerationRequest,
 } from './request';
 
@@ -78,7 +80,11 @@ export function checkRequest(request: GenerationRequest): void {
       if (request.fill !== 'edge' && request.fill !== 'noise') throw invalid('fill', `outpaint fill must be "edge" or "noise", got ${show(request.fill)}`);
     }
     if (request.kind === 'inpaint') {
-      if (!(request.mask instanceof Uint8Array) || request.mask.length === 0) throw invalid('mask', 'mask must be the bytes of an image (white = repaint)');
+      const mask: unknown = request.mask;
+      if (typeof mask === 'object' && mask !== null && !(mask instanceof Uint8Array)) {
+        const problem = rawImageProblem(mask as RawImage, [1]);
+        if (problem) throw invalid('mask', `the mask's pixels cannot be used: ${problem}`);
+      } else if (!(mask instanceof Uint8Array) || mask.length === 0) throw invalid('mask', 'mask must be the bytes of an image (white = repaint)');
       const padding = request.onlyMasked?.padding;
       if (request.onlyMasked !== undefined && (typeof padding !== 'number' || !Number.isInteger(padding) || padding < 0 || padding > 1024)) {
         throw invalid('onlyMasked', `the "only masked" padding must be a whole number of pixels from 0 to 1024, got ${show(padding)}`);
@@ -118,7 +124,11 @@ function checkControls(request: GenerationRequest): void {
   controls.forEach((control: ControlInput, i) => {
     const label = `control ${i + 1}`;
     if (!(CONTROL_TYPES as readonly string[]).includes(control?.type)) throw invalid('controls', `${label}: type must be one of ${CONTROL_TYPES.join(', ')}, got ${show(control?.type)}`);
-    if (!(control.image instanceof Uint8Array) || control.image.length === 0) throw invalid('controls', `${label} (${control.type}): image must be the bytes of a PNG, JPEG or WebP image`);
+    const image: unknown = control.image;
+    if (typeof image === 'object' && image !== null && !(image instanceof Uint8Array)) {
+      const problem = rawImageProblem(image as RawImage, [1, 3]);
+      if (problem) throw invalid('controls', `${label} (${control.type}): the image's pixels cannot be used: ${problem}`);
+    } else if (!(image instanceof Uint8Array) || image.length === 0) throw invalid('controls', `${label} (${control.type}): image must be the bytes of a PNG, JPEG or WebP image`);
     if (typeof control.scale !== 'number' || !Number.isFinite(control.scale) || control.scale < 0 || control.scale > MAX_CONTROL_SCALE) {
       throw invalid('controls', `${label} (${control.type}): scale must be from 0 to ${MAX_CONTROL_SCALE} (1 is the trained strength), got ${show(control.scale)}`);
     }

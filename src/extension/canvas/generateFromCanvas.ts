@@ -15,7 +15,6 @@ import { trustedModel } from '../commands/askForModel';
 import type { GenerateDeps } from '../generation/deps';
 import { progressMessage } from '../generation/generateAndSave';
 import { generateWithProgress, openBeside } from '../generation/generateWithProgress';
-import { encodePng } from '../../host/images/imageCodec';
 import { showPipelineError } from '../ui/errorNotice';
 import type { CanvasDocument } from './canvasDocument';
 import { edgeMap, layerPaths } from '../../host/canvas/layerFiles';
@@ -62,11 +61,12 @@ async function canvasJob(deps: GenerateDeps, document: CanvasDocument, options: 
   const layers = layerControls(model, options.controls, installed, () => edgeMap(model));
   layers.notices.forEach(notice);
   const controls: ControlInput[] = [];
-  for (const c of layers.controls) controls.push({ type: c.type, image: await encodePng(c.rgb, model, 3), scale: c.scale, start: 0, end: 1, controlNetDir: c.controlNetDir });
+  // The layers cross to the worker as the pixels they are: no PNG round trip.
+  for (const c of layers.controls) controls.push({ type: c.type, image: { width: model.width, height: model.height, channels: 3, data: c.rgb }, scale: c.scale, start: 0, end: 1, controlNetDir: c.controlNetDir });
   return buildJob({
     ...common,
     source: masked
-      ? { kind: 'inpaint', initImage, strength: options.strength, mask: await encodePng(model.layer('mask'), model, 1), maskBlur: options.maskBlur, onlyMasked: options.onlyMasked ? { padding: ONLY_MASKED_PADDING } : undefined }
+      ? { kind: 'inpaint', initImage, strength: options.strength, mask: { width: model.width, height: model.height, channels: 1, data: model.layer('mask') }, maskBlur: options.maskBlur, onlyMasked: options.onlyMasked ? { padding: ONLY_MASKED_PADDING } : undefined }
       : { kind: 'img2img', initImage, strength: options.strength },
     controls,
     labels: {
