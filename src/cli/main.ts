@@ -2,26 +2,30 @@
  * `atelier` CLI: the same supervised worker and pipeline as the extension, for scripts and CI.
  * Exit codes: 0 ok, 1 generation failed, 2 bad usage, 130 cancelled (Ctrl-C).
  */
-import { randomInt } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { PipelineError, toErrorInfo } from '../shared/errors';
-import type { ControlInput, GenerationRequest } from '../shared/request';
-import { describeForUser } from '../extension/errors/userMessage';
-import { saveGenerated } from '../extension/output/saveGenerated';
-import { checkWritableFolder, promptSlug, saveNewFile } from '../extension/output/saveImage';
-import { OutputPathError, resolveOutput, type OutputKind, type OutputTarget } from '../extension/output/outputTarget';
-import { decodeRgba, encodePng, ImageReadError, readImageInfo, type ImageInfo } from '../extension/images/imageCodec';
+import type { ControlInput } from '../shared/request';
+import { buildJob, type JobSettings, type JobSource } from '../host/jobs/buildJob';
+import { drawSeed } from '../host/jobs/seed';
+import { defaultStem } from '../host/jobs/stem';
+import { describeForUser } from '../host/errors/userMessage';
+import { saveGenerated } from '../host/output/saveGenerated';
+import { checkWritableFolder, saveNewFile } from '../host/output/saveImage';
+import { OutputPathError, resolveOutput, type OutputKind, type OutputTarget } from '../host/output/outputTarget';
+import { decodeRgba, encodePng, ImageReadError, readImageInfo, type ImageInfo } from '../host/images/imageCodec';
 import { toOpenPoseJson } from '../shared/canvas/openpose';
-import { WorkerSupervisor } from '../extension/worker/workerSupervisor';
+import { WorkerSupervisor } from '../host/worker/workerSupervisor';
 import { parseCli, USAGE, UsageError, type DetectArgs, type GenerateArgs, type TokenizeArgs, type UpscaleArgs } from './args';
-import { saveUpscaled, upscaleTarget } from '../extension/output/saveUpscaled';
+import { saveUpscaled, upscaleTarget } from '../host/output/saveUpscaled';
 import { ProgressBar } from './progressBar';
 import { modelsCommand } from './modelsCommand';
 import { readPromptFile } from './promptFile';
-import { findCachedModel } from '../extension/models/cachedModels';
-import { parseRepoRef } from '../extension/models/hub/repoId';
-import { hubEnvironment } from '../extension/models/hubEnvironment';
+import { findCachedModel } from '../host/models/cachedModels';
+import { parseRepoRef } from '../host/models/hub/repoId';
+import { hubEnvironment } from '../host/models/hubEnvironment';
+import { callbacksFor, type Backend } from '../host/backend/backend';
+import { OnnxBackend } from '../host/backend/onnxBackend';
 import { FILE_KINDS, FileReadError, readBounded } from '../shared/files/boundedRead';
 
 const DEMO_MODEL = path.join(__dirname, 'demo-model');
@@ -99,50 +103,56 @@ async function controlsFrom(args: GenerateArgs): Promise<ControlInput[]> {
 
 async function generate(args: GenerateArgs): Promise<number> {
   const prompt = args.promptFile ? await readPromptFile(args.promptFile) : (args.prompt ?? '');
-  const seed = args.seed === undefined || args.seed === -1 ? randomInt(0, 2 ** 32) : args.seed;
-  // Where the result goes is settled (and checked writable) before anything else is read or started.
-  const target = await outputTarget(args.out, { dir: process.cwd(), stem: `${promptSlug(prompt)}-${seed}` });
+  // Drawn first: the default file name carries it, and where the result goes is settled (and checked
+  // writable) before anything else is read or started.
+  const seed = drawSeed(args.seed);
+  const output = await outputTarget(args.out, { dir: process.cwd(), stem: defaultStem(prompt, seed) });
   const model = await resolveModel(args);
   const envRoots = (process.env.ATELIER_CONTROLNETS ?? '').split(path.delimiter).filter((r) => r !== '');
-  const common = {
-    controls: await controlsFrom(args),
+  const settings: JobSettings = {
+    negativePrompt: args.negative,
+    sampler: args.sampler,
+    steps: args.steps,
+    guidanceScale: args.guidance,
+    seed,
+    width: args.width,
+    height: args.height,
+    executionProvider: args.provider,
+    workingResolution: args.fullSize ? 'full' : 'model',
     controlNetRoots: [...args.controlNetRoots, ...envRoots].map((r) => path.resolve(r)),
+  };
+  const job = buildJob({
     modelDir: model.dir,
     prompt,
-    negativePrompt: args.negative,
-    sampling: { sampler: args.sampler, steps: args.steps, guidanceScale: args.guidance, seed },
-    previewEvery: 0,
-    executionProvider: args.provider,
-  };
-  let request: GenerationRequest;
-  if (args.initImage) {
-    const initImage = (await readImageInput('--init-image', args.initImage)).bytes;
-    const fromImage = { ...common, initImage, strength: args.strength, workingResolution: args.fullSize ? ('full' as const) : ('model' as const) };
-    if (args.outpaint) {
-      request = { ...fromImage, kind: 'outpaint', extend: args.outpaint, fill: args.outpaintFill, maskBlur: args.maskBlur };
-    } else if (args.mask) {
-      const mask = (await readImageInput('--mask', args.mask)).bytes;
-      request = { ...fromImage, kind: 'inpaint', mask, maskBlur: args.maskBlur, onlyMasked: args.onlyMasked };
-    } else {
-      request = { ...fromImage, kind: 'img2img' };
-    }
-  } else {
-    request = { ...common, kind: 'txt2img', width: args.width, height: args.height };
-  }
+    settings,
+    controls: await controlsFrom(args),
+    source: await sourceFrom(args),
+    output,
+    labels: { initImageLabel: args.initImage ? path.basename(args.initImage) : undefined, maskLabel: args.mask ? path.basename(args.mask) : undefined, controlLabels: args.controls.map((c) => path.basename(c.file)) },
+  });
 
-  return workerJob(async (client, signal, bar) => {
-    const result = await client.generate(request, { signal, onEvent: (event) => bar.update(event) });
+  return workerJob(async (backend, signal, bar) => {
+    const result = await backend.generate(job, callbacksFor((event) => bar.update(event), signal));
     bar.done();
-    const file = await saveGenerated(request, result, target, { writeMetadata: args.metadata, modelName: model.name, initImageLabel: args.initImage ? path.basename(args.initImage) : undefined, maskLabel: args.mask ? path.basename(args.mask) : undefined, controlLabels: args.controls.map((c) => path.basename(c.file)) });
+    const file = await saveGenerated(job.request, result, job.output, { writeMetadata: args.metadata, modelName: model.name, ...job.labels });
     return { file, summary: `${result.width}×${result.height}, ${result.steps} steps (${result.sampler}), seed ${result.seed}, ${result.modelFamily} on ${result.executionProvider}, ${(result.timings.totalMs / 1000).toFixed(1)} s` };
   });
+}
+
+/** What --init-image, --mask and --outpaint ask for (txt2img without an image). */
+async function sourceFrom(args: GenerateArgs): Promise<JobSource> {
+  if (!args.initImage) return { kind: 'txt2img' };
+  const initImage = (await readImageInput('--init-image', args.initImage)).bytes;
+  if (args.outpaint) return { kind: 'outpaint', initImage, strength: args.strength, extend: args.outpaint, fill: args.outpaintFill, maskBlur: args.maskBlur };
+  if (args.mask) return { kind: 'inpaint', initImage, strength: args.strength, mask: (await readImageInput('--mask', args.mask)).bytes, maskBlur: args.maskBlur, onlyMasked: args.onlyMasked };
+  return { kind: 'img2img', initImage, strength: args.strength };
 }
 
 /**
  * Runs one job on a fresh worker with a progress bar; Ctrl-C cancels it (a second Ctrl-C forces the
  * exit). Prints the saved file on stdout and the summary on stderr.
  */
-async function workerJob(run: (client: WorkerSupervisor, signal: AbortSignal, bar: ProgressBar) => Promise<{ file: string; summary: string }>): Promise<number> {
+async function workerJob(run: (backend: Backend, signal: AbortSignal, bar: ProgressBar) => Promise<{ file: string; summary: string }>): Promise<number> {
   const client = supervisor();
   const abort = new AbortController();
   let interrupts = 0;
@@ -158,7 +168,7 @@ async function workerJob(run: (client: WorkerSupervisor, signal: AbortSignal, ba
   process.on('SIGINT', onSigint);
   const bar = new ProgressBar();
   try {
-    const { file, summary } = await run(client, abort.signal, bar);
+    const { file, summary } = await run(new OnnxBackend({ client: () => client, cacheRoot: hubEnvironment().cacheRoot }), abort.signal, bar);
     process.stderr.write(`atelier: ${summary}\n`);
     process.stdout.write(`${file}\n`);
     return 0;
@@ -173,8 +183,8 @@ async function upscale(args: UpscaleArgs): Promise<number> {
   const { bytes: image, info } = await readImageInput('the image', args.file);
   const target = await outputTarget(args.out, upscaleTarget(path.resolve(args.file), args.scale));
   if (info.hasAlpha && /^\.jpe?g$/i.test(target.ext)) throw new UsageError(`${path.basename(args.file)} has transparency, which JPEG cannot hold; name a .png or .webp --out`);
-  return workerJob(async (client, signal, bar) => {
-    const result = await client.upscale({ image, scale: args.scale, model: args.model, executionProvider: args.provider }, { signal, onEvent: (event) => bar.update(event) });
+  return workerJob(async (backend, signal, bar) => {
+    const result = await backend.upscale({ image, scale: args.scale, model: args.model, executionProvider: args.provider }, callbacksFor((event) => bar.update(event), signal));
     bar.done();
     const file = await saveUpscaled(image, result, target, { writeMetadata: args.metadata });
     return { file, summary: `${result.upscaler} → ${result.width}×${result.height} in ${result.tiles} tile${result.tiles === 1 ? '' : 's'} on ${result.executionProvider}, ${(result.timings.totalMs / 1000).toFixed(1)} s` };

@@ -2,13 +2,13 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { PipelineError } from '../shared/errors';
-import { loadCatalogue, selectionFor } from '../extension/models/catalogue';
-import { deleteCachedModel, findCachedModel, listCachedModels } from '../extension/models/cachedModels';
-import { readRef, repoCache } from '../extension/models/hub/cacheLayout';
-import { pullModel } from '../extension/models/hub/pull';
-import { isCommit, parseRepoRef } from '../extension/models/hub/repoId';
-import { hubEnvironment, timeoutSeconds } from '../extension/models/hubEnvironment';
-import { formatBytes, formatEta } from '../extension/models/units';
+import { loadCatalogue, selectionFor } from '../host/models/catalogue';
+import { deleteCachedModel, findCachedModel, listCachedModels } from '../host/models/cachedModels';
+import { readRef, repoCache } from '../host/models/hub/cacheLayout';
+import { pullModel } from '../host/models/hub/pull';
+import { isCommit, parseRepoRef } from '../host/models/hub/repoId';
+import { hubEnvironment, timeoutSeconds } from '../host/models/hubEnvironment';
+import { formatBytes, formatEta } from '../host/models/units';
 import { UsageError } from './args';
 import { listComfyModels, takeComfyUrl } from './comfyModels';
 

@@ -1,5 +1,5 @@
 /** Terminal progress on stderr: a redrawn bar on a TTY, a few plain lines otherwise (CI logs). */
-import type { PipelineEvent } from '../extension/worker/pipelineClient';
+import type { PipelineEvent } from '../host/worker/pipelineClient';
 
 export class ProgressBar {
   private lastPhase = '';

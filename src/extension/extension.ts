@@ -10,14 +10,17 @@ import { chooseModelFolder } from './commands/chooseModelFolder';
 import { generateImage } from './commands/generateImage';
 import { getControlNet, getControlNetBase } from './commands/getControlNet';
 import { manageModels, setHubToken } from './commands/manageModels';
-import { newBlankCanvas, openInCanvas } from './commands/openInCanvas';
+import { newBlankCanvas, openInCanvas } from './canvas/openInCanvas';
 import { upscaleImageFile, useAsControlInput, varyImage } from './commands/imageActions';
 import { PromptPanelProvider } from './panel/promptPanelProvider';
 import { parseMissingImageArgs, registerMissingImages } from './references/missingImages';
 import { demoModelDir, setModelPath } from './config/settings';
-import { DEMO_MODEL_SETTING, readmeName } from './models/modelSetting';
-import type { PipelineClient } from './worker/pipelineClient';
-import { WorkerSupervisor } from './worker/workerSupervisor';
+import { DEMO_MODEL_SETTING, readmeName } from '../host/models/modelSetting';
+import type { PipelineClient } from '../host/worker/pipelineClient';
+import { WorkerSupervisor } from '../host/worker/workerSupervisor';
+import type { Backend } from '../host/backend/backend';
+import { OnnxBackend } from '../host/backend/onnxBackend';
+import { hubEnvironment } from '../host/models/hubEnvironment';
 
 let supervisor: WorkerSupervisor | undefined;
 
@@ -31,7 +34,9 @@ export function activate(context: vscode.ExtensionContext): void {
     });
     return supervisor;
   };
-  const deps = { context, client, log };
+  let onnx: OnnxBackend | undefined;
+  const backend = (): Backend => (onnx ??= new OnnxBackend({ client, cacheRoot: hubEnvironment().cacheRoot }));
+  const deps = { context, client, backend, log };
 
   context.subscriptions.push(
     vscode.commands.registerCommand('atelier.generateImage', (prompt?: unknown) => generateImage(deps, typeof prompt === 'string' ? prompt : undefined)),

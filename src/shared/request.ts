@@ -50,6 +50,36 @@ export type ControlType = (typeof CONTROL_TYPES)[number];
 /** Largest ControlNet conditioning scale accepted (diffusers' UIs go to 2; beyond 5 only breaks images). */
 export const MAX_CONTROL_SCALE = 5;
 
+/** Decoded 8-bit pixels, interleaved (1 = grey, 3 = RGB, 4 = RGBA): width × height × channels bytes. */
+export interface RawImage {
+  readonly width: number;
+  readonly height: number;
+  readonly channels: 1 | 3 | 4;
+  readonly data: Uint8Array;
+}
+
+/**
+ * An image in a request: the bytes of an image file (PNG, JPEG, WebP… as the user has it), or pixels
+ * the host already holds decoded (the canvas's layers), which cross to the worker as they are.
+ */
+export type ImageInput = Uint8Array | RawImage;
+
+export function isRawImage(image: ImageInput): image is RawImage {
+  return !(image instanceof Uint8Array);
+}
+
+/** Why raw pixels cannot be used (sizes, channel count, byte count), or undefined when they can. */
+export function rawImageProblem(image: RawImage, channels: readonly RawImage['channels'][]): string | undefined {
+  const { width, height } = image;
+  if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) return `its size must be whole pixels ≥ 1, got ${String(width)}×${String(height)}`;
+  if (width * height > MAX_PIXELS) return `it is ${width}×${height}, more than the ${MAX_PIXELS}-pixel limit`;
+  if (!channels.includes(image.channels)) return `it must have ${channels.join(' or ')} channel${channels.length === 1 && channels[0] === 1 ? '' : 's'}, got ${String(image.channels)}`;
+  if (!(image.data instanceof Uint8Array) || image.data.length !== width * height * image.channels) {
+    return `${width}×${height}×${image.channels} pixels need ${width * height * image.channels} bytes, got ${image.data instanceof Uint8Array ? image.data.length : 'none'}`;
+  }
+  return undefined;
+}
+
 /** One ControlNet input: an image that steers generation, with its weight and step window. */
 export interface ControlInput {
   /** What the image shows; picks the ControlNet when `controlNetDir` is not given. */
@@ -59,8 +89,8 @@ export interface ControlInput {
    * model's fused ControlNet of this type, else the first ControlNet of this type under `controlNetRoots`.
    */
   readonly controlNetDir?: string;
-  /** Encoded 8-bit RGB (or grey) image; resized to the output size with a notice when it differs. */
-  readonly image: Uint8Array;
+  /** 8-bit RGB (or grey) image, encoded or raw; resized to the output size with a notice when it differs. */
+  readonly image: ImageInput;
   /** conditioning_scale: 0 turns it off, 1 is the trained strength. */
   readonly scale: number;
   /** Fractions of the denoising steps during which it acts: 0 ≤ start < end ≤ 1. */
@@ -114,8 +144,8 @@ export interface Img2ImgRequest extends Omit<Txt2ImgRequest, 'kind' | 'width' | 
 /** Inpainting: repaint where the mask is white; pixels where it is black come back bit-exact. */
 export interface InpaintRequest extends Omit<Img2ImgRequest, 'kind'> {
   readonly kind: 'inpaint';
-  /** Encoded mask image (≥ 128 = repaint); resized to the image with a notice when sizes differ. */
-  readonly mask: Uint8Array;
+  /** Mask image, encoded or one raw grey channel (≥ 128 = repaint); resized to the image with a notice when sizes differ. */
+  readonly mask: ImageInput;
   /** Feather radius in pixels (0 = hard edge); the seam is feathered inward, inside the painted mask. */
   readonly maskBlur: number;
   /**

@@ -12,29 +12,91 @@ function files(dir: string): string[] {
 }
 
 const sources = files('src').map((file) => ({ file, text: readFileSync(file, 'utf8') }));
-const imports = (text: string): string[] => [...text.matchAll(/^(?:import|export)[^'"]*from\s+'([^']+)'/gm)].map((m) => m[1]);
+const imports = (text: string): string[] => [
+  ...[...text.matchAll(/^(?:import|export)[^'"]*from\s+'([^']+)'/gm)].map((m) => m[1]),
+  ...[...text.matchAll(/\bimport\(\s*'([^']+)'\s*\)/g)].map((m) => m[1]),
+];
 const layer = (file: string): string => file.split(path.sep)[1];
 const resolveLayer = (file: string, spec: string): string | undefined =>
   spec.startsWith('.') ? path.normalize(path.join(path.dirname(file), spec)).split(path.sep)[1] : undefined;
 
+/** Which src/ layers each layer may import (issue 15): a layer missing here may import nothing. */
+const ALLOWED: Record<string, readonly string[]> = {
+  shared: ['shared'],
+  pipeline: ['pipeline', 'shared'],
+  webview: ['webview', 'shared'],
+  // The VS Code-free host core: worker supervision, saving, models, canvas documents, jobs, backends.
+  host: ['host', 'shared'],
+  extension: ['extension', 'host', 'shared'],
+  cli: ['cli', 'host', 'shared'],
+  // Build-time converters run by esbuild.js, never bundled into the product.
+  build: ['build', 'pipeline', 'shared'],
+};
+
+function layerViolations(files: readonly { file: string; text: string }[]): string[] {
+  return files.flatMap(({ file, text }) =>
+    imports(text).flatMap((spec) => {
+      const target = resolveLayer(file, spec);
+      return target && !ALLOWED[layer(file)]?.includes(target) ? [`${file} → ${spec}`] : [];
+    }),
+  );
+}
+
+/** Folder-to-folder import cycles inside one layer (files at the layer's root, like extension.ts, are the entry and left out). */
+function folderCycles(files: readonly { file: string; text: string }[], inLayer: string): string[] {
+  const folder = (file: string): string | undefined => {
+    const parts = file.split(path.sep);
+    return parts[1] === inLayer && parts.length > 3 ? parts[2] : undefined;
+  };
+  const edges = new Map<string, Set<string>>();
+  for (const { file, text } of files) {
+    const from = folder(file);
+    if (!from) continue;
+    for (const spec of imports(text).filter((s) => s.startsWith('.'))) {
+      const to = folder(path.normalize(path.join(path.dirname(file), spec)) + '.ts');
+      if (to && to !== from) edges.set(from, new Set([...(edges.get(from) ?? []), to]));
+    }
+  }
+  // Each cycle once, read from its smallest folder: walk only through folders after the start.
+  const cycles: string[] = [];
+  const walk = (start: string, node: string, trail: readonly string[]): void => {
+    for (const next of edges.get(node) ?? []) {
+      if (next === start) cycles.push([...trail, node, start].join(' → '));
+      else if (next > start && !trail.includes(next) && next !== node) walk(start, next, [...trail, node]);
+    }
+  };
+  for (const start of [...edges.keys()].sort()) walk(start, start, []);
+  return cycles;
+}
+
 describe('architecture', () => {
   it('imports flow one way between src/ layers', () => {
-    const allowed: Record<string, readonly string[]> = {
-      shared: ['shared'],
-      pipeline: ['pipeline', 'shared'],
-      webview: ['webview', 'shared'],
-      extension: ['extension', 'host', 'shared'],
-      cli: ['cli', 'extension', 'host', 'shared'],
-      // The VS Code-free host core (issue 15): backends such as ComfyUI; never the extension or vscode.
-      host: ['host', 'shared'],
-    };
-    const violations = sources.flatMap(({ file, text }) =>
-      imports(text).flatMap((spec) => {
-        const target = resolveLayer(file, spec);
-        return target && !allowed[layer(file)]?.includes(target) ? [`${file} → ${spec}`] : [];
-      }),
-    );
-    expect(violations).toEqual([]);
+    expect(layerViolations(sources)).toEqual([]);
+  });
+
+  it('the layer check catches an upward import (the inverse)', () => {
+    const src = (...parts: string[]) => path.join('src', ...parts);
+    expect(layerViolations([{ file: src('cli', 'main.ts'), text: "import { a } from '../extension/commands/generateImage';" }])).toHaveLength(1);
+    expect(layerViolations([{ file: src('host', 'jobs', 'job.ts'), text: "import type { B } from '../../extension/config/settings';" }])).toHaveLength(1);
+    expect(layerViolations([{ file: src('host', 'worker', 'x.ts'), text: "const m = await import('../../pipeline/worker');" }])).toHaveLength(1);
+    expect(layerViolations([{ file: src('pipeline', 'x.ts'), text: "export { c } from '../build/buildDetectors';" }])).toHaveLength(1);
+    expect(layerViolations([{ file: src('build', 'x.ts'), text: "import { d } from '../host/images/imageCodec';" }])).toHaveLength(1);
+    expect(layerViolations([{ file: src('nowhere', 'x.ts'), text: "import { e } from '../shared/request';" }])).toHaveLength(1);
+    expect(layerViolations([{ file: src('extension', 'x.ts'), text: "import { f } from '../host/jobs/buildJob';\nimport { g } from '../shared/request';" }])).toEqual([]);
+    expect(layerViolations([{ file: src('build', 'x.ts'), text: "import { h } from '../pipeline/ops/fp16';" }])).toEqual([]);
+  });
+
+  it('folders inside the extension and the host import each other one way (no cycles such as commands ↔ canvas)', () => {
+    expect(folderCycles(sources, 'extension')).toEqual([]);
+    expect(folderCycles(sources, 'host')).toEqual([]);
+    // The inverse: a cycle is found.
+    const f = (...parts: string[]) => path.join('src', 'extension', ...parts);
+    const cyclic = [
+      { file: f('commands', 'open.ts'), text: "import { a } from '../canvas/provider';" },
+      { file: f('canvas', 'provider.ts'), text: "import { b } from '../commands/actions';" },
+    ];
+    expect(folderCycles(cyclic, 'extension')).toEqual(['canvas → commands → canvas']);
+    expect(folderCycles(cyclic.slice(1), 'extension')).toEqual([]);
   });
 
   it('only src/pipeline/backends/onnx.ts imports onnxruntime-node; the host reaches sharp through its codec modules, loaded lazily', () => {
@@ -42,8 +104,8 @@ describe('architecture', () => {
     expect(ort).toEqual([path.join('src', 'pipeline', 'backends', 'onnx.ts')]);
     const sharpUsers = sources.filter(({ text }) => imports(text).includes('sharp') || /import\(['"]sharp['"]\)/.test(text)).map((s) => s.file);
     const outsidePipeline = sharpUsers.filter((f) => layer(f) !== 'pipeline');
-    // The extension's codec, and the ComfyUI client's network edge (one host codec once issue 15 part 1 moves imageCodec).
-    expect(outsidePipeline.sort()).toEqual([path.join('src', 'extension', 'images', 'imageCodec.ts'), path.join('src', 'host', 'comfyui', 'imageEdge.ts')]);
+    // The host's codec, and the ComfyUI client's network edge.
+    expect(outsidePipeline.sort()).toEqual([path.join('src', 'host', 'comfyui', 'imageEdge.ts'), path.join('src', 'host', 'images', 'imageCodec.ts')]);
     for (const file of outsidePipeline) {
       // Each imports sharp only as a type at the top; the module loads on first use.
       const codec = sources.find((s) => s.file === file)?.text ?? '';
@@ -54,7 +116,11 @@ describe('architecture', () => {
 
   it('vscode is imported only by the extension layer, and not by the modules the CLI uses', () => {
     const users = sources.filter(({ text }) => imports(text).includes('vscode')).map((s) => s.file);
-    expect(users.every((f) => layer(f) === 'extension')).toBe(true);
+    expect(users.length).toBeGreaterThan(0);
+    expect(users.filter((f) => layer(f) !== 'extension')).toEqual([]);
+    // Everything in src/extension that does not import vscode belongs in src/host (issue 15).
+    const vscodeFree = sources.filter(({ file, text }) => layer(file) === 'extension' && !imports(text).includes('vscode')).map((s) => s.file);
+    expect(vscodeFree).toEqual([]);
     const cliDeps = sources.filter(({ file }) => layer(file) === 'cli').flatMap(({ file, text }) => imports(text).filter((s) => s.startsWith('.')).map((s) => path.normalize(path.join(path.dirname(file), s)) + '.ts'));
     for (const dep of cliDeps) {
       const text = sources.find((s) => s.file === dep)?.text ?? '';
@@ -67,6 +133,14 @@ describe('architecture', () => {
     const host = sources.filter(({ file }) => layer(file) === 'host');
     expect(host.length).toBeGreaterThan(0);
     expect(host.filter(({ text }) => imports(text).includes('vscode') || /import\(['"]vscode/.test(text)).map((s) => s.file)).toEqual([]);
+  });
+
+  it('the build-time converters live in src/build, and only they use onnx-proto (a dev dependency)', () => {
+    const users = sources.filter(({ text }) => imports(text).includes('onnx-proto')).map((s) => s.file);
+    expect(users.length).toBeGreaterThan(0);
+    expect(users.filter((f) => layer(f) !== 'build')).toEqual([]);
+    // Nothing the product bundles reaches the converters.
+    expect(sources.filter(({ file }) => layer(file) !== 'build').flatMap(({ file, text }) => imports(text).filter((s) => resolveLayer(file, s) === 'build'))).toEqual([]);
   });
 
   it('no any, no @ts-ignore, no shell execution', () => {

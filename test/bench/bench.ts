@@ -5,7 +5,7 @@
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { WorkerSupervisor } from '../../src/extension/worker/workerSupervisor';
+import { WorkerSupervisor } from '../../src/host/worker/workerSupervisor';
 import { txt2img } from '../../src/pipeline/pipelines/txt2img';
 import { loadModel } from '../../src/pipeline/runtime/loadedModel';
 import type { Txt2ImgRequest } from '../../src/shared/request';

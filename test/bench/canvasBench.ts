@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
-import { loadCanvas } from '../../src/extension/canvas/layerFiles';
+import { loadCanvas } from '../../src/host/canvas/layerFiles';
 import { CANVAS_PROTOCOL_VERSION } from '../../src/shared/protocol/canvas';
 import { CHROMIUM } from '../e2e/harness/tools';
 import { launchBrowser } from '../e2e/harness/workbench';

@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import sharp from 'sharp';
-import { WorkerSupervisor } from '../../src/extension/worker/workerSupervisor';
+import { WorkerSupervisor } from '../../src/host/worker/workerSupervisor';
 import type { DetectRequest } from '../../src/shared/request';
 import { ARMS_UP, figureImage, movePose, STANDING } from '../helpers/figure';
 import { loadHumanModel, runNodes, tf } from '../helpers/tfjsGraph';

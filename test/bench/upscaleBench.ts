@@ -4,7 +4,7 @@
  */
 import path from 'node:path';
 import sharp from 'sharp';
-import { WorkerSupervisor } from '../../src/extension/worker/workerSupervisor';
+import { WorkerSupervisor } from '../../src/host/worker/workerSupervisor';
 import type { UpscaleFactor, UpscalerModel } from '../../src/shared/request';
 
 /** A photo-like test image: smooth gradients with some texture (PNG). */

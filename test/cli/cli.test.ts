@@ -6,15 +6,15 @@ import { cpSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'n
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseParameters } from '../../src/extension/output/parameters';
-import { readTextChunks } from '../../src/extension/output/pngText';
+import { parseParameters } from '../../src/host/output/parameters';
+import { readTextChunks } from '../../src/host/output/pngText';
 import { oracleModel, tinyModel } from '../helpers/fixtures';
 import { blockImage } from '../helpers/images';
 import { emptyScene, figureImage, STANDING } from '../helpers/figure';
 import { fromOpenPoseJson } from '../../src/shared/canvas/openpose';
 import { writeControlNetFolder } from '../fixtures/onnx/modelFolder';
 import { parseControl } from '../../src/cli/args';
-import { packageRoot } from '../../src/pipeline/convert/builtinPackages';
+import { packageRoot } from '../../src/build/builtinPackages';
 import { runCli, type CliOutcome } from '../helpers/cli';
 import { CLI_PATH } from '../helpers/worker';
 

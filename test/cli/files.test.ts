@@ -8,8 +8,8 @@ import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, trun
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseParameters } from '../../src/extension/output/parameters';
-import { readTextChunks } from '../../src/extension/output/pngText';
+import { parseParameters } from '../../src/host/output/parameters';
+import { readTextChunks } from '../../src/host/output/pngText';
 import { writeControlNetFolder } from '../fixtures/onnx/modelFolder';
 import { runCli } from '../helpers/cli';
 import { oracleModel } from '../helpers/fixtures';

@@ -8,8 +8,8 @@ import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { readTextChunks } from '../../src/extension/output/pngText';
-import { parseParameters } from '../../src/extension/output/parameters';
+import { readTextChunks } from '../../src/host/output/pngText';
+import { parseParameters } from '../../src/host/output/parameters';
 import { oracleModel, tinyModel } from '../helpers/fixtures';
 import { startSandbox, type Sandbox, type SandboxOptions } from './harness/codeServer';
 import { answerQuickInput, launchBrowser, openWorkbench, runCommand, toasts, waitFor } from './harness/workbench';

@@ -8,8 +8,8 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync
 import path from 'node:path';
 import type { Browser, Frame, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { parseParameters } from '../../src/extension/output/parameters';
-import { readTextChunks } from '../../src/extension/output/pngText';
+import { parseParameters } from '../../src/host/output/parameters';
+import { readTextChunks } from '../../src/host/output/pngText';
 import { tinyModel } from '../helpers/fixtures';
 import { startSandbox, type Sandbox } from './harness/codeServer';
 import { saveFailure } from './harness/failures';

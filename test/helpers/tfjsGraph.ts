@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { packageRoot } from '../../src/pipeline/convert/builtinPackages';
+import { packageRoot } from '../../src/build/builtinPackages';
 
 export async function loadHumanModel(file: string): Promise<tf.GraphModel> {
   await tf.setBackend('cpu');

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { WorkerSupervisor, type SupervisorOptions } from '../../src/extension/worker/workerSupervisor';
+import { WorkerSupervisor, type SupervisorOptions } from '../../src/host/worker/workerSupervisor';
 
 export const WORKER_PATH = path.resolve('dist/pipeline-worker.js');
 export const CLI_PATH = path.resolve('dist/cli.js');

@@ -1,6 +1,6 @@
 /** Control characters in prompts: one rule for every entry point, checked at the worker boundary. */
 import { describe, expect, it } from 'vitest';
-import { checkRequest } from '../../src/pipeline/pipelines/checkRequest';
+import { checkRequest } from '../../src/shared/checkRequest';
 import { controlCharacterProblem, findControlCharacter } from '../../src/shared/promptText';
 import type { Txt2ImgRequest } from '../../src/shared/request';
 

@@ -6,9 +6,9 @@
 import { copyFile, readFile } from 'node:fs/promises';
 import * as vscode from 'vscode';
 import { CANVAS_PROTOCOL_VERSION, type ToCanvas } from '../../shared/protocol/canvas';
-import { decodeBackup, encodeBackup } from './canvasBackup';
-import type { CanvasEdit, CanvasModel } from './canvasModel';
-import { loadCanvas, saveCanvasLayers } from './layerFiles';
+import { decodeBackup, encodeBackup } from '../../host/canvas/canvasBackup';
+import type { CanvasEdit, CanvasModel } from '../../host/canvas/canvasModel';
+import { loadCanvas, saveCanvasLayers } from '../../host/canvas/layerFiles';
 
 export class CanvasDocument implements vscode.CustomDocument {
   private readonly views = new Set<vscode.Webview>();

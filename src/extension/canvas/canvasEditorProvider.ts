@@ -8,20 +8,20 @@ import { writeFile } from 'node:fs/promises';
 import * as vscode from 'vscode';
 import { fromOpenPoseJson, resizePose, toOpenPoseJson } from '../../shared/canvas/openpose';
 import type { CanvasLayer, FromCanvas, ToCanvas } from '../../shared/protocol/canvas';
-import { decodeGrayAt } from '../images/imageCodec';
+import { decodeGrayAt } from '../../host/images/imageCodec';
 import { IMAGE_EXTENSIONS } from '../../shared/images/imageInput';
 import { showBundle } from '../webview/webviewAssets';
-import { InvalidMessage } from '../webview/validate';
+import { InvalidMessage } from '../../host/messages/validate';
 import { CanvasDocument } from './canvasDocument';
-import { parseFromCanvas } from './canvasMessages';
-import type { GenerateDeps } from '../commands/generateImage';
+import { parseFromCanvas } from '../../host/canvas/canvasMessages';
+import type { GenerateDeps } from '../generation/deps';
 import { generateFromCanvas, installedControlNets } from './generateFromCanvas';
-import { controlNetIds } from './canvasControls';
+import { controlNetIds } from '../../host/canvas/canvasControls';
 import { upscaleImageFile } from '../commands/imageActions';
 import { detectFromCanvas } from './detectFromCanvas';
 import { FILE_KINDS, readBounded } from '../../shared/files/boundedRead';
 import { configuredModel, readSettings } from '../config/settings';
-import { generationSummary, modelLabel } from '../generation/summary';
+import { generationSummary, modelLabel } from '../../host/generation/summary';
 
 export const CANVAS_VIEW_TYPE = 'atelier.canvas';
 

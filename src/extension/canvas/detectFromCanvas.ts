@@ -5,11 +5,11 @@
 import * as vscode from 'vscode';
 import type { ToCanvas } from '../../shared/protocol/canvas';
 import type { DetectRequest } from '../../shared/request';
-import type { GenerateDeps } from '../commands/generateImage';
+import type { GenerateDeps } from '../generation/deps';
 import { readSettings } from '../config/settings';
 import { showPipelineError } from '../ui/errorNotice';
 import type { CanvasDocument } from './canvasDocument';
-import { maskWithPerson, poseFromDetection } from './detectionEdits';
+import { maskWithPerson, poseFromDetection } from '../../host/canvas/detectionEdits';
 
 export async function detectFromCanvas(deps: GenerateDeps, document: CanvasDocument, webview: vscode.Webview, what: 'pose' | 'person'): Promise<void> {
   const status = (level: 'info' | 'warning' | 'error', message: string): void => void webview.postMessage({ type: 'status', level, message } satisfies ToCanvas);

@@ -7,18 +7,18 @@
 import path from 'node:path';
 import * as vscode from 'vscode';
 import { isExtended, type CanvasGenerateOptions, type ToCanvas } from '../../shared/protocol/canvas';
-import type { ControlInput, ControlNetSummary, GenerationRequest, Img2ImgRequest, InpaintRequest, OutpaintRequest } from '../../shared/request';
-import { readSettings, requestBase } from '../config/settings';
-import { resolveModel } from '../commands/askForModel';
-import type { GenerateDeps } from '../commands/generateImage';
-import { modelTrustProblem } from '../commands/trust';
+import type { ControlInput, ControlNetSummary } from '../../shared/request';
+import { buildJob } from '../../host/jobs/buildJob';
+import type { GenerationJob } from '../../host/jobs/job';
+import { jobSettings, readSettings } from '../config/settings';
+import { trustedModel } from '../commands/askForModel';
+import type { GenerateDeps } from '../generation/deps';
 import { progressMessage } from '../generation/generateAndSave';
 import { generateWithProgress, openBeside } from '../generation/generateWithProgress';
-import { encodePng } from '../images/imageCodec';
 import { showPipelineError } from '../ui/errorNotice';
 import type { CanvasDocument } from './canvasDocument';
-import { edgeMap, layerPaths } from './layerFiles';
-import { layerControls } from './canvasControls';
+import { edgeMap, layerPaths } from '../../host/canvas/layerFiles';
+import { layerControls } from '../../host/canvas/canvasControls';
 import { FILE_KINDS, readBounded } from '../../shared/files/boundedRead';
 
 /** Context kept around the mask when "Inpaint only the masked area" is on. */
@@ -34,43 +34,47 @@ export async function installedControlNets(deps: GenerateDeps): Promise<readonly
 /** Outpainting paints the new area from scratch (as `atelier generate --outpaint` does by default). */
 const OUTPAINT_STRENGTH = 1;
 
-interface CanvasJob {
-  readonly request: GenerationRequest;
-  readonly stem: string;
-  readonly maskLabel?: string;
-  readonly controlLabels: readonly string[];
-}
-
 /** What Generate asks of the pipeline: outpainting when the canvas is extended, inpainting when the mask holds anything, else img2img. */
-async function canvasJob(deps: GenerateDeps, document: CanvasDocument, options: CanvasGenerateOptions, modelDir: string, notice: (message: string) => void): Promise<CanvasJob> {
+async function canvasJob(deps: GenerateDeps, document: CanvasDocument, options: CanvasGenerateOptions, modelDir: string, notice: (message: string) => void): Promise<GenerationJob> {
   const model = document.canvas;
-  const settings = readSettings();
   const image = document.uri.fsPath;
-  const name = path.basename(image, path.extname(image));
   const masked = model.hasContent('mask');
-  const base = { ...requestBase(settings, modelDir, options.prompt), initImage: await readBounded(image, FILE_KINDS.image), workingResolution: settings.workingResolution, controlNetRoots: settings.controlNetFolders };
+  const initImage = await readBounded(image, FILE_KINDS.image);
+  const common = {
+    modelDir,
+    prompt: options.prompt,
+    settings: jobSettings(readSettings()),
+    output: { dir: path.dirname(image) },
+    nameAfter: { source: path.basename(image, path.extname(image)) },
+  };
   if (isExtended(model.extend)) {
     if (masked) notice('The mask is not used while the canvas is extended: Generate paints the new area. Reset the extension to inpaint the mask.');
     if (options.controls.length > 0) notice('Control layers are not used while the canvas is extended (they cover the image, not the new area).');
     // The new area is painted from scratch; the photo's own pixels come back exactly.
-    const request: OutpaintRequest = { ...base, kind: 'outpaint', extend: model.extend, fill: 'edge', maskBlur: options.maskBlur, strength: OUTPAINT_STRENGTH };
-    return { request, stem: `${name}-outpaint-${base.sampling.seed}`, controlLabels: [] };
+    return buildJob({
+      ...common,
+      source: { kind: 'outpaint', initImage, strength: OUTPAINT_STRENGTH, extend: model.extend, fill: 'edge', maskBlur: options.maskBlur },
+      labels: { initImageLabel: vscode.workspace.asRelativePath(image) },
+    });
   }
   const installed = options.controls.length > 0 ? await installedControlNets(deps) : [];
   const layers = layerControls(model, options.controls, installed, () => edgeMap(model));
   layers.notices.forEach(notice);
   const controls: ControlInput[] = [];
-  for (const c of layers.controls) controls.push({ type: c.type, image: await encodePng(c.rgb, model, 3), scale: c.scale, start: 0, end: 1, controlNetDir: c.controlNetDir });
-  const common: Omit<Img2ImgRequest, 'kind'> = { ...base, strength: options.strength, controls };
-  const request: Img2ImgRequest | InpaintRequest = masked
-    ? { ...common, kind: 'inpaint', mask: await encodePng(model.layer('mask'), model, 1), maskBlur: options.maskBlur, onlyMasked: options.onlyMasked ? { padding: ONLY_MASKED_PADDING } : undefined }
-    : { ...common, kind: 'img2img' };
-  return {
-    request,
-    stem: `${name}-${masked ? 'inpaint' : 'vary'}-${base.sampling.seed}`,
-    maskLabel: masked ? vscode.workspace.asRelativePath(layerPaths(image).mask) : undefined,
-    controlLabels: layers.controls.map((c) => `canvas ${c.layer} layer`),
-  };
+  // The layers cross to the worker as the pixels they are: no PNG round trip.
+  for (const c of layers.controls) controls.push({ type: c.type, image: { width: model.width, height: model.height, channels: 3, data: c.rgb }, scale: c.scale, start: 0, end: 1, controlNetDir: c.controlNetDir });
+  return buildJob({
+    ...common,
+    source: masked
+      ? { kind: 'inpaint', initImage, strength: options.strength, mask: { width: model.width, height: model.height, channels: 1, data: model.layer('mask') }, maskBlur: options.maskBlur, onlyMasked: options.onlyMasked ? { padding: ONLY_MASKED_PADDING } : undefined }
+      : { kind: 'img2img', initImage, strength: options.strength },
+    controls,
+    labels: {
+      initImageLabel: vscode.workspace.asRelativePath(image),
+      maskLabel: masked ? vscode.workspace.asRelativePath(layerPaths(image).mask) : undefined,
+      controlLabels: layers.controls.map((c) => `canvas ${c.layer} layer`),
+    },
+  });
 }
 
 export async function generateFromCanvas(deps: GenerateDeps, document: CanvasDocument, webview: vscode.Webview, options: CanvasGenerateOptions): Promise<void> {
@@ -79,22 +83,22 @@ export async function generateFromCanvas(deps: GenerateDeps, document: CanvasDoc
     status('warning', `Type a prompt first: it describes what to paint into ${isExtended(document.canvas.extend) ? 'the new area' : 'the masked area (or the whole image)'}.`);
     return;
   }
-  const modelDir = await resolveModel(deps);
+  const modelDir = await trustedModel(deps, (problem) => status('error', problem));
   if (!modelDir) return;
-  const trust = modelTrustProblem(modelDir);
-  if (trust) {
-    status('error', trust);
+  let job: GenerationJob;
+  try {
+    job = await canvasJob(deps, document, options, modelDir, (message) => status('warning', message));
+  } catch (error) {
+    status('error', 'Generation did not start; see the notification.');
+    await showPipelineError(error, deps.log);
     return;
   }
-  const image = document.uri.fsPath;
-  const job = await canvasJob(deps, document, options, modelDir, (message) => status('warning', message));
 
   void webview.postMessage({ type: 'busy', busy: true } satisfies ToCanvas);
   let file: string | undefined;
   let failure: unknown;
   try {
-    file = await generateWithProgress(deps, job.request, { dir: path.dirname(image), stem: job.stem }, {
-      labels: { initImageLabel: vscode.workspace.asRelativePath(image), maskLabel: job.maskLabel, controlLabels: job.controlLabels },
+    file = await generateWithProgress(deps, job, {
       onEvent: (event) => {
         if (event.event === 'warning') status('warning', event.payload.message);
         if (event.event === 'progress') status('info', progressMessage(event.payload));

@@ -5,11 +5,12 @@
  */
 import * as vscode from 'vscode';
 import { configuredModel } from '../config/settings';
-import { loadCatalogue, recommendedModel, type CatalogueEntry } from '../models/catalogue';
-import { thisMachineProviders } from '../models/machine';
-import { formatBytes } from '../models/units';
-import type { GenerateDeps } from './generateImage';
+import { loadCatalogue, recommendedModel, type CatalogueEntry } from '../../host/models/catalogue';
+import { thisMachineProviders } from '../../host/models/machine';
+import { formatBytes } from '../../host/models/units';
+import type { GenerateDeps } from '../generation/deps';
 import { catalogueFile, offerCatalogueModel } from './manageModels';
+import { modelTrustProblem } from './trust';
 
 export const FIRST_RUN_TITLE = 'Atelier needs a Stable Diffusion model to generate images';
 
@@ -54,4 +55,19 @@ export async function resolveModel(deps: GenerateDeps): Promise<string | undefin
     default:
       return undefined;
   }
+}
+
+/**
+ * The model a job runs with: the configured one (or the user's pick when none is set), refused when
+ * Workspace Trust forbids loading it. `refuse` tells the user why, in the caller's own surface.
+ */
+export async function trustedModel(deps: GenerateDeps, refuse: (problem: string) => void): Promise<string | undefined> {
+  const modelDir = await resolveModel(deps);
+  if (!modelDir) return undefined;
+  const problem = modelTrustProblem(modelDir);
+  if (problem) {
+    refuse(problem);
+    return undefined;
+  }
+  return modelDir;
 }

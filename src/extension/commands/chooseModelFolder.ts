@@ -1,6 +1,6 @@
 /** "Choose Model Folder…": a folder picker whose choice is validated by the worker before it is saved. */
 import * as vscode from 'vscode';
-import type { PipelineClient } from '../worker/pipelineClient';
+import type { PipelineClient } from '../../host/worker/pipelineClient';
 import { setModelPath } from '../config/settings';
 import { showPipelineError } from '../ui/errorNotice';
 import { modelTrustProblem } from './trust';

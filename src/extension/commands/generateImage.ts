@@ -6,27 +6,20 @@ import { mkdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import * as vscode from 'vscode';
-import type { Txt2ImgRequest } from '../../shared/request';
-import { configuredModel, readSettings, requestBase } from '../config/settings';
-import { generationSummary, modelLabel } from '../generation/summary';
-import { resolveModel } from './askForModel';
-import { decideOutputFolder } from '../output/outputFolder';
-import { type SaveTarget } from '../output/saveGenerated';
+import { configuredModel, jobSettings, readSettings } from '../config/settings';
+import { generationSummary, modelLabel } from '../../host/generation/summary';
+import { trustedModel } from './askForModel';
+import { decideOutputFolder } from '../../host/output/outputFolder';
 import { generateWithProgress, openBeside } from '../generation/generateWithProgress';
-import { promptSlug } from '../output/saveImage';
-import { targetOfFile } from '../output/outputTarget';
+import { buildJob, type JobInput } from '../../host/jobs/buildJob';
+import { drawSeed } from '../../host/jobs/seed';
+import { defaultStem } from '../../host/jobs/stem';
+import { targetOfFile } from '../../host/output/outputTarget';
 import { showPipelineError } from '../ui/errorNotice';
-import { readRecentPrompts, withRecentPrompt } from '../ui/recentPrompts';
-import type { PipelineClient } from '../worker/pipelineClient';
-import { modelTrustProblem } from './trust';
+import { readRecentPrompts, withRecentPrompt } from '../../host/panel/recentPrompts';
+import type { GenerateDeps } from '../generation/deps';
 
 const RECENT_KEY = 'atelier.recentPrompts';
-
-export interface GenerateDeps {
-  readonly context: vscode.ExtensionContext;
-  readonly client: () => PipelineClient;
-  readonly log: vscode.LogOutputChannel;
-}
 
 const SETTINGS_BUTTON: vscode.QuickInputButton = { iconPath: new vscode.ThemeIcon('settings-gear'), tooltip: 'Change the generation settings (shared with the side panel and the canvas)' };
 
@@ -60,13 +53,8 @@ async function askPrompt(context: vscode.ExtensionContext, initial?: string): Pr
   });
 }
 
-/** The target for an exact file, its folder created first. */
-async function fileTarget(file: string): Promise<SaveTarget> {
-  await mkdir(path.dirname(file), { recursive: true });
-  return targetOfFile(file);
-}
-
-export async function resolveTarget(prompt: string, seed: number, setting: string): Promise<SaveTarget | undefined> {
+/** Where a result goes: the output folder, or (none decided) the file the user names; the job builder names files in a folder. */
+export async function resolveTarget(prompt: string, seed: number, setting: string): Promise<JobInput['output'] | undefined> {
   const decision = decideOutputFolder({
     setting,
     workspaceFolders: (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file').map((f) => f.uri.fsPath),
@@ -75,7 +63,7 @@ export async function resolveTarget(prompt: string, seed: number, setting: strin
   if (decision.kind === 'folder') return { dir: decision.dir };
   const uri = await vscode.window.showSaveDialog({
     title: 'Save the generated image',
-    defaultUri: vscode.Uri.file(path.join(os.homedir(), `${promptSlug(prompt)}-${seed}.png`)),
+    defaultUri: vscode.Uri.file(path.join(os.homedir(), `${defaultStem(prompt, seed)}.png`)),
     filters: { 'PNG image': ['png'], 'JPEG image': ['jpg', 'jpeg'], 'WebP image': ['webp'] },
   });
   return uri ? targetOfFile(uri.fsPath) : undefined;
@@ -91,25 +79,28 @@ export interface GenerateOptions {
   readonly file?: string;
 }
 
+/** The target for an exact file, its folder created first. */
+async function fileTarget(file: string): Promise<JobInput['output']> {
+  await mkdir(path.dirname(file), { recursive: true });
+  return targetOfFile(file);
+}
+
 export async function generateImage(deps: GenerateDeps, promptArg?: string, options: GenerateOptions = {}): Promise<vscode.Uri | undefined> {
-  const modelDir = await resolveModel(deps);
+  const modelDir = await trustedModel(deps, (problem) => void vscode.window.showWarningMessage(problem));
   if (!modelDir) return undefined;
-  const trustProblem = modelTrustProblem(modelDir);
-  if (trustProblem) {
-    void vscode.window.showWarningMessage(trustProblem);
-    return undefined;
-  }
   const prompt = typeof promptArg === 'string' ? promptArg : await askPrompt(deps.context, options.initialPrompt);
   if (prompt === undefined) return undefined;
   await deps.context.globalState.update(RECENT_KEY, withRecentPrompt(readRecentPrompts(deps.context.globalState.get(RECENT_KEY)), prompt));
 
   const settings = readSettings();
-  const request: Txt2ImgRequest = { kind: 'txt2img', ...requestBase(settings, modelDir, prompt), width: options.width ?? settings.width, height: options.height ?? settings.height };
-  const target = options.file ? await fileTarget(options.file) : await resolveTarget(prompt, request.sampling.seed, settings.outputFolder);
-  if (!target) return undefined;
-
   try {
-    const file = await generateWithProgress(deps, request, target);
+    // The seed is drawn before the save dialog, which offers a name with it.
+    const seed = drawSeed(settings.seed);
+    const output = options.file ? await fileTarget(options.file) : await resolveTarget(prompt, seed, settings.outputFolder);
+    if (!output) return undefined;
+    const size = { width: options.width ?? settings.width, height: options.height ?? settings.height };
+    const job = buildJob({ modelDir, prompt, settings: { ...jobSettings(settings), seed, ...size }, source: { kind: 'txt2img' }, output });
+    const file = await generateWithProgress(deps, job);
     await openBeside(file);
     return vscode.Uri.file(file);
   } catch (error) {

@@ -6,10 +6,10 @@
 import path from 'node:path';
 import * as vscode from 'vscode';
 import { addControlNetFolder, configuredModel } from '../config/settings';
-import { controlTypeName } from '../errors/userMessage';
-import { controlNetBases, controlNetsFor, loadCatalogue, offerFor, type CatalogueEntry } from '../models/catalogue';
-import { hasControlNetUnet, thisMachineProviders } from '../models/machine';
-import { formatBytes } from '../models/units';
+import { controlTypeName } from '../../host/errors/userMessage';
+import { controlNetBases, controlNetsFor, loadCatalogue, offerFor, type CatalogueEntry } from '../../host/models/catalogue';
+import { hasControlNetUnet, thisMachineProviders } from '../../host/models/machine';
+import { formatBytes } from '../../host/models/units';
 import { catalogueFile, offerCatalogueModel, type ModelDeps } from './manageModels';
 
 const HOW_TO = 'How to get a model';

@@ -5,21 +5,21 @@
  */
 import path from 'node:path';
 import * as vscode from 'vscode';
-import { PipelineError } from '../../shared/errors';
-import { UPSCALE_FACTORS, UPSCALER_MODELS, type ControlType, type Img2ImgRequest, type Txt2ImgRequest, type UpscaleFactor } from '../../shared/request';
-import { saveUpscaled, upscaleTarget } from '../output/saveUpscaled';
-import { checkWritableFolder } from '../output/saveImage';
-import { readParameters } from '../output/imageMetadata';
-import { controlChoices, sizeForControl } from './controlChoices';
-import { readSettings, requestBase } from '../config/settings';
+import { UPSCALE_FACTORS, UPSCALER_MODELS, type ControlType, type UpscaleFactor } from '../../shared/request';
+import { buildJob } from '../../host/jobs/buildJob';
+import { callbacksFor } from '../../host/backend/backend';
+import { saveUpscaled, upscaleTarget } from '../../host/output/saveUpscaled';
+import { checkWritableFolder } from '../../host/output/saveImage';
+import { readParameters } from '../../host/output/imageMetadata';
+import { controlChoices, sizeForControl } from '../../host/controls/controlChoices';
+import { jobSettings, readSettings } from '../config/settings';
 import { generateWithProgress, openBeside, withJobProgress } from '../generation/generateWithProgress';
-import { ImageReadError, readImageSize, type ImageSize } from '../images/imageCodec';
-import { parseParameters } from '../output/parameters';
+import { ImageReadError, readImageSize, type ImageSize } from '../../host/images/imageCodec';
+import { parseParameters } from '../../host/output/parameters';
 import { showPipelineError } from '../ui/errorNotice';
-import { resolveModel } from './askForModel';
-import type { GenerateDeps } from './generateImage';
+import { trustedModel } from './askForModel';
+import type { GenerateDeps } from '../generation/deps';
 import { imageTarget } from './imageTarget';
-import { modelTrustProblem } from './trust';
 import { FILE_KINDS, FileReadError, readBounded } from '../../shared/files/boundedRead';
 
 /** How strongly "Vary" changes the image: the img2img strength. */
@@ -29,15 +29,8 @@ const VARY_STRENGTHS = [
   { label: 'Strong', description: 'strength 0.75: keeps only the rough layout and colours', strength: 0.75 },
 ];
 
-async function modelFor(deps: GenerateDeps): Promise<string | undefined> {
-  const modelDir = await resolveModel(deps);
-  if (!modelDir) return undefined;
-  const trust = modelTrustProblem(modelDir);
-  if (trust) {
-    void vscode.window.showWarningMessage(`Atelier: ${trust}`);
-    return undefined;
-  }
-  return modelDir;
+function modelFor(deps: GenerateDeps): Promise<string | undefined> {
+  return trustedModel(deps, (problem) => void vscode.window.showWarningMessage(`Atelier: ${problem}`));
 }
 
 /** The prompt stored in an Atelier/A1111 PNG, JPEG or WebP, to start the prompt box from. */
@@ -77,11 +70,17 @@ export async function varyImage(deps: GenerateDeps, target?: vscode.Uri): Promis
   if (!strength) return;
   const modelDir = await modelFor(deps);
   if (!modelDir) return;
-  const settings = readSettings();
-  const request: Img2ImgRequest = { kind: 'img2img', ...requestBase(settings, modelDir, prompt), initImage: read.bytes, strength: strength.strength, workingResolution: settings.workingResolution };
-  const stem = `${path.basename(image, path.extname(image))}-vary-${request.sampling.seed}`;
   try {
-    await openBeside(await generateWithProgress(deps, request, { dir: path.dirname(image), stem }, { labels: { initImageLabel: vscode.workspace.asRelativePath(image) } }));
+    const job = buildJob({
+      modelDir,
+      prompt,
+      settings: jobSettings(readSettings()),
+      source: { kind: 'img2img', initImage: read.bytes, strength: strength.strength },
+      output: { dir: path.dirname(image) },
+      nameAfter: { source: path.basename(image, path.extname(image)) },
+      labels: { initImageLabel: vscode.workspace.asRelativePath(image) },
+    });
+    await openBeside(await generateWithProgress(deps, job));
   } catch (error) {
     await showPipelineError(error, deps.log);
   }
@@ -100,17 +99,18 @@ export async function useAsControlInput(deps: GenerateDeps, target?: vscode.Uri)
   if (!prompt) return;
   const modelDir = await modelFor(deps);
   if (!modelDir) return;
-  const settings = readSettings();
-  const request: Txt2ImgRequest = {
-    kind: 'txt2img',
-    ...requestBase(settings, modelDir, prompt),
-    ...sizeForControl(size.width, size.height),
-    controls: [{ type: type as ControlType, image: bytes, scale: 1, start: 0, end: 1 }],
-    controlNetRoots: settings.controlNetFolders,
-  };
-  const stem = `${path.basename(image, path.extname(image))}-${type}-${request.sampling.seed}`;
   try {
-    await openBeside(await generateWithProgress(deps, request, { dir: path.dirname(image), stem }, { labels: { controlLabels: [vscode.workspace.asRelativePath(image)] } }));
+    const job = buildJob({
+      modelDir,
+      prompt,
+      settings: { ...jobSettings(readSettings()), ...sizeForControl(size.width, size.height) },
+      source: { kind: 'txt2img' },
+      controls: [{ type: type as ControlType, image: bytes, scale: 1, start: 0, end: 1 }],
+      output: { dir: path.dirname(image) },
+      nameAfter: { source: path.basename(image, path.extname(image)), verb: type },
+      labels: { controlLabels: [vscode.workspace.asRelativePath(image)] },
+    });
+    await openBeside(await generateWithProgress(deps, job));
   } catch (error) {
     await showPipelineError(error, deps.log);
   }
@@ -135,9 +135,8 @@ export async function upscaleImageFile(deps: GenerateDeps, target: vscode.Uri | 
   try {
     await checkWritableFolder(output.dir);
     const file = await withJobProgress(async (signal, onEvent) => {
-      const result = await deps.client().upscale({ image: bytes, scale: choice.scale, model: choice.model, executionProvider: settings.executionProvider }, { signal, onEvent });
-      // A result that raced the Cancel button is dropped, never saved.
-      if (signal.aborted) throw new PipelineError('CANCELLED', 'upscaling was cancelled');
+      // The backend drops a result that raced the Cancel button: it is never saved.
+      const result = await deps.backend().upscale({ image: bytes, scale: choice.scale, model: choice.model, executionProvider: settings.executionProvider }, callbacksFor(onEvent, signal));
       const saved = await saveUpscaled(bytes, result, output, { writeMetadata: settings.writeMetadata });
       deps.log.info(`upscaled ${image} with ${result.upscaler} (${result.source}) → ${saved}, ${result.tiles} tiles, ${(result.timings.totalMs / 1000).toFixed(1)} s`);
       return saved;

@@ -1,9 +1,9 @@
 /** Typed access to the `atelier.*` settings, honouring Workspace Trust for restricted keys. */
-import { randomInt } from 'node:crypto';
 import path from 'node:path';
 import * as vscode from 'vscode';
-import { resolveModelSetting, type ConfiguredModel } from '../models/modelSetting';
-import { EXECUTION_PROVIDERS, SAMPLER_NAMES, WORKING_RESOLUTIONS, type ExecutionProviderPreference, type SamplerName, type SamplingOptions, type Txt2ImgRequest, type WorkingResolution } from '../../shared/request';
+import type { JobSettings } from '../../host/jobs/buildJob';
+import { resolveModelSetting, type ConfiguredModel } from '../../host/models/modelSetting';
+import { EXECUTION_PROVIDERS, SAMPLER_NAMES, WORKING_RESOLUTIONS, type ExecutionProviderPreference, type SamplerName, type WorkingResolution } from '../../shared/request';
 
 export interface AtelierSettings {
   readonly modelPath: string;
@@ -60,9 +60,10 @@ export function readSettings(): AtelierSettings {
   };
 }
 
-/** Sampling options from the settings; a seed of −1 becomes a new random seed. */
-export function samplingFromSettings(settings: AtelierSettings): SamplingOptions {
-  return { sampler: settings.sampler, steps: settings.steps, guidanceScale: settings.guidanceScale, seed: settings.seed >= 0 ? settings.seed : randomInt(0, 2 ** 32) };
+/** What the job builder reads from the settings (the seed still −1 when random: the builder draws it). */
+export function jobSettings(settings: AtelierSettings): JobSettings {
+  const { negativePrompt, sampler, steps, guidanceScale, seed, width, height, executionProvider, workingResolution } = settings;
+  return { negativePrompt, sampler, steps, guidanceScale, seed, width, height, executionProvider, workingResolution, controlNetRoots: settings.controlNetFolders };
 }
 
 /** Stores `atelier.modelPath`: a folder, or the built-in demo marker. */
@@ -78,11 +79,6 @@ export function demoModelDir(extensionPath: string): string {
 /** The folder `atelier.modelPath` means (the demo marker resolved for this install), or undefined when unset. */
 export function configuredModel(context: vscode.ExtensionContext): ConfiguredModel | undefined {
   return resolveModelSetting(readSettings().modelPath, demoModelDir(context.extensionPath), context.extension.id);
-}
-
-/** The request fields every generation from the host shares, filled from the settings. */
-export function requestBase(settings: AtelierSettings, modelDir: string, prompt: string, previewEvery = 0): Pick<Txt2ImgRequest, 'modelDir' | 'prompt' | 'negativePrompt' | 'sampling' | 'previewEvery' | 'executionProvider'> {
-  return { modelDir, prompt, negativePrompt: settings.negativePrompt, sampling: samplingFromSettings(settings), previewEvery, executionProvider: settings.executionProvider };
 }
 
 /** The Hub download timeouts from atelier.network.* (seconds in settings, milliseconds here). */

@@ -1,28 +1,26 @@
 /**
- * One generation from the host: run the request on the worker, drop a result that raced a cancel,
+ * One generation from the host: run the job on the backend (which drops a result that raced a cancel),
  * save it as a new file with its parameters, log what happened. Used by the command, the side panel
  * and the canvas, each with its own progress UI.
  */
 import path from 'node:path';
 import type * as vscode from 'vscode';
-import { PipelineError } from '../../shared/errors';
 import type { PipelineEvents } from '../../shared/protocol/pipeline';
-import type { GenerationRequest } from '../../shared/request';
+import type { GenerationJob } from '../../host/jobs/job';
 import { readSettings } from '../config/settings';
-import { saveGenerated, type SaveOptions, type SaveTarget } from '../output/saveGenerated';
-import { checkWritableFolder } from '../output/saveImage';
-import type { PipelineClient, PipelineEvent } from '../worker/pipelineClient';
+import { saveGenerated } from '../../host/output/saveGenerated';
+import { checkWritableFolder } from '../../host/output/saveImage';
+import { callbacksFor, type Backend } from '../../host/backend/backend';
+import type { PipelineEvent } from '../../host/worker/pipelineClient';
 
 export interface JobDeps {
-  readonly client: () => PipelineClient;
+  readonly backend: () => Backend;
   readonly log: vscode.LogOutputChannel;
 }
 
 export interface JobCallbacks {
   readonly signal?: AbortSignal;
   readonly onEvent?: (event: PipelineEvent) => void;
-  /** Labels for files the request was made from (metadata), e.g. workspace-relative paths. */
-  readonly labels?: Pick<SaveOptions, 'initImageLabel' | 'maskLabel' | 'controlLabels'>;
 }
 
 /** Words for a progress event, as the notification and the panel show them. */
@@ -43,20 +41,19 @@ export function progressMessage(p: PipelineEvents['progress']): string {
   }
 }
 
-export async function generateAndSave(deps: JobDeps, request: GenerationRequest, target: SaveTarget, callbacks: JobCallbacks = {}): Promise<string> {
+export async function generateAndSave(deps: JobDeps, job: GenerationJob, callbacks: JobCallbacks = {}): Promise<string> {
+  const { request } = job;
   // An output folder that cannot take the file fails now, not after the last step.
-  await checkWritableFolder(target.dir);
+  await checkWritableFolder(job.output.dir);
   deps.log.info(`generate (${request.kind}): "${request.prompt.slice(0, 80)}" seed ${request.sampling.seed}, ${request.sampling.steps} steps, model ${request.modelDir}`);
-  const result = await deps.client().generate(request, {
-    signal: callbacks.signal,
-    onEvent: (event) => {
+  const result = await deps.backend().generate(
+    job,
+    callbacksFor((event) => {
       if (event.event === 'warning') deps.log.warn(event.payload.message);
       callbacks.onEvent?.(event);
-    },
-  });
-  // A result that raced the Cancel button is dropped, never saved.
-  if (callbacks.signal?.aborted) throw new PipelineError('CANCELLED', 'generation was cancelled');
-  const saved = await saveGenerated(request, result, target, { writeMetadata: readSettings().writeMetadata, modelName: path.basename(request.modelDir), ...callbacks.labels });
+    }, callbacks.signal),
+  );
+  const saved = await saveGenerated(request, result, job.output, { writeMetadata: readSettings().writeMetadata, modelName: path.basename(request.modelDir), ...job.labels });
   deps.log.info(`saved ${saved} (${result.modelFamily} on ${result.executionProvider}, ${(result.timings.totalMs / 1000).toFixed(1)} s, session.run ${(result.timings.sessionRunMs / 1000).toFixed(1)} s)`);
   return saved;
 }

@@ -1,12 +1,10 @@
 /** A generation under VS Code's cancellable progress notification, shared by the commands and the canvas. */
 import * as vscode from 'vscode';
-import type { GenerationRequest } from '../../shared/request';
-import type { SaveTarget } from '../output/saveGenerated';
-import type { PipelineEvent } from '../worker/pipelineClient';
-import { generateAndSave, progressMessage, type JobCallbacks, type JobDeps } from './generateAndSave';
+import type { GenerationJob } from '../../host/jobs/job';
+import type { PipelineEvent } from '../../host/worker/pipelineClient';
+import { generateAndSave, progressMessage, type JobDeps } from './generateAndSave';
 
 export interface ProgressOptions {
-  readonly labels?: JobCallbacks['labels'];
   /** Also told every event (the canvas mirrors them in its status line); warnings then go only here. */
   readonly onEvent?: (event: PipelineEvent) => void;
 }
@@ -33,8 +31,8 @@ export function withJobProgress<T>(job: (signal: AbortSignal, onEvent: (event: P
 }
 
 /** A generation under the progress notification; returns the saved file. */
-export function generateWithProgress(deps: JobDeps, request: GenerationRequest, target: SaveTarget, options: ProgressOptions = {}): Thenable<string> {
-  return withJobProgress((signal, onEvent) => generateAndSave(deps, request, target, { signal, labels: options.labels, onEvent }), options.onEvent);
+export function generateWithProgress(deps: JobDeps, job: GenerationJob, options: ProgressOptions = {}): Thenable<string> {
+  return withJobProgress((signal, onEvent) => generateAndSave(deps, job, { signal, onEvent }), options.onEvent);
 }
 
 /** Opens a result beside the current editor. */

@@ -4,28 +4,29 @@
  * settings, shared with "Generate Image" and the canvas) and the history of images made in this
  * workspace. The panel is a view that can be rebuilt: every `ready` gets the full state.
  */
-import { randomInt } from 'node:crypto';
 import path from 'node:path';
 import * as vscode from 'vscode';
 import { toErrorInfo } from '../../shared/errors';
 import { PANEL_PROTOCOL_VERSION, type FromPanel, type PanelLocal, type PanelSettings, type ToPanel } from '../../shared/protocol/panel';
-import { MAX_SEED, type Txt2ImgRequest } from '../../shared/request';
+import { MAX_SEED } from '../../shared/request';
+import { buildJob } from '../../host/jobs/buildJob';
+import { drawSeed } from '../../host/jobs/seed';
 import { CANVAS_VIEW_TYPE } from '../canvas/canvasEditorProvider';
-import { configuredModel, demoModelDir, readSettings, setModelPath, updateGenerationSettings, type AtelierSettings } from '../config/settings';
-import { resolveModel } from '../commands/askForModel';
-import { resolveTarget, type GenerateDeps } from '../commands/generateImage';
-import { modelTrustProblem } from '../commands/trust';
-import { describeForUser } from '../errors/userMessage';
+import { configuredModel, demoModelDir, jobSettings, readSettings, setModelPath, updateGenerationSettings, type AtelierSettings } from '../config/settings';
+import { trustedModel } from '../commands/askForModel';
+import { resolveTarget } from '../commands/generateImage';
+import type { GenerateDeps } from '../generation/deps';
+import { describeForUser } from '../../host/errors/userMessage';
 import { generateAndSave, progressMessage } from '../generation/generateAndSave';
 import { openBeside } from '../generation/generateWithProgress';
-import { thumbnail } from '../images/imageCodec';
-import { hubEnvironment } from '../models/hubEnvironment';
-import { settingValueFor } from '../models/modelSetting';
+import { thumbnail } from '../../host/images/imageCodec';
+import { hubEnvironment } from '../../host/models/hubEnvironment';
+import { settingValueFor } from '../../host/models/modelSetting';
 import { showBundle } from '../webview/webviewAssets';
-import { InvalidMessage } from '../webview/validate';
-import { buildHistory, displayFolder, HISTORY_GLOB, readAtelierParameters } from './historyIndex';
-import { parseFromPanel } from './panelMessages';
-import { listModelChoices, type ModelChoice } from './panelModels';
+import { InvalidMessage } from '../../host/messages/validate';
+import { buildHistory, displayFolder, HISTORY_GLOB, readAtelierParameters } from '../../host/panel/historyIndex';
+import { parseFromPanel } from '../../host/panel/panelMessages';
+import { listModelChoices, type ModelChoice } from '../../host/panel/panelModels';
 import { FILE_KINDS, readBounded } from '../../shared/files/boundedRead';
 
 /** A copy that owns exactly its bytes (a Node Buffer may be a view into a larger pooled buffer). */
@@ -191,34 +192,28 @@ export class PromptPanelProvider implements vscode.WebviewViewProvider {
     await updateGenerationSettings(shown);
     const settings = readSettings();
     // No model set: the same question the palette asks (not the demo model behind the user's back).
-    const modelDir = await resolveModel(this.deps);
-    if (!modelDir) return fail('No model chosen: pick one under Generation settings, or run Generate again to choose.');
-    const trust = modelTrustProblem(modelDir);
-    if (trust) return fail(trust);
-    const firstSeed = local.reuseSeed && this.lastSeed !== undefined ? this.lastSeed : settings.seed >= 0 ? settings.seed : randomInt(0, 2 ** 32);
-    const target = await resolveTarget(local.prompt, firstSeed, settings.outputFolder);
-    if (!target) return fail('No output folder chosen.');
+    let refused: string | undefined;
+    const modelDir = await trustedModel(this.deps, (problem) => (refused = problem));
+    if (!modelDir) return fail(refused ?? 'No model chosen: pick one under Generation settings, or run Generate again to choose.');
+    let firstSeed: number;
+    try {
+      firstSeed = local.reuseSeed && this.lastSeed !== undefined ? this.lastSeed : drawSeed(settings.seed);
+    } catch (error) {
+      return fail(describeForUser(toErrorInfo(error)).message);
+    }
+    const output = await resolveTarget(local.prompt, firstSeed, settings.outputFolder);
+    if (!output) return fail('No output folder chosen.');
 
-    const job = new AbortController();
-    this.job = job;
+    const running = new AbortController();
+    this.job = running;
     const started = Date.now();
     let last: string | undefined;
     try {
-      for (let i = 0; i < local.batch && !job.signal.aborted; i++) {
+      for (let i = 0; i < local.batch && !running.signal.aborted; i++) {
         const seed = (firstSeed + i) % (MAX_SEED + 1);
-        const request: Txt2ImgRequest = {
-          kind: 'txt2img',
-          modelDir,
-          prompt: local.prompt,
-          negativePrompt: settings.negativePrompt,
-          width: settings.width,
-          height: settings.height,
-          sampling: { sampler: settings.sampler, steps: settings.steps, guidanceScale: settings.guidanceScale, seed },
-          previewEvery: Math.max(1, settings.previewEvery),
-          executionProvider: settings.executionProvider,
-        };
-        const file = await generateAndSave(this.deps, request, target, {
-          signal: job.signal,
+        const job = buildJob({ modelDir, prompt: local.prompt, settings: { ...jobSettings(settings), seed }, source: { kind: 'txt2img' }, previewEvery: Math.max(1, settings.previewEvery), output });
+        const file = await generateAndSave(this.deps, job, {
+          signal: running.signal,
           onEvent: (event) => {
             if (event.event === 'progress') {
               this.post({ type: 'progress', message: progressMessage(event.payload), step: event.payload.step, totalSteps: event.payload.totalSteps, elapsedMs: Date.now() - started, image: i + 1, images: local.batch });

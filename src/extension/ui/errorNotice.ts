@@ -2,7 +2,7 @@
 import * as vscode from 'vscode';
 import { toErrorInfo } from '../../shared/errors';
 import type { PipelineErrorInfo } from '../../shared/errors';
-import { controlTypeName, describeForUser, type ErrorAction } from '../errors/userMessage';
+import { controlTypeName, describeForUser, type ErrorAction } from '../../host/errors/userMessage';
 
 function actionLabel(action: ErrorAction, info: PipelineErrorInfo): string {
   switch (action) {

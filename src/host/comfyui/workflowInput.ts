@@ -6,13 +6,8 @@
  */
 import type { SamplingOptions } from '../../shared/request';
 
-/** Decoded 8-bit pixels, interleaved (1 = grey, 3 = RGB, 4 = RGBA), width × height × channels bytes. */
-export interface RawImage {
-  readonly width: number;
-  readonly height: number;
-  readonly channels: 1 | 3 | 4;
-  readonly data: Uint8Array;
-}
+/** Decoded 8-bit pixels (one type for the worker's and the server's edges). */
+export type { RawImage } from '../../shared/request';
 
 /** One ControlNet unit: the server's ControlNet file (as ControlNetLoader lists it) and its image. */
 export interface ComfyControl<Img> {

@@ -4,7 +4,8 @@
  */
 import sharp from 'sharp';
 import { decodeUpright, type SharpFactory } from '../../shared/images/imageInput';
-import { MAX_PIXELS } from '../../shared/request';
+import { PipelineError } from '../../shared/errors';
+import { isRawImage, MAX_PIXELS, rawImageProblem, type ImageInput, type RawImage } from '../../shared/request';
 
 export interface RgbImage {
   readonly width: number;
@@ -43,9 +44,20 @@ export function rgbToUnitChw(image: RgbImage): Float32Array {
   return rgbToChw(image, 255);
 }
 
-/** A mask, upright, one channel (any size; transparency counts as black = keep; CMYK and 16-bit converted). */
-export async function decodeMask(bytes: Uint8Array, argument: string, notice?: (message: string) => void): Promise<{ width: number; height: number; data: Uint8Array }> {
-  const mask = await decodeUpright(factory, bytes, source(argument), { as: 'grey', maxPixels: MAX_PIXELS, notice });
+/** Raw pixels from the host, checked again here (the worker trusts no request). */
+function checkedRaw(image: RawImage, argument: string, what: string, channels: readonly RawImage['channels'][]): RawImage {
+  const problem = rawImageProblem(image, channels);
+  if (problem) throw new PipelineError('INVALID_INPUT', `${what}'s pixels cannot be used: ${problem}`, { argument });
+  return image;
+}
+
+/** A mask, upright, one channel (any size; transparency counts as black = keep; CMYK and 16-bit converted). Raw masks are one grey channel already. */
+export async function decodeMask(input: ImageInput, argument: string, notice?: (message: string) => void): Promise<{ width: number; height: number; data: Uint8Array }> {
+  if (isRawImage(input)) {
+    const raw = checkedRaw(input, argument, source(argument).name, [1]);
+    return { width: raw.width, height: raw.height, data: raw.data };
+  }
+  const mask = await decodeUpright(factory, input, source(argument), { as: 'grey', maxPixels: MAX_PIXELS, notice });
   return { width: mask.width, height: mask.height, data: mask.data };
 }
 
@@ -54,8 +66,15 @@ export async function decodeMask(bytes: Uint8Array, argument: string, notice?: (
  * (their values would be misread); grey images are expanded to RGB and other sizes resized, both
  * with a notice.
  */
-export async function decodeControlImage(bytes: Uint8Array, argument: string, width: number, height: number, warn: (message: string) => void): Promise<RgbImage> {
-  const image = await decodeUpright(factory, bytes, { name: argument, argument: 'controlImage' }, {
+export async function decodeControlImage(input: ImageInput, argument: string, width: number, height: number, warn: (message: string) => void): Promise<RgbImage> {
+  if (isRawImage(input)) {
+    const raw = checkedRaw(input, 'controlImage', argument, [1, 3]);
+    const rgb = raw.channels === 3 ? raw.data : Uint8Array.from({ length: raw.width * raw.height * 3 }, (_, i) => raw.data[Math.floor(i / 3)]);
+    if (raw.channels === 1) warn(`${argument} is a greyscale image; it was expanded to RGB`);
+    if (raw.width !== width || raw.height !== height) warn(`${argument} is ${raw.width}×${raw.height} but the output is ${width}×${height}; it was resized to fit`);
+    return resizeRgb({ width: raw.width, height: raw.height, rgb }, width, height);
+  }
+  const image = await decodeUpright(factory, input, { name: argument, argument: 'controlImage' }, {
     as: 'rgb',
     onBlack: true,
     maxPixels: MAX_PIXELS,

@@ -3,7 +3,7 @@ import type { Img2ImgRequest } from '../../shared/request';
 import { rgbToNormalizedChw, type RgbImage } from '../ops/decodeImage';
 import { chwOutOfFrame, frameNotice, framePolicy, planFrame, rgbIntoFrame } from '../ops/workingFrame';
 import type { LoadedModel } from '../runtime/loadedModel';
-import { checkRequest } from './checkRequest';
+import { checkRequest } from '../../shared/checkRequest';
 import { controlStats, decodeControls, prepareControls } from './controls';
 import type { PipelineHooks, PipelineOutput } from './hooks';
 import { checkpoint, decodeLatents, denoise, startFromImage } from './stages';

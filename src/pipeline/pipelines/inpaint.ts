@@ -17,7 +17,7 @@ import { cropRegion, maskBounds } from '../ops/maskRegion';
 import { chwOutOfFrame, frameNotice, framePolicy, maskIntoFrame, planFrame, rgbIntoFrame, type WorkingFrame } from '../ops/workingFrame';
 import { concatBatch, scale } from '../ops/tensor';
 import type { LoadedModel } from '../runtime/loadedModel';
-import { checkRequest } from './checkRequest';
+import { checkRequest } from '../../shared/checkRequest';
 import { controlStats, decodeControls, prepareControls } from './controls';
 import type { PipelineHooks, PipelineOutput } from './hooks';
 import { checkpoint, decodeLatents, denoise, startFromImage } from './stages';
@@ -39,15 +39,26 @@ interface RepaintInput {
   readonly controls: readonly RgbImage[];
 }
 
+/** What a repaint reads from an inpaint or an outpaint request; the mask comes decoded, not as the request's bytes. */
+export type RepaintRequest = Omit<InpaintRequest, 'kind' | 'mask'>;
+
 export async function inpaint(model: LoadedModel, request: InpaintRequest, init: RgbImage, maskInput: MaskImage, hooks: PipelineHooks = {}): Promise<PipelineOutput> {
+  checkRequest(request);
+  return repaintMasked(model, request, init, maskInput, hooks);
+}
+
+/**
+ * Repaints where the decoded mask is painted and pastes the original back outside it. Inpaint and
+ * outpaint call it after checking their own requests (outpaint's mask is the new area it made).
+ */
+export async function repaintMasked(model: LoadedModel, request: RepaintRequest, init: RgbImage, maskInput: MaskImage, hooks: PipelineHooks = {}): Promise<PipelineOutput> {
   const warnings: string[] = [];
   const warn: Warn = (message) => {
     warnings.push(message);
     hooks.onWarning?.(message);
   };
 
-  // 1. Check inputs; bring the mask to the image size (with a notice) and read what it asks for.
-  checkRequest(request);
+  // 1. Bring the mask to the image size (with a notice) and read what it asks for.
   const { width, height } = init;
   let mask = maskInput.data;
   if (maskInput.width !== width || maskInput.height !== height) {
@@ -94,7 +105,7 @@ interface Repainted extends Omit<PipelineOutput, 'image' | 'width' | 'height' | 
   readonly generated: Float32Array;
 }
 
-async function repaint(model: LoadedModel, request: InpaintRequest, input: RepaintInput, hooks: PipelineHooks, warn: Warn): Promise<Repainted> {
+async function repaint(model: LoadedModel, request: RepaintRequest, input: RepaintInput, hooks: PipelineHooks, warn: Warn): Promise<Repainted> {
   const { width, height } = input.image;
   const latentWidth = width / 8;
   const latentHeight = height / 8;

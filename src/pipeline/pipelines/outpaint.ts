@@ -4,9 +4,9 @@ import { MAX_PIXELS, type OutpaintRequest } from '../../shared/request';
 import type { RgbImage } from '../ops/decodeImage';
 import { GaussianNoise } from '../random/gaussian';
 import type { LoadedModel } from '../runtime/loadedModel';
-import { checkRequest } from './checkRequest';
+import { checkRequest } from '../../shared/checkRequest';
 import type { PipelineHooks, PipelineOutput } from './hooks';
-import { inpaint } from './inpaint';
+import { repaintMasked } from './inpaint';
 
 export interface ExtendedCanvas {
   readonly image: RgbImage;
@@ -56,5 +56,5 @@ export async function outpaint(model: LoadedModel, request: OutpaintRequest, ini
   const canvas = extendCanvas(init, request.extend, request.fill, request.sampling.seed);
 
   // 3. Inpaint the new area (the seam is feathered inward, inside it, so the original stays exact).
-  return inpaint(model, { ...request, kind: 'inpaint', mask: new Uint8Array(1), strength: request.strength }, canvas.image, { width, height, data: canvas.mask }, hooks);
+  return repaintMasked(model, request, canvas.image, { width, height, data: canvas.mask }, hooks);
 }

@@ -4,7 +4,7 @@ import { scale } from '../ops/tensor';
 import { chwOutOfFrame, planTxt2ImgFrame, rgbIntoFrame, txt2ImgFrameNotice } from '../ops/workingFrame';
 import { GaussianNoise } from '../random/gaussian';
 import type { LoadedModel } from '../runtime/loadedModel';
-import { checkRequest } from './checkRequest';
+import { checkRequest } from '../../shared/checkRequest';
 import { controlStats, decodeControls, prepareControls } from './controls';
 import type { PipelineHooks, PipelineOutput } from './hooks';
 import { checkpoint, decodeLatents, denoise, encodePrompts, prepareScheduler } from './stages';

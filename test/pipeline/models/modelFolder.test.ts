@@ -6,7 +6,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { inspectModelFolder } from '../../../src/pipeline/models/modelFolder';
 import { openSession } from '../../../src/pipeline/backends/onnx';
-import { Graph } from '../../../src/pipeline/convert/onnxGraph';
+import { Graph } from '../../../src/build/onnxGraph';
 import { oracleModel, quietLog } from '../../helpers/fixtures';
 
 function tempDir(): string {

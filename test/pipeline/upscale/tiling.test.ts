@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openSession, type Session } from '../../../src/pipeline/backends/onnx';
-import { packageRoot } from '../../../src/pipeline/convert/builtinPackages';
+import { packageRoot } from '../../../src/build/builtinPackages';
 import { blendWeight, planTiles } from '../../../src/pipeline/upscale/tiling';
 import { upscaleImage } from '../../../src/pipeline/upscale/upscaleImage';
 import { findUpscaler } from '../../../src/pipeline/upscale/upscalers';

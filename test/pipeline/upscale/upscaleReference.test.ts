@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openSession, type Session } from '../../../src/pipeline/backends/onnx';
-import { packageRoot } from '../../../src/pipeline/convert/builtinPackages';
+import { packageRoot } from '../../../src/build/builtinPackages';
 import { decodeForUpscale } from '../../../src/pipeline/ops/decodeImage';
 import { upscaleImage, type UpscaledImage } from '../../../src/pipeline/upscale/upscaleImage';
 import { defaultTiles, upscaleRgb } from '../../../src/pipeline/upscale/upscaleRgb';

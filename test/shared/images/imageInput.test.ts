@@ -4,7 +4,7 @@
  */
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { decodeRgba, readImageSize } from '../../../src/extension/images/imageCodec';
+import { decodeRgba, readImageSize } from '../../../src/host/images/imageCodec';
 import { decodeControlImage, decodeForUpscale, decodeImage, decodeMask } from '../../../src/pipeline/ops/decodeImage';
 import { checkHeader, uprightSize } from '../../../src/shared/images/imageInput';
 import { near, pixelAt, QUADRANTS, rotatedJpeg } from '../../helpers/photos';

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { CanvasModel, DEFAULT_EDGES, emptyLayers } from '../../../src/extension/canvas/canvasModel';
+import { CanvasModel, DEFAULT_EDGES, emptyLayers } from '../../../src/host/canvas/canvasModel';
 import { renderWebviewHtml } from '../../../src/extension/webview/html';
 import { CANVAS_PROTOCOL_VERSION, type ToCanvas } from '../../../src/shared/protocol/canvas';
 
