@@ -166,10 +166,17 @@ async function createWith(file: string, provider: ExecutionProviderName, memory:
   return ort.InferenceSession.create(file, sessionOptions(provider, memory));
 }
 
+function planFor(preference: ExecutionProviderPreference): ProviderPlan {
+  return planProviders(preference, { platform: process.platform, arch: process.arch, cudaLibrariesPresent: cudaLibrariesPresent() });
+}
+
+/** The provider a session opened with this preference tries first. */
+export function firstProvider(preference: ExecutionProviderPreference): ExecutionProviderName {
+  return planFor(preference).candidates[0];
+}
+
 export async function openSession(file: string, options: OpenOptions): Promise<Session> {
-  const plan: ProviderPlan = options.pinnedProvider
-    ? { candidates: [options.pinnedProvider], forced: true }
-    : planProviders(options.preference, { platform: process.platform, arch: process.arch, cudaLibrariesPresent: cudaLibrariesPresent() });
+  const plan: ProviderPlan = options.pinnedProvider ? { candidates: [options.pinnedProvider], forced: true } : planFor(options.preference);
   return openWithPlan(file, plan, options);
 }
 
