@@ -13,7 +13,7 @@ import { PipelineError } from '../../shared/errors';
 /** The SD 1.5 fp32 UNet the figures below were measured with (`unet/model.onnx` + `weights.pb`). */
 export const SD15_UNET_BYTES = 3_439_311_145;
 /** Working memory beyond the weights at 512² for that UNet, its VAE decode and the process itself. */
-export const SD15_WORKING_BYTES_512 = 5_300_000_000;
+export const SD15_WORKING_BYTES_512 = 6_300_000_000;
 /** Share of that working memory held by attention maps (grows with area²); the rest grows with area. */
 const ATTENTION_SHARE = 0.25;
 
