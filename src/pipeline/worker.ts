@@ -26,6 +26,8 @@ import { decodeImage, decodeMask, type RgbImage } from './ops/decodeImage';
 import { inpaint } from './pipelines/inpaint';
 import { outpaint } from './pipelines/outpaint';
 import { ModelCache } from './runtime/modelCache';
+import { precheckJobMemory } from './runtime/jobMemory';
+import { availableMemoryBytes } from './runtime/memoryBudget';
 
 function send(message: FromWorkerMessage): void {
   process.send?.(message);
@@ -47,6 +49,9 @@ async function generate(request: GenerationRequest, context: RequestContext<Pipe
   // Test hook: a worker stuck in native code (blocked event loop), for the host's stall timeout.
   if (process.env.ATELIER_TEST_FAULT === 'hang-on-generate') for (;;);
   context.emit('progress', { phase: 'loading', step: 0, totalSteps: request.sampling.steps });
+  // Say what fits before loading or running anything, rather than being killed by the OS halfway.
+  const warm = models.peek(request.modelDir, request.executionProvider);
+  precheckJobMemory(request, warm, availableMemoryBytes() + (warm ? models.heldWorkingBytes() : 0));
   const { model, loaded } = await models.get(request.modelDir, request.executionProvider);
   const loadMs = performance.now() - started;
   if (loaded) log('info', `loaded ${model.folder.dir} (${model.family}) on ${model.provider} in ${loadMs.toFixed(0)} ms`);

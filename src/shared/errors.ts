@@ -23,6 +23,8 @@ export type PipelineErrorCode =
   | 'CANCELLED'
   /** The worker or onnxruntime ran out of memory. */
   | 'OUT_OF_MEMORY'
+  /** Checked before the job: it would not fit in the machine's available memory; the message names the need and a size that fits. */
+  | 'NOT_ENOUGH_MEMORY'
   /** The execution provider that was forced could not be initialised. */
   | 'PROVIDER_FAILED'
   /** onnxruntime rejected or failed a run. */

@@ -16,6 +16,7 @@ import { benchControlNet, benchInpaintMemory, inpaintRssChild } from './controlN
 import { benchUpscale } from './upscaleBench';
 import { benchDetect } from './detectBench';
 import { benchComfyUI, comfyDoubleChild } from './comfyuiBench';
+import { benchRealSize } from './realSizeBench';
 
 const RUNS = 5;
 
@@ -101,6 +102,7 @@ const SECTIONS: Record<string, () => Promise<void>> = {
   detect: benchDetect,
   canvas: benchCanvas,
   comfyui: benchComfyUI,
+  realsize: benchRealSize,
 };
 
 async function main(): Promise<void> {

@@ -53,6 +53,8 @@ export function describeForUser(error: PipelineErrorInfo, surface: Surface = 'vs
       return { message: `${detail}.`, actions: [] };
     case 'OUT_OF_MEMORY':
       return { message: `Out of memory: ${error.message}.`, actions: ['showLog'] };
+    case 'NOT_ENOUGH_MEMORY':
+      return { message: `Not enough free memory, so the job did not start: ${error.message}. Closing other programs frees memory too.`, actions: ['openSettings'] };
     case 'PROVIDER_FAILED':
       return { message: `${detail}.`, actions: ['openSettings', 'showLog'] };
     case 'INFERENCE_FAILED':

@@ -29,6 +29,7 @@ export interface ValueInfo {
 export interface Session {
   readonly file: string;
   readonly provider: ExecutionProviderName;
+  readonly memory: SessionMemory;
   readonly inputs: readonly ValueInfo[];
   readonly outputs: readonly ValueInfo[];
   run(feeds: Readonly<Record<string, TensorData>>): Promise<Record<string, TensorData>>;
@@ -87,6 +88,7 @@ class OrtSession implements Session {
   constructor(
     readonly file: string,
     readonly provider: ExecutionProviderName,
+    readonly memory: SessionMemory,
     private readonly session: ort.InferenceSession,
     private readonly stats: SessionStats,
     private readonly log: Logger,
@@ -127,38 +129,66 @@ class OrtSession implements Session {
   }
 }
 
+/**
+ * How a session holds memory between runs. `arena`: onnxruntime's CPU arena keeps the activations of the
+ * last run for the next one (fast for a graph run every step, the UNet). `return-after-run`: activations
+ * are freed after each run (graphs run once or twice per job, the text encoder and the VAE), so their
+ * peaks do not stay resident beside the UNet's.
+ */
+export type SessionMemory = 'arena' | 'return-after-run';
+
+/** The onnxruntime options Atelier opens every session with; one place for the memory and threading choices. */
+export function sessionOptions(provider: ExecutionProviderName, memory: SessionMemory): ort.InferenceSession.SessionOptions {
+  const keep = memory === 'arena';
+  return {
+    executionProviders: [provider],
+    graphOptimizationLevel: 'all',
+    logSeverityLevel: 3,
+    enableCpuMemArena: keep,
+    enableMemPattern: keep,
+    // Spinning worker threads starve the other sessions and the event loop of the same process.
+    extra: { session: { intra_op: { allow_spinning: '0' } } },
+  };
+}
+
 export interface OpenOptions {
   readonly preference: ExecutionProviderPreference;
+  /** Defaults to `arena`. */
+  readonly memory?: SessionMemory;
   /** When set, use exactly this provider (all sessions of one model share the first one's provider). */
   readonly pinnedProvider?: ExecutionProviderName;
   readonly stats: SessionStats;
   readonly log: Logger;
 }
 
-async function createWith(file: string, provider: ExecutionProviderName): Promise<ort.InferenceSession> {
+async function createWith(file: string, provider: ExecutionProviderName, memory: SessionMemory): Promise<ort.InferenceSession> {
   // Loading by path lets onnxruntime resolve external data next to the file (never from a buffer).
-  return ort.InferenceSession.create(file, {
-    executionProviders: [provider],
-    graphOptimizationLevel: 'all',
-    logSeverityLevel: 3,
-  });
+  return ort.InferenceSession.create(file, sessionOptions(provider, memory));
+}
+
+function planFor(preference: ExecutionProviderPreference): ProviderPlan {
+  return planProviders(preference, { platform: process.platform, arch: process.arch, cudaLibrariesPresent: cudaLibrariesPresent() });
+}
+
+/** The provider a session opened with this preference tries first. */
+export function firstProvider(preference: ExecutionProviderPreference): ExecutionProviderName {
+  return planFor(preference).candidates[0];
 }
 
 export async function openSession(file: string, options: OpenOptions): Promise<Session> {
-  const plan: ProviderPlan = options.pinnedProvider
-    ? { candidates: [options.pinnedProvider], forced: true }
-    : planProviders(options.preference, { platform: process.platform, arch: process.arch, cudaLibrariesPresent: cudaLibrariesPresent() });
+  const plan: ProviderPlan = options.pinnedProvider ? { candidates: [options.pinnedProvider], forced: true } : planFor(options.preference);
   return openWithPlan(file, plan, options);
 }
 
 /** Tries each provider of the plan in turn with a fresh session (onnxruntime never falls back by itself). */
-export async function openWithPlan(file: string, plan: ProviderPlan, options: Pick<OpenOptions, 'stats' | 'log'>): Promise<Session> {
+export async function openWithPlan(file: string, plan: ProviderPlan, options: Pick<OpenOptions, 'stats' | 'log' | 'memory'>): Promise<Session> {
   const failures: string[] = [];
   for (const provider of plan.candidates) {
     try {
-      const session = await createWith(file, provider);
+      const memory = options.memory ?? 'arena';
+      const session = await createWith(file, provider, memory);
       if (failures.length > 0) options.log('warn', `execution provider fallback for ${file}: ${failures.join('; ')}; using ${provider}`);
-      return new OrtSession(file, provider, session, options.stats, options.log);
+      return new OrtSession(file, provider, memory, session, options.stats, options.log);
     } catch (error) {
       const message = (error as Error).message;
       if (OOM_PATTERN.test(message)) throw new PipelineError('OUT_OF_MEMORY', `out of memory while loading ${file}: ${message}`);

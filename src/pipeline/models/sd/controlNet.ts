@@ -6,7 +6,7 @@ import { PipelineError } from '../../../shared/errors';
 import type { Session, TensorData, ValueInfo } from '../../backends/onnx';
 import { concatBatch } from '../../ops/tensor';
 import { findInput, floatTensor, readFloat, timestepTensor, type FloatTensor } from '../tensorIo';
-import type { DenoiserInput } from './unet';
+import type { DenoiserInput, DenoiserOptions } from './unet';
 import { residualOrder } from './unetInputs';
 
 export interface ControlNetCall extends DenoiserInput {  /** [batch, 3, H, W] RGB in [0, 1] (the control image repeated per batch item; see `batchedCond`). */
@@ -30,8 +30,12 @@ export class ControlNet {
   readonly residualOutputs: readonly ValueInfo[];
   readonly contextWidth: number | undefined;
   readonly fixedBatchOne: boolean;
+  readonly batchOnePasses: boolean;
 
-  constructor(readonly session: Session) {
+  constructor(
+    readonly session: Session,
+    options: DenoiserOptions = {},
+  ) {
     this.sampleInput = findInput(session, ['sample'], 'latent sample');
     this.timestepInput = findInput(session, ['timestep'], 'timestep');
     this.contextInput = findInput(session, ['encoder_hidden_states'], 'text embedding');
@@ -46,11 +50,12 @@ export class ControlNet {
     const width = this.contextInput.shape[2];
     this.contextWidth = typeof width === 'number' ? width : undefined;
     this.fixedBatchOne = this.sampleInput.shape[0] === 1;
+    this.batchOnePasses = this.fixedBatchOne || options.batchOnePasses === true;
   }
 
   /** The residuals for one step, already multiplied by the scale. */
   async run(call: ControlNetCall): Promise<FloatTensor[]> {
-    if (this.fixedBatchOne && call.batch > 1) {
+    if (this.batchOnePasses && call.batch > 1) {
       const part = (x: Float32Array, b: number): Float32Array => x.subarray((b * x.length) / call.batch, ((b + 1) * x.length) / call.batch);
       const per: FloatTensor[][] = [];
       for (let b = 0; b < call.batch; b++) per.push(await this.runOnce({ ...call, batch: 1, sample: part(call.sample, b), encoderHiddenStates: part(call.encoderHiddenStates, b), cond: part(call.cond, b) }));
