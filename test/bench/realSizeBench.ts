@@ -6,7 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { WorkerSupervisor } from '../../src/extension/worker/workerSupervisor';
+import { WorkerSupervisor } from '../../src/host/worker/workerSupervisor';
 import type { Txt2ImgRequest } from '../../src/shared/request';
 
 const DEFAULT_MODEL = '/tmp/ref-sd15-onnx';

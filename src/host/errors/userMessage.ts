@@ -54,7 +54,7 @@ export function describeForUser(error: PipelineErrorInfo, surface: Surface = 'vs
     case 'OUT_OF_MEMORY':
       return { message: `Out of memory: ${error.message}.`, actions: ['showLog'] };
     case 'NOT_ENOUGH_MEMORY':
-      return { message: `Not enough free memory, so the job did not start: ${error.message}. Closing other programs frees memory too.`, actions: ['openSettings'] };
+      return { message: `Not enough free memory, so the job did not start: ${error.message}. Closing other programs frees memory too; to run it anyway (the estimate is calibrated on SD 1.5 at 512² and may be high for other models), start Atelier with ATELIER_MEMORY_CHECK=off.`, actions: ['openSettings'] };
     case 'PROVIDER_FAILED':
       return { message: `${detail}.`, actions: ['openSettings', 'showLog'] };
     case 'INFERENCE_FAILED':

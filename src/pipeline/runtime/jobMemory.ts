@@ -20,7 +20,13 @@ export function graphBytes(file: string): number {
  * this folder and provider, if any: its weights are resident already. GPU jobs are not checked (their
  * activations live in device memory). Image jobs check the weights; their size is known only after decoding.
  */
-export function precheckJobMemory(request: GenerationRequest, warm: LoadedModel | undefined, available: number = availableMemoryBytes()): MemoryNeed | undefined {
+/** `ATELIER_MEMORY_CHECK=off` runs a job the estimate refuses (the estimate is calibrated on SD 1.5 and may be high for other models and large sizes). */
+export function memoryCheckEnabled(env: NodeJS.ProcessEnv = process.env): boolean {
+  return (env.ATELIER_MEMORY_CHECK ?? '').trim().toLowerCase() !== 'off';
+}
+
+export function precheckJobMemory(request: GenerationRequest, warm: LoadedModel | undefined, available: number = availableMemoryBytes(), env: NodeJS.ProcessEnv = process.env): MemoryNeed | undefined {
+  if (!memoryCheckEnabled(env)) return undefined;
   const provider = warm?.provider ?? firstProvider(request.executionProvider);
   if (provider !== 'cpu') return undefined;
   const folder = warm?.folder ?? inspectModelFolder(request.modelDir);

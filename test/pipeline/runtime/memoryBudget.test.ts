@@ -1,6 +1,6 @@
 /** The memory pre-check: the estimate, the refusal's wording (need, available, a size that fits) and its inverse. */
 import { describe, expect, it } from 'vitest';
-import { describeForUser } from '../../../src/extension/errors/userMessage';
+import { describeForUser } from '../../../src/host/errors/userMessage';
 import { PipelineError } from '../../../src/shared/errors';
 import { availableMemoryBytes, checkJobFits, estimateJobMemory, SD15_UNET_BYTES, sizeThatFits, type JobShape } from '../../../src/pipeline/runtime/memoryBudget';
 import { graphBytes, precheckJobMemory } from '../../../src/pipeline/runtime/jobMemory';
@@ -86,5 +86,8 @@ describe('memory pre-check', () => {
     const warm = { folder, provider: 'cpu' } as unknown as LoadedModel;
     expect(precheckJobMemory(request, warm, 100 * GB)?.weightsBytes).toBe(0);
     expect(() => precheckJobMemory(request, undefined, weights / 2)).toThrow(/512×512 image needs about .* the model alone does not fit/);
+    // ATELIER_MEMORY_CHECK=off runs what the estimate refuses; any other value keeps the check.
+    expect(precheckJobMemory(request, undefined, weights / 2, { ATELIER_MEMORY_CHECK: 'off' })).toBeUndefined();
+    expect(() => precheckJobMemory(request, undefined, weights / 2, { ATELIER_MEMORY_CHECK: 'on' })).toThrow(/the model alone does not fit/);
   });
 });
