@@ -7,6 +7,7 @@
 import { PipelineError } from '../../shared/errors';
 import type { GenerationResult, UpscaleRequest, UpscaleResult } from '../../shared/request';
 import { ComfyClient, generateWithComfy, upscaleWithComfy, type ComfyClientOptions } from '../comfyui';
+import { refuse } from '../comfyui/comfyJob';
 import { jobImages, resizeRgb } from '../comfyui/jobImages';
 import { toComfyInput } from '../comfyui/jobInput';
 import { pasteBack } from '../comfyui/pasteBack';
@@ -47,10 +48,7 @@ export class ComfyBackend implements Backend {
     };
     const client = await this.client(callbacks.signal);
     // 1. Checked before any decoding: a checkpoint the server does not list is refused with its list.
-    if (!client.info.checkpoints.includes(job.request.modelDir)) {
-      const list = client.info.checkpoints.length > 0 ? `it lists: ${client.info.checkpoints.join(', ')}` : 'it lists none (put one in its models/checkpoints folder)';
-      throw new PipelineError('INVALID_INPUT', `${client.label} has no checkpoint ${JSON.stringify(job.request.modelDir)}; ${list}`, { argument: 'model' });
-    }
+    if (!client.info.checkpoints.includes(job.request.modelDir)) throw refuse('model', 'checkpoint', job.request.modelDir, client.info.checkpoints, client.label);
     // 2. Decode the images, map the job (refusing what a ComfyUI job cannot carry), 3. run it.
     const images = await jobImages(job.request, job.labels, warn);
     const input = toComfyInput(job, images.working);

@@ -3,20 +3,12 @@
  * image's size), then brought to a working size in multiples of 8 (VAEEncode would crop otherwise);
  * the result goes back to the original size, where the inpaint paste-back happens.
  */
-import type { Sharp, SharpOptions } from 'sharp';
 import { PipelineError } from '../../shared/errors';
 import { resizeNearest } from '../../shared/imageMath/resizeNearest';
 import { isRawImage, type GenerationRequest, type ImageInput } from '../../shared/request';
-import { decodeGrayAt, decodeRgba, ImageReadError } from '../images/imageCodec';
+import { decodeGrayAt, decodeRgba, ImageReadError, resizeRaw } from '../images/imageCodec';
 import type { WorkingImages } from './jobInput';
 import type { RawImage } from './workflowInput';
-
-type SharpFactory = (input?: Uint8Array, options?: SharpOptions) => Sharp;
-let factory: SharpFactory | undefined;
-async function sharp(input: Uint8Array, options: SharpOptions): Promise<Sharp> {
-  factory ??= ((await import('sharp')) as unknown as { default: SharpFactory }).default;
-  return factory(input, options);
-}
 
 export interface JobImages {
   /** What the server gets. */
@@ -68,8 +60,7 @@ async function decodeMask(input: ImageInput, name: string, size: { width: number
 /** Resizes RGB pixels (Lanczos), or returns them as they are when the size already matches. */
 export async function resizeRgb(image: RawImage, width: number, height: number): Promise<RawImage> {
   if (image.width === width && image.height === height) return image;
-  const out = await (await sharp(image.data, { raw: { width: image.width, height: image.height, channels: image.channels } })).resize(width, height, { fit: 'fill', kernel: 'lanczos3' }).raw().toBuffer();
-  return { width, height, channels: image.channels, data: new Uint8Array(out.buffer, out.byteOffset, out.byteLength) };
+  return { width, height, channels: image.channels, data: await resizeRaw(image.data, image, image.channels, { width, height }) };
 }
 
 export async function jobImages(request: GenerationRequest, labels: { initImageLabel?: string; maskLabel?: string }, warn: (m: string) => void): Promise<JobImages> {
