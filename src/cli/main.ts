@@ -130,6 +130,17 @@ async function comfyModel(args: GenerateArgs, backend: ComfyBackend): Promise<{ 
   throw new UsageError(`--comfyui needs --model <checkpoint as the server lists it>; ${list}`);
 }
 
+/** Options only the local pipeline reads would be silently ignored on a server: refused, naming them. */
+function refuseLocalOnly(args: GenerateArgs): void {
+  const localOnly = [
+    args.fullSize ? '--full-size' : undefined,
+    args.provider !== 'auto' ? '--provider' : undefined,
+    args.controlNetRoots.length > 0 ? '--controlnets' : undefined,
+    args.controls.some((c) => c.controlNetDir !== undefined) ? '--controlnet' : undefined,
+  ].filter((f): f is string => f !== undefined);
+  if (localOnly.length > 0) throw new UsageError(`${localOnly.join(', ')} ${localOnly.length > 1 ? 'apply' : 'applies'} only to the local pipeline; leave ${localOnly.length > 1 ? 'them' : 'it'} out with --comfyui (the server picks its own device and sizes)`);
+}
+
 async function generate(args: GenerateArgs): Promise<number> {
   const prompt = args.promptFile ? await readPromptFile(args.promptFile) : (args.prompt ?? '');
   // Drawn first: the default file name carries it, and where the result goes is settled (and checked
@@ -137,6 +148,7 @@ async function generate(args: GenerateArgs): Promise<number> {
   const seed = drawSeed(args.seed);
   const output = await outputTarget(args.out, { dir: process.cwd(), stem: defaultStem(prompt, seed) });
   const url = comfyUrl(args.comfyui);
+  if (url !== undefined) refuseLocalOnly(args);
   const comfy = url !== undefined ? comfyBackend(url) : undefined;
   try {
     return await generateOn(args, prompt, seed, output, comfy);

@@ -99,6 +99,13 @@ describe('atelier generate --comfyui', () => {
     expect(double.prompts).toEqual([]);
   });
 
+  it('refuses options only the local pipeline reads, before connecting', async () => {
+    const r = await cli(['generate', 'a cat', '--comfyui', 'http://127.0.0.1:9', '--model', CHECKPOINT, '--full-size', '--provider', 'cuda', '--init-image', 'x.png']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('atelier: --full-size, --provider apply only to the local pipeline; leave them out with --comfyui');
+    expect(r.stderr).not.toContain('answers');
+  });
+
   it('a server that is down gives one clear line naming the host', async () => {
     const probe = http.createServer();
     await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
