@@ -251,7 +251,7 @@ async function upscaleOnComfy(args: UpscaleArgs, comfyArgs: NonNullable<UpscaleA
       const result = await backend.upscaleWith(comfyArgs.model, image, path.basename(source), callbacksFor((event) => bar.update(event), signal));
       bar.done();
       const target = args.out === undefined ? upscaleTarget(source, Number.isInteger(result.scale) ? result.scale : Number(result.scale.toFixed(2))) : checked;
-      const bytes = await upscaledBytes(image, { png: result.png, width: result.width, height: result.height, scale: result.scale, upscaler: result.model, source: result.server }, target.ext, args.metadata);
+      const bytes = await upscaledBytes(image, { png: result.png, width: result.width, height: result.height, scale: result.scale, upscaler: result.model, source: result.backend }, target.ext, args.metadata);
       const file = await saveNewFile(target.dir, target.stem, target.ext, bytes);
       return { file, summary: `${result.model} → ${result.width}×${result.height} on ${result.server}, ${(result.totalMs / 1000).toFixed(1)} s` };
     });

@@ -185,6 +185,10 @@ describe('atelier upscale --comfyui', () => {
     expect(r.code).toBe(0);
     expect(r.stdout.trim()).toBe(path.join(dir, 'tile@4x.png'));
     expect((await rgbOf(path.join(dir, 'tile@4x.png'))).width).toBe(128);
+    // The metadata names the model and the engine, never the server's address (files travel).
+    const text = readFileSync(path.join(dir, 'tile@4x.png')).toString('latin1');
+    expect(text).toContain('Postprocess upscaler: "4x-UltraSharp.pth (ComfyUI 0.3.64)"');
+    expect(text).not.toContain('127.0.0.1');
     const unknown = await cli(['upscale', image, '--comfyui', double.url, '--model', 'nope.pth']);
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toContain('has no upscale model "nope.pth"; it lists: 4x-UltraSharp.pth, RealESRGAN_x2plus.pth');

@@ -87,8 +87,11 @@ export class ComfyBackend implements Backend {
     return Promise.reject(new PipelineError('INVALID_INPUT', `the built-in upscaler "${request.model}" runs only locally; on ComfyUI choose one of the server's upscale models (atelier upscale --comfyui <url> --model <name>)`, { argument: 'model' }));
   }
 
-  /** Upscales an image file with one of the server's upscale models (as UpscaleModelLoader lists it). */
-  async upscaleWith(model: string, file: Uint8Array, name: string, callbacks: BackendCallbacks = {}): Promise<{ png: Uint8Array; width: number; height: number; scale: number; model: string; server: string; totalMs: number }> {
+  /**
+   * Upscales an image file with one of the server's upscale models (as UpscaleModelLoader lists it).
+   * `server` names the host (for messages), `backend` only the engine (for metadata: files travel).
+   */
+  async upscaleWith(model: string, file: Uint8Array, name: string, callbacks: BackendCallbacks = {}): Promise<{ png: Uint8Array; width: number; height: number; scale: number; model: string; server: string; backend: string; totalMs: number }> {
     const client = await this.client(callbacks.signal);
     const rgba = await decodeRgba(file, name, callbacks.onWarning);
     const rgb = new Uint8Array(rgba.width * rgba.height * 3);
@@ -96,7 +99,7 @@ export class ComfyBackend implements Backend {
     const result = await upscaleWithComfy(client, { model, image: { width: rgba.width, height: rgba.height, channels: 3, data: rgb } }, { signal: callbacks.signal, onProgress: (p) => callbacks.onProgress?.(p) });
     if (callbacks.signal?.aborted) throw new PipelineError('CANCELLED', 'upscaling was cancelled');
     const png = await encodePng(result.image.data, result.image, result.image.channels);
-    return { png, width: result.image.width, height: result.image.height, scale: result.scale, model, server: client.label, totalMs: result.timings.totalMs };
+    return { png, width: result.image.width, height: result.image.height, scale: result.scale, model, server: client.label, backend: `ComfyUI${client.info.version ? ` ${client.info.version}` : ''}`, totalMs: result.timings.totalMs };
   }
 
   async listModels(): Promise<readonly BackendModel[]> {
