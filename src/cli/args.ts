@@ -9,6 +9,8 @@ export const USAGE = `Usage:
   atelier upscale <file> [--scale 2|3|4|8] [--model slim|medium] [--out f.png|dir/]
                                             upscale with a built-in ESRGAN model (default 2×, slim);
                                             the result is <name>@<scale>x.png beside the file
+  atelier upscale <file> --comfyui <url> --model <upscale model as the server lists it> [--out f]
+                                            upscale on a ComfyUI server (the model sets the scale)
   atelier detect pose|person <file> [--out f]
                                             built-in detectors: people as OpenPose JSON (<name>.pose.json)
                                             or a person mask (<name>.mask.png), the canvas's layer files
@@ -26,7 +28,10 @@ export const USAGE = `Usage:
   atelier models rm <org/name[@rev]>        delete a cached model (files shared with another revision stay)
 
 generate options:
-  --model <dir>         ONNX model folder (default: $ATELIER_MODEL, else the built-in demo model)
+  --model <dir>         ONNX model folder (default: $ATELIER_MODEL, else the built-in demo model);
+                        with --comfyui, the checkpoint as the server lists it (atelier models list --comfyui)
+  --comfyui <url>       run on a ComfyUI server (also $ATELIER_COMFYUI_URL; token from $ATELIER_COMFYUI_TOKEN):
+                        txt2img, --init-image and --mask; Ctrl-C cancels the job on the server
   --out <file|dir/>     output file: .png, .jpg/.jpeg or .webp picks the format (parameters in PNG
                         text or JPEG/WebP EXIF); a folder (trailing / or existing) gets the default
                         name; an existing file is never overwritten (a -1, -2 … suffix is added)
@@ -63,6 +68,8 @@ export interface GenerateArgs {
   readonly prompt?: string;
   readonly promptFile?: string;
   readonly model?: string;
+  /** A ComfyUI server to run on (else the local pipeline; $ATELIER_COMFYUI_URL is read by main). */
+  readonly comfyui?: string;
   readonly out?: string;
   readonly negative: string;
   readonly steps: number;
@@ -141,6 +148,8 @@ export interface UpscaleArgs {
   readonly file: string;
   readonly scale: UpscaleFactor;
   readonly model: UpscalerModel;
+  /** With a ComfyUI server: its upscale model, by the name it lists. */
+  readonly comfy?: { readonly url?: string; readonly model: string };
   readonly out?: string;
   readonly provider: ExecutionProviderPreference;
   readonly metadata: boolean;
@@ -192,6 +201,7 @@ export function parseCli(argv: readonly string[]): CliArgs {
       strict: true,
       options: {
         model: { type: 'string' },
+        comfyui: { type: 'string' },
         out: { type: 'string' },
         'prompt-file': { type: 'string' },
         negative: { type: 'string' },
@@ -252,6 +262,7 @@ export function parseCli(argv: readonly string[]): CliArgs {
     prompt: positionals[0],
     promptFile: values['prompt-file'],
     model: values.model,
+    comfyui: values.comfyui,
     out: values.out,
     negative: values.negative ?? '',
     steps: number('steps', values.steps, 20, true) ?? 20,
@@ -291,12 +302,19 @@ function parseDetect(rest: readonly string[]): DetectArgs {
 function parseUpscale(rest: readonly string[]): UpscaleArgs {
   let parsed;
   try {
-    parsed = parseArgs({ args: [...rest], allowPositionals: true, strict: true, options: { scale: { type: 'string' }, model: { type: 'string' }, out: { type: 'string' }, provider: { type: 'string' }, 'no-metadata': { type: 'boolean' } } });
+    parsed = parseArgs({ args: [...rest], allowPositionals: true, strict: true, options: { scale: { type: 'string' }, model: { type: 'string' }, comfyui: { type: 'string' }, out: { type: 'string' }, provider: { type: 'string' }, 'no-metadata': { type: 'boolean' } } });
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
   const { values, positionals } = parsed;
   if (positionals.length !== 1) throw new UsageError(`upscale takes one image file, got ${positionals.length}`);
+  // A ComfyUI upscale (--comfyui, or $ATELIER_COMFYUI_URL with a model that is not a built-in one): the server's model sets the scale.
+  const serverModel = values.model !== undefined && !(UPSCALER_MODELS as readonly string[]).includes(values.model);
+  if (values.comfyui !== undefined || (serverModel && process.env.ATELIER_COMFYUI_URL)) {
+    if (!values.model) throw new UsageError('upscale --comfyui needs --model <upscale model as the server lists it> (atelier models list --comfyui <url>)');
+    if (values.scale !== undefined) throw new UsageError('--scale is set by the server\'s upscale model with --comfyui; leave it out');
+    return { command: 'upscale', file: positionals[0], scale: 2, model: 'slim', comfy: { url: values.comfyui, model: values.model }, out: values.out, provider: 'auto', metadata: !values['no-metadata'] };
+  }
   const scale = oneOf('scale', values.scale, UPSCALE_FACTORS.map(String), '2');
   return {
     command: 'upscale',

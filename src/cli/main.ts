@@ -27,6 +27,8 @@ import { hubEnvironment } from '../host/models/hubEnvironment';
 import { callbacksFor, type Backend } from '../host/backend/backend';
 import { OnnxBackend } from '../host/backend/onnxBackend';
 import { FILE_KINDS, FileReadError, readBounded } from '../shared/files/boundedRead';
+import { ComfyBackend } from '../host/backend/comfyBackend';
+import { upscaledBytes } from '../host/output/saveUpscaled';
 
 const DEMO_MODEL = path.join(__dirname, 'demo-model');
 
@@ -101,13 +103,62 @@ async function controlsFrom(args: GenerateArgs): Promise<ControlInput[]> {
   return controls;
 }
 
+/** The ComfyUI server to run on: --comfyui, else $ATELIER_COMFYUI_URL (said on stderr), else none (local). */
+function comfyUrl(flag: string | undefined): string | undefined {
+  if (flag !== undefined) {
+    if (flag.trim() === '') throw new UsageError('--comfyui needs the server address, e.g. --comfyui http://127.0.0.1:8188');
+    return flag;
+  }
+  const env = process.env.ATELIER_COMFYUI_URL;
+  if (!env) return undefined;
+  process.stderr.write(`atelier: running on the ComfyUI server at ${env} (ATELIER_COMFYUI_URL); unset it to run locally\n`);
+  return env;
+}
+
+/** A ComfyUI backend for the CLI: the token from the environment only (a flag would show in `ps`). */
+function comfyBackend(url: string): ComfyBackend {
+  return new ComfyBackend({ url, token: process.env.ATELIER_COMFYUI_TOKEN || undefined, log: (level, message) => {
+    if (process.env.ATELIER_DEBUG) process.stderr.write(`[${level}] ${message}\n`);
+  } });
+}
+
+/** With ComfyUI, --model names a checkpoint the server lists; without one, the error lists them. */
+async function comfyModel(args: GenerateArgs, backend: ComfyBackend): Promise<{ dir: string; name: string }> {
+  if (args.model) return { dir: args.model, name: args.model };
+  const client = await backend.client();
+  const list = client.info.checkpoints.length > 0 ? `it lists: ${client.info.checkpoints.join(', ')}` : 'it lists none';
+  throw new UsageError(`--comfyui needs --model <checkpoint as the server lists it>; ${list}`);
+}
+
+/** Options only the local pipeline reads would be silently ignored on a server: refused, naming them. */
+function refuseLocalOnly(args: GenerateArgs): void {
+  const localOnly = [
+    args.fullSize ? '--full-size' : undefined,
+    args.provider !== 'auto' ? '--provider' : undefined,
+    args.controlNetRoots.length > 0 ? '--controlnets' : undefined,
+    args.controls.some((c) => c.controlNetDir !== undefined) ? '--controlnet' : undefined,
+  ].filter((f): f is string => f !== undefined);
+  if (localOnly.length > 0) throw new UsageError(`${localOnly.join(', ')} ${localOnly.length > 1 ? 'apply' : 'applies'} only to the local pipeline; leave ${localOnly.length > 1 ? 'them' : 'it'} out with --comfyui (the server picks its own device and sizes)`);
+}
+
 async function generate(args: GenerateArgs): Promise<number> {
   const prompt = args.promptFile ? await readPromptFile(args.promptFile) : (args.prompt ?? '');
   // Drawn first: the default file name carries it, and where the result goes is settled (and checked
   // writable) before anything else is read or started.
   const seed = drawSeed(args.seed);
   const output = await outputTarget(args.out, { dir: process.cwd(), stem: defaultStem(prompt, seed) });
-  const model = await resolveModel(args);
+  const url = comfyUrl(args.comfyui);
+  if (url !== undefined) refuseLocalOnly(args);
+  const comfy = url !== undefined ? comfyBackend(url) : undefined;
+  try {
+    return await generateOn(args, prompt, seed, output, comfy);
+  } finally {
+    comfy?.close();
+  }
+}
+
+async function generateOn(args: GenerateArgs, prompt: string, seed: number, output: OutputTarget, comfy: ComfyBackend | undefined): Promise<number> {
+  const model = comfy ? await comfyModel(args, comfy) : await resolveModel(args);
   const envRoots = (process.env.ATELIER_CONTROLNETS ?? '').split(path.delimiter).filter((r) => r !== '');
   const settings: JobSettings = {
     negativePrompt: args.negative,
@@ -131,11 +182,12 @@ async function generate(args: GenerateArgs): Promise<number> {
     labels: { initImageLabel: args.initImage ? path.basename(args.initImage) : undefined, maskLabel: args.mask ? path.basename(args.mask) : undefined, controlLabels: args.controls.map((c) => path.basename(c.file)) },
   });
 
-  return workerJob(async (backend, signal, bar) => {
+  return backendJob(comfy, async (backend, signal, bar) => {
     const result = await backend.generate(job, callbacksFor((event) => bar.update(event), signal));
     bar.done();
     const file = await saveGenerated(job.request, result, job.output, { writeMetadata: args.metadata, modelName: model.name, ...job.labels });
-    return { file, summary: `${result.width}×${result.height}, ${result.steps} steps (${result.sampler}), seed ${result.seed}, ${result.modelFamily} on ${result.executionProvider}, ${(result.timings.totalMs / 1000).toFixed(1)} s` };
+    const where = result.server ? `${result.server.checkpoint} on ${result.modelFamily}` : `${result.modelFamily} on ${result.executionProvider}`;
+    return { file, summary: `${result.width}×${result.height}, ${result.steps} steps (${result.sampler}), seed ${result.seed}, ${where}, ${(result.timings.totalMs / 1000).toFixed(1)} s` };
   });
 }
 
@@ -153,6 +205,11 @@ async function sourceFrom(args: GenerateArgs): Promise<JobSource> {
  * exit). Prints the saved file on stdout and the summary on stderr.
  */
 async function workerJob(run: (backend: Backend, signal: AbortSignal, bar: ProgressBar) => Promise<{ file: string; summary: string }>): Promise<number> {
+  return backendJob(undefined, run);
+}
+
+/** As workerJob, on the ComfyUI backend when one is given (Ctrl-C then interrupts the job on the server). */
+async function backendJob(comfy: Backend | undefined, run: (backend: Backend, signal: AbortSignal, bar: ProgressBar) => Promise<{ file: string; summary: string }>): Promise<number> {
   const client = supervisor();
   const abort = new AbortController();
   let interrupts = 0;
@@ -168,7 +225,7 @@ async function workerJob(run: (backend: Backend, signal: AbortSignal, bar: Progr
   process.on('SIGINT', onSigint);
   const bar = new ProgressBar();
   try {
-    const { file, summary } = await run(new OnnxBackend({ client: () => client, cacheRoot: hubEnvironment().cacheRoot }), abort.signal, bar);
+    const { file, summary } = await run(comfy ?? new OnnxBackend({ client: () => client, cacheRoot: hubEnvironment().cacheRoot }), abort.signal, bar);
     process.stderr.write(`atelier: ${summary}\n`);
     process.stdout.write(`${file}\n`);
     return 0;
@@ -179,7 +236,32 @@ async function workerJob(run: (backend: Backend, signal: AbortSignal, bar: Progr
   }
 }
 
+/** `atelier upscale <file> --comfyui <url> --model <name>`: the server's model sets the scale, so the name follows the result. */
+async function upscaleOnComfy(args: UpscaleArgs, comfyArgs: NonNullable<UpscaleArgs['comfy']>): Promise<number> {
+  const { bytes: image } = await readImageInput('the image', args.file);
+  const source = path.resolve(args.file);
+  const url = comfyUrl(comfyArgs.url);
+  if (!url) throw new UsageError('upscale with a server model needs --comfyui <url> (or $ATELIER_COMFYUI_URL)');
+  // Checked before any work; the default name waits for the scale.
+  const fallback = upscaleTarget(source, 0);
+  const checked = await outputTarget(args.out, fallback);
+  const backend = comfyBackend(url);
+  try {
+    return await backendJob(backend, async (_backend, signal, bar) => {
+      const result = await backend.upscaleWith(comfyArgs.model, image, path.basename(source), callbacksFor((event) => bar.update(event), signal));
+      bar.done();
+      const target = args.out === undefined ? upscaleTarget(source, Number.isInteger(result.scale) ? result.scale : Number(result.scale.toFixed(2))) : checked;
+      const bytes = await upscaledBytes(image, { png: result.png, width: result.width, height: result.height, scale: result.scale, upscaler: result.model, source: result.backend }, target.ext, args.metadata);
+      const file = await saveNewFile(target.dir, target.stem, target.ext, bytes);
+      return { file, summary: `${result.model} → ${result.width}×${result.height} on ${result.server}, ${(result.totalMs / 1000).toFixed(1)} s` };
+    });
+  } finally {
+    backend.close();
+  }
+}
+
 async function upscale(args: UpscaleArgs): Promise<number> {
+  if (args.comfy) return upscaleOnComfy(args, args.comfy);
   const { bytes: image, info } = await readImageInput('the image', args.file);
   const target = await outputTarget(args.out, upscaleTarget(path.resolve(args.file), args.scale));
   if (info.hasAlpha && /^\.jpe?g$/i.test(target.ext)) throw new UsageError(`${path.basename(args.file)} has transparency, which JPEG cannot hold; name a .png or .webp --out`);

@@ -177,8 +177,10 @@ export interface GenerationResult {
   /** Sampler actually used (resolved from `model-default`). */
   readonly sampler: ResolvedSamplerName;
   readonly steps: number;
-  /** Provider the sessions actually ran on (after any CPU fallback). */
-  readonly executionProvider: ExecutionProviderName;
+  /** Provider the sessions actually ran on (after any CPU fallback); `comfyui` when a server ran it (see `server`). */
+  readonly executionProvider: ExecutionProviderName | 'comfyui';
+  /** Set when a ComfyUI server ran the job: the metadata names the backend and the server's checkpoint. */
+  readonly server?: { readonly backend: 'comfyui'; readonly version?: string; readonly checkpoint: string; readonly promptId: string };
   /** Human-readable family label, e.g. "SD 1.x". */
   readonly modelFamily: string;
   readonly warnings: readonly string[];

@@ -35,7 +35,8 @@ export interface ComfyJobResult {
   readonly timings: ComfyTimings;
 }
 
-function refuse(argument: string, what: string, name: string, offered: readonly string[], who: string): PipelineError {
+/** A name the server does not list, refused with (up to 40 of) the names it does. */
+export function refuse(argument: string, what: string, name: string, offered: readonly string[], who: string): PipelineError {
   const list = offered.length === 0 ? `it lists none` : `it lists: ${offered.slice(0, 40).join(', ')}${offered.length > 40 ? `, … (${offered.length} in all)` : ''}`;
   return new PipelineError('INVALID_INPUT', `${who} has no ${what} ${JSON.stringify(name)}; ${list}`, { argument });
 }

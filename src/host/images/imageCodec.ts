@@ -91,6 +91,12 @@ export async function decodeGrayAt(bytes: Uint8Array, name: string, size: ImageS
   return { data: same ? gray.data : await resizeGray(gray.data, original, size), original };
 }
 
+/** Resizes raw u8 pixels (Lanczos; `channels` per pixel) from one size to another. */
+export async function resizeRaw(data: Uint8Array, from: ImageSize, channels: 1 | 3 | 4, to: ImageSize): Promise<Uint8Array> {
+  const out = await (await sharp(data, { raw: { width: from.width, height: from.height, channels } })).resize(to.width, to.height, { fit: 'fill', kernel: 'lanczos3' }).raw().toBuffer();
+  return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+}
+
 /** Encodes raw u8 pixels (1 = grey, 3 = RGB, 4 = RGBA) as PNG. */
 export async function encodePng(data: Uint8Array, size: ImageSize, channels: 1 | 3 | 4): Promise<Uint8Array> {
   const image = await sharp(data, { raw: { width: size.width, height: size.height, channels } });

@@ -19,6 +19,8 @@ export interface GenerationParameters {
   readonly height: number;
   readonly model: string;
   readonly executionProvider?: string;
+  /** The engine when it was not the local pipeline, e.g. `ComfyUI 0.3.64` (Atelier's own field). */
+  readonly backend?: string;
   readonly version?: string;
   /** img2img: how far the init image was noised (A1111's "Denoising strength"). */
   readonly denoisingStrength?: number;
@@ -87,6 +89,7 @@ export function formatParameters(p: GenerationParameters): string {
     ...(p.controlNets ?? []).map((c, i) => [`ControlNet ${i}`, controlNetField(c)] as [string, string]),
     ...(p.mode !== undefined ? [['Mode', p.mode] as [string, string]] : []),
     ...(p.executionProvider ? [['Execution provider', p.executionProvider] as [string, string]] : []),
+    ...(p.backend ? [['Backend', value(p.backend)] as [string, string]] : []),
     ['Version', value(`Atelier ${p.version ?? 'dev'}`)],
   ];
   const lines = [p.prompt];

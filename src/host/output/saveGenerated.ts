@@ -40,7 +40,7 @@ export function parametersFor(request: GenerationRequest, result: GenerationResu
     width: result.width,
     height: result.height,
     model: options.modelName,
-    executionProvider: result.executionProvider,
+    ...(result.server ? { backend: `ComfyUI${result.server.version ? ` ${result.server.version}` : ''}` } : { executionProvider: result.executionProvider }),
     version: ATELIER_VERSION,
     ...(request.kind !== 'txt2img' ? { denoisingStrength: request.strength, initImage: options.initImageLabel } : {}),
     ...(request.kind === 'inpaint' ? { mask: options.maskLabel, maskBlur: request.maskBlur, onlyMaskedPadding: request.onlyMasked?.padding } : {}),

@@ -12,7 +12,7 @@ import { encodedFor } from './saveGenerated';
 import type { OutputTarget } from './outputTarget';
 
 /** The `postprocessing` text: "Postprocess upscale by: 2, Postprocess upscaler: ESRGAN slim 2× (…)". */
-export function postprocessingText(result: Pick<UpscaleResult, 'scale' | 'upscaler' | 'source'>): string {
+export function postprocessingText(result: Pick<UpscaleResult, 'upscaler' | 'source'> & { readonly scale: number }): string {
   return `Postprocess upscale by: ${result.scale}, Postprocess upscaler: ${JSON.stringify(`${result.upscaler} (${result.source})`)}`;
 }
 
@@ -21,7 +21,7 @@ export function postprocessingText(result: Pick<UpscaleResult, 'scale' | 'upscal
  * `postprocessing`; JPEG and WebP carry the source's parameters in EXIF, as A1111 saves them (its
  * JPEG/WebP have no place for the postprocessing text).
  */
-export async function upscaledBytes(source: Uint8Array, result: Pick<UpscaleResult, 'png' | 'scale' | 'upscaler' | 'source' | 'width' | 'height'>, ext: string, writeMetadata: boolean): Promise<Uint8Array> {
+export async function upscaledBytes(source: Uint8Array, result: Pick<UpscaleResult, 'png' | 'upscaler' | 'source' | 'width' | 'height'> & { readonly scale: number }, ext: string, writeMetadata: boolean): Promise<Uint8Array> {
   if (!writeMetadata) return encodedFor(result.png, ext, undefined, result);
   const parameters = readParameters(source);
   const encoded = await encodedFor(result.png, ext, parameters, result);

@@ -29,7 +29,8 @@ export interface PipelineMethods {
 export interface PipelineEvents {
   /** Phase change or a finished denoising step. */
   progress: {
-    readonly phase: 'loading' | 'encoding' | 'denoising' | 'decoding' | 'encoding-png' | 'upscaling';
+    /** `queued`, `uploading` and `downloading` come from a server backend (ComfyUI), never from the worker. */
+    readonly phase: 'queued' | 'uploading' | 'loading' | 'encoding' | 'denoising' | 'decoding' | 'encoding-png' | 'upscaling' | 'downloading';
     readonly step: number;
     readonly totalSteps: number;
   };
