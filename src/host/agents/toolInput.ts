@@ -36,6 +36,14 @@ export interface UpscaleImageInput {
 
 export const DEFAULT_EDIT_STRENGTH = 0.55;
 
+/** Each tool's input fields, as its inputSchema in package.json declares them (the architecture test compares). */
+export const TOOL_FIELDS = {
+  atelier_generateImage: ['prompt', 'path', 'width', 'height', 'seed', 'negativePrompt'],
+  atelier_editImage: ['image', 'prompt', 'path', 'strength', 'seed', 'negativePrompt'],
+  atelier_upscaleImage: ['image', 'scale', 'path'],
+  atelier_listModels: [],
+} as const satisfies Record<string, readonly string[]>;
+
 type Fields = Record<string, unknown>;
 
 function object(input: unknown, known: readonly string[]): Fields {
@@ -65,7 +73,7 @@ function whole(fields: Fields, name: string, unit: string): number | undefined {
 const optional = <K extends string, V>(key: K, value: V | undefined): Partial<Record<K, V>> => (value === undefined ? {} : ({ [key]: value } as Record<K, V>));
 
 export function parseGenerateImageInput(input: unknown): GenerateImageInput {
-  const fields = object(input, ['prompt', 'path', 'width', 'height', 'seed', 'negativePrompt']);
+  const fields = object(input, TOOL_FIELDS.atelier_generateImage);
   return {
     prompt: text(fields, 'prompt', true),
     path: text(fields, 'path', true),
@@ -77,7 +85,7 @@ export function parseGenerateImageInput(input: unknown): GenerateImageInput {
 }
 
 export function parseEditImageInput(input: unknown): EditImageInput {
-  const fields = object(input, ['image', 'prompt', 'path', 'strength', 'seed', 'negativePrompt']);
+  const fields = object(input, TOOL_FIELDS.atelier_editImage);
   const strength = fields.strength;
   if (strength !== undefined && (typeof strength !== 'number' || !Number.isFinite(strength))) throw new ToolInputError('strength', `strength must be a number from 0 (keep the image) to 1 (ignore it), got ${JSON.stringify(strength) ?? String(strength)}`);
   return {
@@ -91,7 +99,7 @@ export function parseEditImageInput(input: unknown): EditImageInput {
 }
 
 export function parseUpscaleImageInput(input: unknown): UpscaleImageInput {
-  const fields = object(input, ['image', 'scale', 'path']);
+  const fields = object(input, TOOL_FIELDS.atelier_upscaleImage);
   const scale = fields.scale ?? 2;
   if (!(UPSCALE_FACTORS as readonly unknown[]).includes(scale)) throw new ToolInputError('scale', `scale must be one of ${UPSCALE_FACTORS.join(', ')}, got ${JSON.stringify(scale) ?? String(scale)}`);
   return { image: text(fields, 'image', true), scale: scale as UpscaleFactor, ...optional('path', text(fields, 'path', false)) };
