@@ -70,7 +70,9 @@ export function editImageTool(deps: GenerateDeps): vscode.LanguageModelTool<unkn
           labels: { initImageLabel: shownPath(image, folders) },
         });
         const saved = await runWithProgress(token, (signal, onEvent) => generateAndSave(deps, job, { signal, onEvent }));
-        return writtenText(`Edited ${shownPath(image, folders)} (unchanged) into`, { saved, requested: out ?? saved, width: source.width, height: source.height, seed: job.request.sampling.seed, model: path.basename(model.dir) }, folders);
+        // The size written (the working resolution may differ from the source's), read from the new file's header.
+        const written = await readSource(saved, folders);
+        return writtenText(`Edited ${shownPath(image, folders)} (unchanged) into`, { saved, requested: out ?? saved, width: written.width, height: written.height, seed: job.request.sampling.seed, model: path.basename(model.dir) }, folders);
       });
     },
   };
