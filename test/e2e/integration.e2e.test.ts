@@ -34,19 +34,8 @@ it('the integration suite passes inside the extension host', async () => {
     ['extensionTestsPath', remote(path.join(root, 'dist-test', 'integration', 'index.js'))],
   ];
   await page.goto(`${sandbox.url}&payload=${encodeURIComponent(JSON.stringify(payload))}`);
-  // The language model tool's confirmation (a modal dialog when invoked without a chat request): accepted, as a user would.
-  let confirmations = 0;
-  const confirming = setInterval(() => {
-    void page
-      .locator('.monaco-dialog-box .dialog-buttons .monaco-button', { hasText: /^(Yes|OK|Confirm|Continue)$/ })
-      .first()
-      .click({ timeout: 500 })
-      .then(() => confirmations++, () => undefined);
-  }, 1000);
   const code = await Promise.race([exited, new Promise<number>((_, reject) => setTimeout(() => reject(new Error(`no result within 150 s\n${lines.join('\n')}`)), 150_000))]);
-  clearInterval(confirming);
   console.log(lines.filter((l) => /passing|failing|✔|\d+\) /.test(l)).join('\n'));
   expect(code, lines.join('\n')).toBe(0);
   expect(lines.join('\n')).toMatch(/4 passing/);
-  expect(confirmations).toBeGreaterThanOrEqual(2);
 });

@@ -42,7 +42,7 @@ describe('Atelier in the extension host', () => {
     assert.ok(bytes.includes(Buffer.from('an integration lighthouse')), 'the prompt is in the PNG parameters');
   });
 
-  it('registers its language model tools, and atelier_generateImage writes the image after the confirmation (clicked by the e2e driver)', async () => {
+  it('registers its language model tools, and atelier_generateImage through vscode.lm.invokeTool writes the image (invoked without a chat request, VS Code asks no confirmation)', async () => {
     const names = vscode.lm.tools.map((t) => t.name);
     for (const tool of ['atelier_generateImage', 'atelier_editImage', 'atelier_upscaleImage', 'atelier_listModels']) assert.ok(names.includes(tool), `${tool} is registered`);
     const text = (result: vscode.LanguageModelToolResult): string => result.content.map((p) => (p instanceof vscode.LanguageModelTextPart ? p.value : '')).join('');
