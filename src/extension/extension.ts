@@ -21,6 +21,7 @@ import { WorkerSupervisor } from '../host/worker/workerSupervisor';
 import type { Backend } from '../host/backend/backend';
 import { OnnxBackend } from '../host/backend/onnxBackend';
 import { hubEnvironment } from '../host/models/hubEnvironment';
+import { registerAgentTools } from './agents/registerTools';
 
 let supervisor: WorkerSupervisor | undefined;
 
@@ -79,6 +80,7 @@ export function activate(context: vscode.ExtensionContext): void {
     PromptPanelProvider.register(deps),
     { dispose: () => void supervisor?.dispose() },
   );
+  context.subscriptions.push(...registerAgentTools(deps));
   registerMissingImages(context);
 }
 

@@ -3,6 +3,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REFERENCE_LANGUAGES } from '../../src/host/references/imageReferences';
+import { TOOL_FIELDS } from '../../src/host/agents/toolInput';
 
 function files(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
@@ -160,6 +161,7 @@ describe('package.json', () => {
     contributes: {
       configuration: { properties: Record<string, { scope?: string }> };
       commands: { command: string }[];
+      languageModelTools: { name: string; toolReferenceName: string; canBeReferencedInPrompt: boolean; modelDescription: string; inputSchema: { properties: Record<string, { description?: string }>; required?: string[] } }[];
       walkthroughs: { steps: { id: string; description: string; media: { markdown: string }; completionEvents: string[] }[] }[];
     };
     activationEvents: string[];
@@ -179,6 +181,23 @@ describe('package.json', () => {
     const extension = readFileSync('src/extension/extension.ts', 'utf8');
     const registered = [...extension.matchAll(/registerCommand\('([^']+)'/g)].map((m) => m[1]).sort();
     expect(pkg.contributes.commands.map((c) => c.command).sort()).toEqual(registered);
+  });
+
+  it('every language model tool the code registers is contributed, and every contributed one registered', () => {
+    const registered = sources.filter(({ file }) => layer(file) === 'extension').flatMap(({ text }) => [...text.matchAll(/registerTool\('([^']+)'/g)].map((m) => m[1])).sort();
+    const tools = pkg.contributes.languageModelTools;
+    expect(registered.length).toBeGreaterThan(0);
+    expect(tools.map((t) => t.name).sort()).toEqual(registered);
+    expect(Object.keys(TOOL_FIELDS).sort()).toEqual(registered);
+    for (const tool of tools) {
+      // #atelierGenerateImage in chat; the schema declares exactly the fields the input check accepts, each described for a model.
+      expect(tool.canBeReferencedInPrompt, tool.name).toBe(true);
+      expect(tool.toolReferenceName, tool.name).toMatch(/^atelier[A-Z]\w+$/);
+      expect(tool.modelDescription.length, tool.name).toBeGreaterThan(80);
+      expect(Object.keys(tool.inputSchema.properties).sort(), tool.name).toEqual([...TOOL_FIELDS[tool.name as keyof typeof TOOL_FIELDS]].sort());
+      for (const [field, schema] of Object.entries(tool.inputSchema.properties)) expect(schema.description, `${tool.name}.${field}`).toBeTruthy();
+      for (const field of tool.inputSchema.required ?? []) expect(tool.inputSchema.properties, `${tool.name} requires ${field}`).toHaveProperty(field);
+    }
   });
 
   it('the walkthrough links and completes on contributed commands only, and its pages ship', () => {

@@ -42,6 +42,25 @@ describe('Atelier in the extension host', () => {
     assert.ok(bytes.includes(Buffer.from('an integration lighthouse')), 'the prompt is in the PNG parameters');
   });
 
+  it('registers its language model tools, and atelier_generateImage through vscode.lm.invokeTool writes the image (invoked without a chat request, VS Code asks no confirmation)', async () => {
+    const names = vscode.lm.tools.map((t) => t.name);
+    for (const tool of ['atelier_generateImage', 'atelier_editImage', 'atelier_upscaleImage', 'atelier_listModels']) assert.ok(names.includes(tool), `${tool} is registered`);
+    const text = (result: vscode.LanguageModelToolResult): string => result.content.map((p) => (p instanceof vscode.LanguageModelTextPart ? p.value : '')).join('');
+    // Outside the workspace: refused as text for the model, nothing to confirm.
+    const refused = text(await vscode.lm.invokeTool('atelier_generateImage', { toolInvocationToken: undefined, input: { prompt: 'x', path: '../outside.png' } }));
+    assert.match(refused, /invalid input "path".*outside the workspace/);
+    assert.ok(!existsSync(path.join(workspaceRoot(), '..', 'outside.png')));
+    const input = { prompt: 'an agent lighthouse', path: 'agent/lighthouse.png', width: 64, height: 64, seed: 5 };
+    const first = text(await vscode.lm.invokeTool('atelier_generateImage', { toolInvocationToken: undefined, input }));
+    assert.match(first, /^Generated agent\/lighthouse\.png \(64×64, seed 5/);
+    const bytes = readFileSync(path.join(workspaceRoot(), 'agent', 'lighthouse.png'));
+    assert.equal(bytes.subarray(1, 4).toString('latin1'), 'PNG');
+    // The same path again: the first file is kept, the new one numbered, and the agent told.
+    const second = text(await vscode.lm.invokeTool('atelier_generateImage', { toolInvocationToken: undefined, input }));
+    assert.match(second, /lighthouse\.png already existed and was left unchanged, so the new image has the name agent\/lighthouse-1\.png/);
+    assert.deepEqual(readFileSync(path.join(workspaceRoot(), 'agent', 'lighthouse.png')), bytes);
+  });
+
   it('opens an image in the Atelier Canvas custom editor', async () => {
     const file = path.join(workspaceRoot(), 'canvas-check.png');
     await sharp({ create: { width: 64, height: 48, channels: 3, background: '#204060' } }).png().toFile(file);

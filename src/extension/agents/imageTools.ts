@@ -1,0 +1,116 @@
+/**
+ * atelier_editImage (img2img: vary an existing image) and atelier_upscaleImage (built-in ESRGAN).
+ * The source image is read from the workspace and never changed; the result is a new file.
+ */
+import path from 'node:path';
+import * as vscode from 'vscode';
+import { parseEditImageInput, parseUpscaleImageInput, TOOL_FIELDS } from '../../host/agents/toolInput';
+import { shownPath, workspacePath } from '../../host/agents/toolPaths';
+import { writtenText } from '../../host/agents/toolText';
+import { ToolInputError } from '../../host/agents/toolErrors';
+import { callbacksFor } from '../../host/backend/backend';
+import { readImageSize, ImageReadError } from '../../host/images/imageCodec';
+import { buildJob } from '../../host/jobs/buildJob';
+import { targetOfFile } from '../../host/output/outputTarget';
+import { checkWritableFolder } from '../../host/output/saveImage';
+import { saveUpscaled, upscaleTarget } from '../../host/output/saveUpscaled';
+import { FILE_KINDS, FileReadError, readBounded } from '../../shared/files/boundedRead';
+import { jobSettings, readSettings } from '../config/settings';
+import { generateAndSave } from '../generation/generateAndSave';
+import type { GenerateDeps } from '../generation/deps';
+import { targetLine } from './generateImageTool';
+import { asToolResult, confirmWrite, runWithProgress, toolModel, workspaceFolders } from './toolRun';
+
+async function readSource(file: string, folders: readonly string[]): Promise<{ bytes: Uint8Array; width: number; height: number }> {
+  try {
+    const bytes = new Uint8Array(await readBounded(file, FILE_KINDS.image));
+    return { bytes, ...(await readImageSize(bytes, path.basename(file))) };
+  } catch (error) {
+    const reason = error instanceof ImageReadError || error instanceof FileReadError ? error.message : `${shownPath(file, folders)} cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`;
+    throw new ToolInputError('image', reason);
+  }
+}
+
+const EDIT = 'atelier_editImage';
+const EDIT_FIELDS = TOOL_FIELDS.atelier_editImage;
+
+export function editImageTool(deps: GenerateDeps): vscode.LanguageModelTool<unknown> {
+  return {
+    async prepareInvocation(options) {
+      try {
+        const input = parseEditImageInput(options.input);
+        const folders = workspaceFolders();
+        const image = await workspacePath(input.image, 'image', folders, 'input');
+        const out = input.path === undefined ? undefined : await workspacePath(input.path, 'path', folders, 'output');
+        return confirmWrite('Edit an image with Atelier?', [
+          `Atelier makes a variation of \`${shownPath(image, folders)}\` (strength ${input.strength}) showing: *${input.prompt.replace(/[*_`[\]]/g, '\\$&')}*. The original is not changed.`,
+          out ? targetLine(out, folders) : `It writes a new file beside \`${shownPath(image, folders)}\`, named after it.`,
+        ]);
+      } catch {
+        return { invocationMessage: 'Checking the edit request…' };
+      }
+    },
+    invoke(options, token) {
+      return asToolResult(deps, EDIT, EDIT_FIELDS, async () => {
+        const input = parseEditImageInput(options.input);
+        const folders = workspaceFolders();
+        const image = await workspacePath(input.image, 'image', folders, 'input');
+        const out = input.path === undefined ? undefined : await workspacePath(input.path, 'path', folders, 'output');
+        const source = await readSource(image, folders);
+        const model = await toolModel(deps);
+        if ('problem' in model) return `${EDIT} was not run: ${model.problem}`;
+        const settings = jobSettings(readSettings());
+        const job = buildJob({
+          modelDir: model.dir,
+          prompt: input.prompt,
+          settings: { ...settings, ...(input.seed === undefined ? {} : { seed: input.seed }), ...(input.negativePrompt === undefined ? {} : { negativePrompt: input.negativePrompt }) },
+          source: { kind: 'img2img', initImage: source.bytes, strength: input.strength },
+          output: out ? targetOfFile(out) : { dir: path.dirname(image) },
+          ...(out ? {} : { nameAfter: { source: path.basename(image, path.extname(image)) } }),
+          labels: { initImageLabel: shownPath(image, folders) },
+        });
+        const saved = await runWithProgress(token, (signal, onEvent) => generateAndSave(deps, job, { signal, onEvent }));
+        // The size written (the working resolution may differ from the source's), read from the new file's header.
+        const written = await readSource(saved, folders);
+        return writtenText(`Edited ${shownPath(image, folders)} (unchanged) into`, { saved, requested: out ?? saved, width: written.width, height: written.height, seed: job.request.sampling.seed, model: path.basename(model.dir) }, folders);
+      });
+    },
+  };
+}
+
+const UPSCALE = 'atelier_upscaleImage';
+
+export function upscaleImageTool(deps: GenerateDeps): vscode.LanguageModelTool<unknown> {
+  return {
+    async prepareInvocation(options) {
+      try {
+        const input = parseUpscaleImageInput(options.input);
+        const folders = workspaceFolders();
+        const image = await workspacePath(input.image, 'image', folders, 'input');
+        const out = input.path === undefined ? undefined : await workspacePath(input.path, 'path', folders, 'output');
+        const target = upscaleTarget(image, input.scale);
+        return confirmWrite('Upscale an image with Atelier?', [`Atelier upscales \`${shownPath(image, folders)}\` ${input.scale}× with its built-in upscaler. The original is not changed.`, targetLine(out ?? path.join(target.dir, target.stem + target.ext), folders)]);
+      } catch {
+        return { invocationMessage: 'Checking the upscale request…' };
+      }
+    },
+    invoke(options, token) {
+      return asToolResult(deps, UPSCALE, TOOL_FIELDS.atelier_upscaleImage, async () => {
+        const input = parseUpscaleImageInput(options.input);
+        const folders = workspaceFolders();
+        const image = await workspacePath(input.image, 'image', folders, 'input');
+        const out = input.path === undefined ? undefined : await workspacePath(input.path, 'path', folders, 'output');
+        const source = await readSource(image, folders);
+        const target = out ? targetOfFile(out) : upscaleTarget(image, input.scale);
+        const requested = path.join(target.dir, target.stem + target.ext);
+        await checkWritableFolder(target.dir);
+        const settings = readSettings();
+        const { saved, width, height } = await runWithProgress(token, async (signal, onEvent) => {
+          const result = await deps.backend().upscale({ image: source.bytes, scale: input.scale, model: 'slim', executionProvider: settings.executionProvider }, callbacksFor(onEvent, signal));
+          return { saved: await saveUpscaled(source.bytes, result, target, { writeMetadata: settings.writeMetadata }), width: result.width, height: result.height };
+        });
+        return writtenText(`Upscaled ${shownPath(image, folders)} (unchanged) ${input.scale}× into`, { saved, requested, width, height }, folders);
+      });
+    },
+  };
+}
