@@ -4,22 +4,14 @@
  */
 import { checkRequest } from '../../shared/checkRequest';
 import { PipelineError } from '../../shared/errors';
-import type { ControlInput, ExecutionProviderPreference, GenerationRequest, InpaintRequest, OutpaintRequest, SamplerName, WorkingResolution } from '../../shared/request';
+import type { ControlInput, ExecutionProviderPreference, GenerationRequest, InpaintRequest, OutpaintRequest, WorkingResolution } from '../../shared/request';
+import type { PanelSettings } from '../../shared/protocol/panel';
 import type { GenerationJob, JobLabels, LoraChoice } from './job';
 import { drawSeed, randomSeed } from './seed';
 import { defaultStem } from './stem';
 
-/** The generation settings a job reads (VS Code's `atelier.*`, or the CLI's options). */
-export interface JobSettings {
-  readonly negativePrompt: string;
-  readonly sampler: SamplerName;
-  readonly steps: number;
-  readonly guidanceScale: number;
-  /** −1: a new random seed for this job. */
-  readonly seed: number;
-  /** txt2img size. */
-  readonly width: number;
-  readonly height: number;
+/** The generation settings a job reads (VS Code's `atelier.*`, or the CLI's options): the panel's values plus where and how it runs. */
+export interface JobSettings extends PanelSettings {
   readonly executionProvider: ExecutionProviderPreference;
   readonly workingResolution: WorkingResolution;
   /** Folders searched for ControlNets by type. */
