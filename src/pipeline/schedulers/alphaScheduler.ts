@@ -10,9 +10,13 @@ export abstract class AlphaScheduler implements Scheduler {
   /** ᾱ used for "the step before t = 0" (1 with set_alpha_to_one, else ᾱ₀). */
   protected readonly finalAlpha: number;
 
-  constructor(protected readonly config: SchedulerConfig) {
+  /** `setAlphaToOneByDefault`: the class's set_alpha_to_one default, used when the config omits the key. */
+  constructor(
+    protected readonly config: SchedulerConfig,
+    setAlphaToOneByDefault: boolean,
+  ) {
     this.alphas = alphasCumprod(config);
-    this.finalAlpha = finalAlphaCumprod(config, this.alphas);
+    this.finalAlpha = finalAlphaCumprod(config, this.alphas, setAlphaToOneByDefault);
   }
 
   abstract setTimesteps(steps: number): void;

@@ -1,6 +1,8 @@
 /**
- * DPM-Solver++ 2M (DPMSolverMultistepScheduler, algorithm "dpmsolver++", solver_order 2,
- * final_sigmas_type "zero"), optionally on Karras sigmas. Works on VP samples: no input scaling.
+ * DPM-Solver++ 2M (DPMSolverMultistepScheduler, algorithm "dpmsolver++", solver_order 1 or 2, solver_type
+ * midpoint or heun, thresholding), optionally on Karras sigmas. Works on VP samples: no input scaling.
+ * final_sigmas_type defaults to "zero" as in diffusers ≥ 0.26; "sigma_min" ends at the training σ of t = 0,
+ * which is where diffusers ≤ 0.25 (v0.21.4 included) always ended.
  */
 import {
   alphasCumprod,
@@ -11,6 +13,8 @@ import {
   roundHalfEven,
   trainingSigmas,
 } from './noiseSchedule';
+import { PipelineError } from '../../shared/errors';
+import { dynamicThreshold } from './sampleClipping';
 import type { ResolvedSampler, Scheduler, SchedulerConfig, StepOptions, StepResult } from './types';
 
 const KARRAS_RHO = 7;
@@ -53,6 +57,12 @@ export class DpmSolverMultistepScheduler implements Scheduler {
     private readonly karras: boolean,
   ) {
     this.name = karras ? 'dpmpp-2m-karras' : 'dpmpp-2m';
+    if (config.algorithmType !== 'dpmsolver++') {
+      throw new PipelineError('MODEL_UNSUPPORTED', `scheduler_config.json: algorithm_type ${JSON.stringify(config.algorithmType)} is not implemented; DPM++ 2M runs "dpmsolver++" only. Choose another sampler, or set algorithm_type to "dpmsolver++"`, { argument: 'algorithm_type' });
+    }
+    if (config.solverOrder > 2) {
+      throw new PipelineError('MODEL_UNSUPPORTED', `scheduler_config.json: solver_order ${config.solverOrder} is not implemented; DPM++ 2M runs orders 1 and 2. Choose another sampler, or set solver_order to 2`, { argument: 'solver_order' });
+    }
     this.trainSigmas = trainingSigmas(alphasCumprod(config));
   }
 
@@ -73,14 +83,15 @@ export class DpmSolverMultistepScheduler implements Scheduler {
       timesteps = timesteps.slice(0, steps);
     }
     checkTimestepRange(timesteps, n, steps);
+    const last = (this.config.finalSigmasType ?? 'zero') === 'zero' ? 0 : this.trainSigmas[0];
     if (this.karras) {
       const logSigmas = this.trainSigmas.map(Math.log);
       const sigmas = karrasSigmas(this.trainSigmas[0], this.trainSigmas[n - 1], steps);
       this.timesteps = sigmas.map((s) => roundHalfEven(sigmaToTimestep(s, logSigmas)));
-      this.sigmas = [...sigmas, 0];
+      this.sigmas = [...sigmas, last];
     } else {
       this.timesteps = timesteps;
-      this.sigmas = [...timesteps.map((t) => interpOnIndexGrid(t, this.trainSigmas)), 0];
+      this.sigmas = [...timesteps.map((t) => interpOnIndexGrid(t, this.trainSigmas)), last];
     }
     this.modelOutputs = [];
     this.lowerOrderNums = 0;
@@ -98,11 +109,15 @@ export class DpmSolverMultistepScheduler implements Scheduler {
   }
 
   step(modelOutput: Float32Array, index: number, sample: Float32Array, _options?: StepOptions): StepResult {
-    const x0 = this.dataPrediction(modelOutput, sample, this.sigmas[index]);
+    const predicted = this.dataPrediction(modelOutput, sample, this.sigmas[index]);
+    const x0 = this.config.thresholding ? dynamicThreshold(predicted, this.config.dynamicThresholdingRatio, this.config.sampleMaxValue) : predicted;
     this.modelOutputs = [...this.modelOutputs.slice(-1), x0];
-    // The final σ is zero, so the last step is always first order (diffusers `lower_order_final`).
-    const isFinal = index === this.timesteps.length - 1;
-    const prev = this.lowerOrderNums < 1 || isFinal ? this.firstOrder(x0, sample, index) : this.secondOrder(sample, index);
+    // diffusers `lower_order_final`: a σ = 0 end, euler_at_final, or a short schedule make the last step first order.
+    const c = this.config;
+    const steps = this.timesteps.length;
+    const lowerOrderFinal = index === steps - 1 && (c.eulerAtFinal || (c.lowerOrderFinal && steps < 15) || (c.finalSigmasType ?? 'zero') === 'zero');
+    const firstOrder = c.solverOrder === 1 || this.lowerOrderNums < 1 || lowerOrderFinal;
+    const prev = firstOrder ? this.firstOrder(x0, sample, index) : this.secondOrder(sample, index);
     if (this.lowerOrderNums < 2) this.lowerOrderNums += 1;
     return { prevSample: prev, predOriginalSample: x0 };
   }
@@ -137,7 +152,12 @@ export class DpmSolverMultistepScheduler implements Scheduler {
     const ratio = t.sigmaT / s0.sigmaT;
     const k = t.alpha * (Math.exp(-h) - 1);
     const out = new Float32Array(sample.length);
-    for (let i = 0; i < out.length; i++) out[i] = ratio * sample[i] - k * m0[i] - 0.5 * k * ((m0[i] - m1[i]) / r0);
+    if (this.config.solverType === 'heun') {
+      const kHeun = t.alpha * ((Math.exp(-h) - 1) / h + 1);
+      for (let i = 0; i < out.length; i++) out[i] = ratio * sample[i] - k * m0[i] + kHeun * ((m0[i] - m1[i]) / r0);
+    } else {
+      for (let i = 0; i < out.length; i++) out[i] = ratio * sample[i] - k * m0[i] - 0.5 * k * ((m0[i] - m1[i]) / r0);
+    }
     return out;
   }
 }

@@ -1,11 +1,13 @@
 /**
  * LCM (LCMScheduler): consistency-model steps on a subset of the distillation grid; each step predicts
- * the clean sample and re-noises it to the next timestep (fresh noise), except the last.
+ * the clean sample and re-noises it to the next timestep (fresh noise), except the last. Class defaults
+ * as diffusers v0.22+ (LCMScheduler's first release): set_alpha_to_one true, clip_sample false.
  */
 import { checkSteps } from './noiseSchedule';
 import { originalFromModelOutput } from './prediction';
 import { AlphaScheduler } from './alphaScheduler';
-import type { ResolvedSampler, StepOptions, StepResult } from './types';
+import { clipPredictedOriginal } from './sampleClipping';
+import type { ResolvedSampler, SchedulerConfig, StepOptions, StepResult } from './types';
 
 const SIGMA_DATA = 0.5;
 
@@ -19,6 +21,9 @@ export function lcmBoundaryScalings(t: number, timestepScaling: number): { cSkip
 export class LcmScheduler extends AlphaScheduler {
   readonly name: ResolvedSampler = 'lcm';
 
+  constructor(config: SchedulerConfig) {
+    super(config, true);
+  }
 
   setTimesteps(steps: number): void {
     const original = this.config.originalInferenceSteps;
@@ -36,7 +41,7 @@ export class LcmScheduler extends AlphaScheduler {
     const alphaProd = this.alphas[t];
     const alphaPrev = this.alphaAt(prevT);
     const { cSkip, cOut } = lcmBoundaryScalings(t, this.config.timestepScaling);
-    const x0 = originalFromModelOutput(this.config.predictionType, modelOutput, sample, alphaProd);
+    const x0 = clipPredictedOriginal(originalFromModelOutput(this.config.predictionType, modelOutput, sample, alphaProd), this.config, false);
     const denoised = x0.map((v, i) => cOut * v + cSkip * sample[i]);
     if (isLast) return { prevSample: denoised, predOriginalSample: denoised };
     if (!options.noise) throw new Error('LCM needs a noise source for its step');

@@ -104,8 +104,8 @@ export function continuousTimesteps(
 }
 
 /** ᾱ used for "the step before t = 0" (diffusers `final_alpha_cumprod`). */
-export function finalAlphaCumprod(config: SchedulerConfig, alphas: Float64Array): number {
-  return config.setAlphaToOne ? 1 : alphas[0];
+export function finalAlphaCumprod(config: SchedulerConfig, alphas: Float64Array, classDefault: boolean): number {
+  return (config.setAlphaToOne ?? classDefault) ? 1 : alphas[0];
 }
 
 /**

@@ -1,10 +1,11 @@
 /**
  * PNDM in its PLMS form (PNDMScheduler with skip_prk_steps, SD 1.5's default): linear multistep over
- * the last four ε estimates. N steps make N+1 UNet calls (the second timestep repeats).
+ * the last four ε estimates. N steps make N+1 UNet calls (the second timestep repeats). Class default as
+ * diffusers v0.21.4: set_alpha_to_one false; PNDM never clips.
  */
 import { checkSteps, checkTimestepRange, discreteTimesteps } from './noiseSchedule';
 import { AlphaScheduler } from './alphaScheduler';
-import type { ResolvedSampler, StepOptions, StepResult } from './types';
+import type { ResolvedSampler, SchedulerConfig, StepOptions, StepResult } from './types';
 
 export class PndmScheduler extends AlphaScheduler {
   readonly name: ResolvedSampler = 'pndm';
@@ -13,6 +14,9 @@ export class PndmScheduler extends AlphaScheduler {
   private curSample: Float32Array | undefined;
   private counter = 0;
 
+  constructor(config: SchedulerConfig) {
+    super(config, false);
+  }
 
   setTimesteps(steps: number): void {
     checkSteps(steps, this.config.numTrainTimesteps);

@@ -3,6 +3,9 @@
 export type PredictionType = 'epsilon' | 'v_prediction' | 'sample';
 export type TimestepSpacing = 'leading' | 'trailing' | 'linspace';
 export type BetaSchedule = 'scaled_linear' | 'linear' | 'squaredcos_cap_v2';
+export type FinalSigmasType = 'zero' | 'sigma_min';
+export type DpmSolverType = 'midpoint' | 'heun';
+export type DpmAlgorithmType = 'dpmsolver++' | 'dpmsolver' | 'sde-dpmsolver++' | 'sde-dpmsolver';
 export type ResolvedSampler = 'euler' | 'euler-a' | 'ddim' | 'dpmpp-2m' | 'dpmpp-2m-karras' | 'lcm' | 'pndm';
 
 /** scheduler_config.json, validated and mapped to camelCase once. Absent optional keys stay undefined so
@@ -16,7 +19,25 @@ export interface SchedulerConfig {
   readonly predictionType: PredictionType;
   readonly timestepSpacing?: TimestepSpacing;
   readonly stepsOffset: number;
-  readonly setAlphaToOne: boolean;
+  /** ᾱ of "the step before t = 0" is 1 (else ᾱ₀). Class default: DDIM and LCM true, PNDM false. */
+  readonly setAlphaToOne?: boolean;
+  /** Clamp the x₀ estimate to ±clipSampleRange. Class default: DDIM true, LCM false (the others never clip). */
+  readonly clipSample?: boolean;
+  readonly clipSampleRange: number;
+  /** Imagen dynamic thresholding of x₀ (DDIM, LCM, DPM-Solver++); takes precedence over clipSample. */
+  readonly thresholding: boolean;
+  readonly dynamicThresholdingRatio: number;
+  readonly sampleMaxValue: number;
+  /** DPM-Solver and Euler: where the last step lands, σ = 0 or the training schedule's σ at t = 0. */
+  readonly finalSigmasType?: FinalSigmasType;
+  /** DPM-Solver: first-order final step for short schedules (< 15 steps). */
+  readonly lowerOrderFinal: boolean;
+  /** DPM-Solver: always a first-order (Euler) final step. */
+  readonly eulerAtFinal: boolean;
+  /** DPM-Solver: multistep order (1 or 2 run; 3 is refused). */
+  readonly solverOrder: number;
+  readonly solverType: DpmSolverType;
+  readonly algorithmType: DpmAlgorithmType;
   readonly useKarrasSigmas: boolean;
   /** LCM: the distillation grid (50 in LCM-Dreamshaper). */
   readonly originalInferenceSteps: number;
