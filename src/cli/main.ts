@@ -317,7 +317,8 @@ async function tokenize(args: TokenizeArgs): Promise<number> {
   const client = supervisor();
   try {
     const result = await client.tokenize({ tokenizerDir: path.resolve(args.tokenizer), text: args.text });
-    process.stdout.write(`${JSON.stringify({ ids: result.ids, count: result.count })}\n`);
+    const { ids, weights, chunks, count, max } = result;
+    process.stdout.write(`${JSON.stringify({ ids, weights, chunks, count, max })}\n`);
     return 0;
   } finally {
     await client.dispose();

@@ -14,7 +14,7 @@ import { findDetector, type DetectorId } from './detect/detectors';
 import { checkDetectRequest, rgbOf } from './detect/detectRequest';
 import { detectPose as detectPoseIn } from './detect/detectPose';
 import { segmentPerson as segmentPersonIn } from './detect/segmentPerson';
-import { loadClipTokenizer, type ClipTokenizer } from './models/clip/tokenizer';
+import { loadClipTokenizer, tokenizeResult, type ClipTokenizer } from './models/clip/tokenizer';
 import { inspectModelFolder } from './models/modelFolder';
 import { findControlNets } from './models/controlNetFolder';
 import { modelDefaultSampler } from './schedulers';
@@ -187,8 +187,7 @@ async function tokenize(params: TokenizeParams): Promise<TokenizeResult> {
     tokenizer = await loadClipTokenizer(params.tokenizerDir);
     tokenizers.set(params.tokenizerDir, tokenizer);
   }
-  const ids = tokenizer.encode(params.text);
-  return { ids, count: ids.length - 2 };
+  return tokenizeResult(tokenizer.chunk(params.text), tokenizer.chunkLength);
 }
 
 const server = new RpcServer<PipelineMethods, PipelineEvents>(send, {

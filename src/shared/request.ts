@@ -221,10 +221,19 @@ export interface TokenizeParams {
 }
 
 export interface TokenizeResult {
-  /** Ids including BOS and EOS, before padding and truncation. */
+  /**
+   * Ids of the text with A1111's weighting syntax removed, BOS first and EOS last, all chunks in a row
+   * (for a prompt without syntax: exactly what the tokenizer gives).
+   */
   readonly ids: readonly number[];
-  /** Prompt tokens, excluding BOS/EOS (what the "42/75" counter shows). */
+  /** One weight per id (1 for BOS and EOS). */
+  readonly weights: readonly number[];
+  /** Where each 75-token chunk starts in `ids` and how many prompt tokens it holds. */
+  readonly chunks: readonly { readonly start: number; readonly length: number }[];
+  /** A1111's token count (each chunk but the last counts in full): the "82" of "82/150". */
   readonly count: number;
+  /** The chunks' capacity: the "150" of "82/150". */
+  readonly max: number;
 }
 
 /** Upscaling factors the built-in ESRGAN models offer. */

@@ -80,11 +80,11 @@ describe('atelier generate', () => {
     expect(readdirSync(dir)).toEqual([]);
   });
 
-  it('a 10,000-character prompt works and warns how many tokens were dropped; 10,001 is refused', async () => {
+  it('a 10,000-character prompt works (34 chunks of 75 tokens, nothing dropped); 10,001 is refused', async () => {
     const prompt = 'cat '.repeat(2500);
     const ok = await cli(['generate', prompt, '--model', oracleModel(), '--out', path.join(temp(), 'x.png'), ...small]);
     expect(ok.code).toBe(0);
-    expect(ok.stderr).toMatch(/prompt is longer than 75 tokens; the last 2425 tokens were dropped/);
+    expect(ok.stderr).not.toMatch(/dropped/);
     const tooLong = await cli(['generate', `${prompt}x`, '--model', oracleModel(), '--out', path.join(temp(), 'x.png'), ...small]);
     expect(tooLong.code).toBe(1);
     expect(tooLong.stderr).toContain('prompt must be at most 10000 characters, got 10001');
@@ -338,9 +338,29 @@ describe('atelier detect', () => {
 });
 
 describe('atelier tokenize', () => {
-  it('prints ids and count as JSON', async () => {
+  it('prints ids, weights, chunks and count as JSON', async () => {
     const r = await cli(['tokenize', '--tokenizer', 'assets/clip-tokenizer', 'a photo of a cat']);
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.stdout)).toEqual({ ids: [49406, 320, 1125, 539, 320, 2368, 49407], count: 5 });
+    expect(JSON.parse(r.stdout)).toEqual({
+      ids: [49406, 320, 1125, 539, 320, 2368, 49407],
+      weights: [1, 1, 1, 1, 1, 1, 1],
+      chunks: [{ start: 1, length: 5 }],
+      count: 5,
+      max: 75,
+    });
+  });
+  it('applies A1111 weighting: ids without the syntax, per-token weights, BREAK chunk boundaries', async () => {
+    const r = await cli(['tokenize', '--tokenizer', 'assets/clip-tokenizer', 'a (photo:1.5) of [a] BREAK cat']);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual({
+      ids: [49406, 320, 1125, 539, 320, 2368, 49407],
+      weights: [1, 1, 1.5, 1, 1 / 1.1, 1, 1],
+      chunks: [
+        { start: 1, length: 4 },
+        { start: 5, length: 1 },
+      ],
+      count: 76,
+      max: 150,
+    });
   });
 });

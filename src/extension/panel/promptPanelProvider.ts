@@ -177,8 +177,8 @@ export class PromptPanelProvider implements vscode.WebviewViewProvider {
     const dir = configuredModel(this.deps.context)?.dir ?? this.models[0]?.dir;
     if (!dir) return;
     try {
-      const { count } = await this.deps.client().tokenize({ tokenizerDir: path.join(dir, 'tokenizer'), text });
-      this.post({ type: 'tokens', field, count, max: 75 });
+      const { count, max, chunks } = await this.deps.client().tokenize({ tokenizerDir: path.join(dir, 'tokenizer'), text });
+      this.post({ type: 'tokens', field, count, max, chunks: chunks.length });
     } catch (error) {
       this.deps.log.debug(`token count unavailable: ${(error as Error).message}`);
     }

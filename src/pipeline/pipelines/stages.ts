@@ -2,6 +2,8 @@
 import path from 'node:path';
 import { PipelineError } from '../../shared/errors';
 import type { SamplingOptions } from '../../shared/request';
+import type { PromptChunk } from '../../shared/prompt/chunks';
+import { encodeChunks, padChunks } from '../models/clip/promptEncoding';
 import { guidanceScaleEmbedding } from '../models/sd/lcmGuidance';
 import { denormalize_ } from '../ops/image';
 import { allFinite, cfg, concatBatch, repeatInto_, scale } from '../ops/tensor';
@@ -44,7 +46,20 @@ export interface Conditioning {
   readonly timestepCond?: Float32Array;
 }
 
-/** Tokenizes and encodes the prompts; LCM-distilled UNets take guidance as an embedding instead of CFG. */
+/**
+ * How many 77-token chunks the UNet's context takes: any number when its sequence axis is dynamic (as
+ * diffusers and optimum export it), else what its fixed length holds.
+ */
+function contextChunkLimit(model: LoadedModel): number {
+  const seq = model.unet.contextInput.shape[1];
+  return typeof seq === 'number' ? Math.max(1, Math.floor(seq / model.tokenizer.maxLength)) : Number.POSITIVE_INFINITY;
+}
+
+/**
+ * Tokenizes and encodes the prompts with A1111's weighting and chunking (shared/prompt), the negative
+ * and positive padded to the same number of chunks with empty-prompt chunks so CFG batches align; LCM-
+ * distilled UNets take guidance as an embedding instead of CFG.
+ */
 export async function encodePrompts(
   model: LoadedModel,
   prompt: string,
@@ -54,15 +69,23 @@ export async function encodePrompts(
 ): Promise<Conditioning> {
   const distilledGuidance = model.unet.timestepCondInput !== undefined;
   const useCfg = !distilledGuidance && guidanceScale > 1;
-  const encode = async (text: string, label: string): Promise<{ hidden: Float32Array; seqLength: number }> => {
-    const { ids, droppedTokens } = model.tokenizer.encodePadded(text);
-    if (droppedTokens > 0) {
-      warn(`${label} is longer than ${model.tokenizer.maxLength - 2} tokens; the last ${droppedTokens} token${droppedTokens === 1 ? ' was' : 's were'} dropped`);
-    }
-    return model.textEncoder.encode(ids);
+  const { tokenizer, textEncoder } = model;
+  const limit = contextChunkLimit(model);
+  const chunksOf = (text: string, label: string): readonly PromptChunk[] => {
+    const { chunks } = tokenizer.chunk(text);
+    if (chunks.length <= limit) return chunks;
+    const dropped = chunks.slice(limit).reduce((n, c) => n + c.ids.length, 0);
+    warn(`${label} has ${chunks.length} chunks of ${tokenizer.chunkLength} tokens but this UNet takes a fixed ${tokenizer.maxLength * limit}-token context; the last ${dropped} token${dropped === 1 ? ' was' : 's were'} dropped (a UNet exported with a dynamic sequence axis takes any length)`);
+    return chunks.slice(0, limit);
   };
-  const cond = await encode(prompt, 'prompt');
-  const uncond = useCfg ? await encode(negativePrompt, 'negative prompt') : undefined;
+  let cond = await encodeChunks(tokenizer, textEncoder, chunksOf(prompt, 'prompt'));
+  let uncond = useCfg ? await encodeChunks(tokenizer, textEncoder, chunksOf(negativePrompt, 'negative prompt')) : undefined;
+  if (uncond && uncond.chunks !== cond.chunks) {
+    const empty = (await encodeChunks(tokenizer, textEncoder, [{ ids: [], weights: [] }])).hidden;
+    const chunks = Math.max(cond.chunks, uncond.chunks);
+    cond = padChunks(cond, empty, chunks);
+    uncond = padChunks(uncond, empty, chunks);
+  }
   if (!useCfg && negativePrompt.trim() !== '') {
     warn(distilledGuidance ? 'the negative prompt is ignored: LCM models have guidance distilled in' : 'the negative prompt is ignored when guidance is 1 or less');
   }

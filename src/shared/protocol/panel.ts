@@ -74,7 +74,8 @@ export type ToPanel =
   /** The settings changed (in the panel, the palette's settings, or settings.json): show the new values. */
   | { readonly type: 'settings'; readonly settings: PanelSettings; readonly modelId: string }
   /** Token count of the prompt or negative prompt ("42/75"). */
-  | { readonly type: 'tokens'; readonly field: 'prompt' | 'negativePrompt'; readonly count: number; readonly max: number }
+  /** "82/150": A1111's token count over the capacity of its 75-token chunks. */
+  | { readonly type: 'tokens'; readonly field: 'prompt' | 'negativePrompt'; readonly count: number; readonly max: number; readonly chunks: number }
   /** Put a stored image's prompt into the panel (Reuse; its settings are written to the settings by the host). */
   | { readonly type: 'loadPrompt'; readonly prompt: string }
   /** A generation started, progressed or ended. */

@@ -75,8 +75,10 @@ export class PanelApp {
         const counter = message.field === 'prompt' ? this.promptCounter : this.form?.negativeCounter;
         if (!counter) return;
         counter.textContent = `${message.count}/${message.max}`;
-        counter.classList.toggle('over', message.count > message.max);
-        counter.title = message.count > message.max ? `${message.count - message.max} tokens past ${message.max} are dropped` : 'CLIP tokens used';
+        counter.title =
+          message.chunks > 1
+            ? `CLIP tokens used, encoded as ${message.chunks} chunks of 75 (BREAK or every 75 tokens starts a new chunk)`
+            : 'CLIP tokens used (past 75, the prompt continues in a new chunk of 75)';
         return;
       }
       case 'loadPrompt':

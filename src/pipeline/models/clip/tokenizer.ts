@@ -7,6 +7,9 @@ import path from 'node:path';
 import { Tokenizer } from '@huggingface/tokenizers';
 import { PipelineError } from '../../../shared/errors';
 import { FILE_KINDS, FileReadError, readBounded } from '../../../shared/files/boundedRead';
+import { parsePromptAttention } from '../../../shared/prompt/attention';
+import { chunkCapacity, chunkPrompt, type ChunkedPrompt, type PromptChunk } from '../../../shared/prompt/chunks';
+import type { TokenizeResult } from '../../../shared/request';
 
 export const CLIP_BOS = 49406;
 export const CLIP_EOS = 49407;
@@ -19,12 +22,44 @@ export interface EncodedPrompt {
   readonly droppedTokens: number;
 }
 
+/** One chunk as the text encoder takes it: `maxLength` ids and one weight per id (1 for BOS/EOS/padding). */
+export interface ChunkIds {
+  readonly ids: readonly number[];
+  readonly weights: readonly number[];
+}
+
 export class ClipTokenizer {
   constructor(
     private readonly tokenizer: Tokenizer,
     readonly padId: number,
     readonly maxLength: number,
+    /** Id of `,</w>` (A1111's comma backtracking), when the vocabulary has it. */
+    readonly commaId?: number,
   ) {}
+
+  /** Prompt tokens per chunk: 75 for CLIP's 77. */
+  get chunkLength(): number {
+    return this.maxLength - 2;
+  }
+
+  /** A1111 weighting syntax parsed and the tokens split into chunks (see shared/prompt). */
+  chunk(text: string): ChunkedPrompt {
+    return chunkPrompt(parsePromptAttention(text), (piece) => (piece === '' ? [] : this.encode(piece).slice(1, -1)), {
+      chunkLength: this.chunkLength,
+      commaId: this.commaId,
+    });
+  }
+
+  /** BOS, the chunk's ids, EOS, then padding to `maxLength`, as diffusers pads a single prompt. */
+  chunkIds(chunk: PromptChunk): ChunkIds {
+    const ids = [CLIP_BOS, ...chunk.ids, CLIP_EOS];
+    const weights = [1, ...chunk.weights, 1];
+    while (ids.length < this.maxLength) {
+      ids.push(this.padId);
+      weights.push(1);
+    }
+    return { ids, weights };
+  }
 
   /** Ids with BOS and EOS, neither padded nor truncated. */
   encode(text: string): number[] {
@@ -40,6 +75,21 @@ export class ClipTokenizer {
     while (ids.length < this.maxLength) ids.push(this.padId);
     return { ids, droppedTokens: inner.length - kept.length };
   }
+}
+
+/** The `tokenize` answer (token counter, `atelier tokenize`): the chunks flattened between one BOS and EOS. */
+export function tokenizeResult(prompt: ChunkedPrompt, chunkLength: number): TokenizeResult {
+  const ids: number[] = [CLIP_BOS];
+  const weights: number[] = [1];
+  const chunks = prompt.chunks.map((chunk) => {
+    const start = ids.length;
+    ids.push(...chunk.ids);
+    weights.push(...chunk.weights);
+    return { start, length: chunk.ids.length };
+  });
+  ids.push(CLIP_EOS);
+  weights.push(1);
+  return { ids, weights, chunks, count: prompt.tokenCount, max: chunkCapacity(prompt, chunkLength) };
 }
 
 async function readText(file: string): Promise<string> {
@@ -134,5 +184,5 @@ export async function loadClipTokenizer(dir: string): Promise<ClipTokenizer> {
     decoder: { type: 'ByteLevel', add_prefix_space: true, trim_offsets: true, use_regex: true },
     model: { type: 'BPE', dropout: null, unk_token: '<|endoftext|>', continuing_subword_prefix: '', end_of_word_suffix: '</w>', fuse_unk: false, byte_fallback: false, vocab, merges },
   };
-  return new ClipTokenizer(new Tokenizer(tokenizerJson, {}), padId, maxLength);
+  return new ClipTokenizer(new Tokenizer(tokenizerJson, {}), padId, maxLength, vocab[',</w>']);
 }
