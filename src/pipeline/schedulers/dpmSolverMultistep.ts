@@ -9,32 +9,17 @@ import {
   checkSteps,
   checkTimestepRange,
   interpOnIndexGrid,
+  karrasSigmas,
   linspace,
   roundHalfEven,
+  sigmaToTimestep,
   trainingSigmas,
 } from './noiseSchedule';
 import { PipelineError } from '../../shared/errors';
 import { dynamicThreshold } from './sampleClipping';
 import type { ResolvedSampler, Scheduler, SchedulerConfig, StepOptions, StepResult } from './types';
 
-const KARRAS_RHO = 7;
-
-/** Karras et al. (2022) σ ramp between the model's σ_max and σ_min. */
-export function karrasSigmas(sigmaMin: number, sigmaMax: number, steps: number): number[] {
-  const minInv = sigmaMin ** (1 / KARRAS_RHO);
-  const maxInv = sigmaMax ** (1 / KARRAS_RHO);
-  return linspace(0, 1, steps).map((r) => (maxInv + r * (minInv - maxInv)) ** KARRAS_RHO);
-}
-
-/** diffusers `_sigma_to_t`: interpolate the timestep of σ in log-σ over the training schedule. */
-export function sigmaToTimestep(sigma: number, logSigmas: Float64Array): number {
-  const logSigma = Math.log(Math.max(sigma, 1e-10));
-  let low = 0;
-  for (let i = 0; i < logSigmas.length; i++) if (logSigma - logSigmas[i] >= 0) low = i;
-  low = Math.min(low, logSigmas.length - 2);
-  const w = Math.min(1, Math.max(0, (logSigmas[low] - logSigma) / (logSigmas[low] - logSigmas[low + 1])));
-  return (1 - w) * low + w * (low + 1);
-}
+export { karrasSigmas, sigmaToTimestep };
 
 /** VP α_t and σ_t of a VE σ. */
 function alphaSigma(sigma: number): { alpha: number; sigmaT: number; lambda: number } {

@@ -1,22 +1,37 @@
-/** Euler (EulerDiscreteScheduler, s_churn = 0): deterministic first-order ODE step in σ space. */
+/**
+ * Euler (EulerDiscreteScheduler, s_churn = 0): deterministic first-order ODE step in σ space. Reads
+ * use_karras_sigmas (diffusers ≥ 0.19) and final_sigmas_type (≥ 0.28; default "zero", which is where
+ * every earlier version ended).
+ */
 import {
   alphasCumprod,
   checkSteps,
   continuousTimesteps,
   interpOnIndexGrid,
+  karrasSigmas,
+  sigmaToTimestep,
   trainingSigmas,
 } from './noiseSchedule';
-import type { ResolvedSampler, Scheduler, SchedulerConfig, StepOptions, StepResult } from './types';
+import type { FinalSigmasType, ResolvedSampler, Scheduler, SchedulerConfig, StepOptions, StepResult } from './types';
+
+export interface SigmaScheduleOptions {
+  /** Karras σ ramp between the schedule's own end points, timesteps mapped back through log σ. */
+  readonly karras: boolean;
+  readonly finalSigmas: FinalSigmasType;
+}
 
 /** σ-space schedule shared by Euler and Euler ancestral. */
 export class SigmaSchedule {
   timesteps: number[] = [];
-  /** One σ per timestep plus the final 0. */
+  /** One σ per timestep plus the final σ (0, or σ at t = 0 for final_sigmas_type "sigma_min"). */
   sigmas: number[] = [];
   initNoiseSigma = 1;
   private readonly trainSigmas: Float64Array;
 
-  constructor(private readonly config: SchedulerConfig) {
+  constructor(
+    private readonly config: SchedulerConfig,
+    private readonly options: SigmaScheduleOptions = { karras: false, finalSigmas: 'zero' },
+  ) {
     this.trainSigmas = trainingSigmas(alphasCumprod(config));
   }
 
@@ -28,7 +43,13 @@ export class SigmaSchedule {
     checkSteps(steps, this.config.numTrainTimesteps);
     const spacing = this.config.timestepSpacing ?? 'linspace';
     this.timesteps = continuousTimesteps(steps, spacing, this.config.numTrainTimesteps, this.config.stepsOffset);
-    this.sigmas = [...this.timesteps.map((t) => interpOnIndexGrid(t, this.trainSigmas)), 0];
+    let sigmas = this.timesteps.map((t) => interpOnIndexGrid(t, this.trainSigmas));
+    if (this.options.karras) {
+      const logSigmas = this.trainSigmas.map(Math.log);
+      sigmas = karrasSigmas(sigmas[sigmas.length - 1], sigmas[0], steps);
+      this.timesteps = sigmas.map((sigma) => sigmaToTimestep(sigma, logSigmas));
+    }
+    this.sigmas = [...sigmas, this.options.finalSigmas === 'zero' ? 0 : this.trainSigmas[0]];
     const maxSigma = Math.max(...this.sigmas);
     this.initNoiseSigma = spacing === 'leading' ? Math.sqrt(maxSigma * maxSigma + 1) : maxSigma;
   }
@@ -67,8 +88,8 @@ export abstract class SigmaScheduler implements Scheduler {
   abstract readonly name: ResolvedSampler;
   protected readonly schedule: SigmaSchedule;
 
-  constructor(config: SchedulerConfig) {
-    this.schedule = new SigmaSchedule(config);
+  constructor(config: SchedulerConfig, options?: SigmaScheduleOptions) {
+    this.schedule = new SigmaSchedule(config, options);
   }
 
   get timesteps(): readonly number[] {
@@ -101,6 +122,10 @@ export abstract class SigmaScheduler implements Scheduler {
 
 export class EulerScheduler extends SigmaScheduler {
   readonly name: ResolvedSampler = 'euler';
+
+  constructor(config: SchedulerConfig) {
+    super(config, { karras: config.useKarrasSigmas, finalSigmas: config.finalSigmasType ?? 'zero' });
+  }
 
   step(modelOutput: Float32Array, index: number, sample: Float32Array, _options?: StepOptions): StepResult {
     const sigma = this.schedule.sigmas[index];

@@ -1,4 +1,7 @@
-/** Euler ancestral (EulerAncestralDiscreteScheduler): Euler step to σ_down plus fresh noise of σ_up. */
+/**
+ * Euler ancestral (EulerAncestralDiscreteScheduler): Euler step to σ_down plus fresh noise of σ_up.
+ * The class has neither use_karras_sigmas nor final_sigmas_type (diffusers v0.21.4), so it ignores both.
+ */
 import { SigmaScheduler } from './euler';
 import type { ResolvedSampler, StepOptions, StepResult } from './types';
 

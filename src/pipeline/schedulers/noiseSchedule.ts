@@ -135,3 +135,22 @@ export function addNoiseVp(original: Float32Array, noise: Float32Array, alphaPro
   for (let i = 0; i < out.length; i++) out[i] = a * original[i] + b * noise[i];
   return out;
 }
+
+const KARRAS_RHO = 7;
+
+/** Karras et al. (2022) σ ramp between the model's σ_max and σ_min. */
+export function karrasSigmas(sigmaMin: number, sigmaMax: number, steps: number): number[] {
+  const minInv = sigmaMin ** (1 / KARRAS_RHO);
+  const maxInv = sigmaMax ** (1 / KARRAS_RHO);
+  return linspace(0, 1, steps).map((r) => (maxInv + r * (minInv - maxInv)) ** KARRAS_RHO);
+}
+
+/** diffusers `_sigma_to_t`: interpolate the timestep of σ in log-σ over the training schedule. */
+export function sigmaToTimestep(sigma: number, logSigmas: Float64Array): number {
+  const logSigma = Math.log(Math.max(sigma, 1e-10));
+  let low = 0;
+  for (let i = 0; i < logSigmas.length; i++) if (logSigma - logSigmas[i] >= 0) low = i;
+  low = Math.min(low, logSigmas.length - 2);
+  const w = Math.min(1, Math.max(0, (logSigmas[low] - logSigma) / (logSigmas[low] - logSigmas[low + 1])));
+  return (1 - w) * low + w * (low + 1);
+}

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { parseSchedulerConfig } from '../../../src/pipeline/schedulers/config';
 import { DdimScheduler } from '../../../src/pipeline/schedulers/ddim';
+import { EulerScheduler } from '../../../src/pipeline/schedulers/euler';
+import { EulerAncestralScheduler } from '../../../src/pipeline/schedulers/eulerAncestral';
 import { DpmSolverMultistepScheduler } from '../../../src/pipeline/schedulers/dpmSolverMultistep';
 import { LcmScheduler } from '../../../src/pipeline/schedulers/lcm';
 import { PndmScheduler } from '../../../src/pipeline/schedulers/pndm';
@@ -206,5 +208,34 @@ describe('DPM++ 2M final_sigmas_type, lower_order_final, solver_type', () => {
   it('refuses algorithm types and orders it does not implement, naming the key', () => {
     expect(() => new DpmSolverMultistepScheduler(sdSchedulerConfig({ algorithm_type: 'sde-dpmsolver++' }), false)).toThrow(/algorithm_type "sde-dpmsolver\+\+" is not implemented/);
     expect(() => new DpmSolverMultistepScheduler(sdSchedulerConfig({ solver_order: 3 }), false)).toThrow(/solver_order 3/);
+  });
+});
+
+describe('Euler use_karras_sigmas and final_sigmas_type', () => {
+  it('Karras 20 (linspace): the reference Karras σ ramp, continuous timesteps through log σ', () => {
+    const s = new EulerScheduler(sdSchedulerConfig({ _class_name: 'EulerDiscreteScheduler', use_karras_sigmas: true }));
+    s.setTimesteps(20);
+    const dpm = new DpmSolverMultistepScheduler(sdSchedulerConfig(), true);
+    dpm.setTimesteps(20);
+    s.sigmas.forEach((sigma, i) => expect(sigma).toBeCloseTo(dpm.sigmas[i], 10));
+    expect(s.timesteps.map((t) => Math.round(t))).toEqual(dpm.timesteps);
+    expect(s.timesteps.some((t) => !Number.isInteger(t))).toBe(true);
+    expect(s.initNoiseSigma).toBeCloseTo(14.6146, 4);
+  });
+  it('without the key the schedule stays the interpolated one', () => {
+    const s = new EulerScheduler(sdSchedulerConfig({ _class_name: 'EulerDiscreteScheduler' }));
+    s.setTimesteps(20);
+    expect(s.sigmas[1]).toBeCloseTo(10.74684, 5);
+  });
+  it('final_sigmas_type "sigma_min" ends at σ(t = 0); Euler ancestral ignores both keys', () => {
+    const s = new EulerScheduler(sdSchedulerConfig({ final_sigmas_type: 'sigma_min' }));
+    s.setTimesteps(4);
+    expect(s.sigmas.at(-1)).toBeCloseTo(Math.sqrt((1 - alphaBar(0)) / alphaBar(0)), 10);
+    const a = new EulerAncestralScheduler(sdSchedulerConfig({ final_sigmas_type: 'sigma_min', use_karras_sigmas: true }));
+    a.setTimesteps(4);
+    expect(a.sigmas.at(-1)).toBe(0);
+    const plain = new EulerAncestralScheduler(sdSchedulerConfig());
+    plain.setTimesteps(4);
+    expect(a.sigmas).toEqual(plain.sigmas);
   });
 });
