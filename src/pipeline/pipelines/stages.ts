@@ -47,7 +47,7 @@ export interface Conditioning {
 }
 
 /**
- * How many 77-token chunks the UNet's context takes: any number when its sequence axis is dynamic (as
+ * How many 77-token chunks the UNet's context takes. Unlimited when its sequence axis is dynamic (as
  * diffusers and optimum export it), else what its fixed length holds.
  */
 function contextChunkLimit(model: LoadedModel): number {

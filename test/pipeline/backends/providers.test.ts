@@ -41,7 +41,7 @@ describe('opening sessions', () => {
     expect(session.inputs.map((i) => [i.name, i.type, i.shape])).toEqual([
       ['sample', 'float32', ['batch', 4, 'height', 'width']],
       ['timestep', 'float32', ['batch']],
-      ['encoder_hidden_states', 'float32', ['batch', 77, 16]],
+      ['encoder_hidden_states', 'float32', ['batch', 'sequence', 16]],
     ]);
     await session.release();
   });
