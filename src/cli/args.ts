@@ -14,6 +14,13 @@ export const USAGE = `Usage:
   atelier detect pose|person <file> [--out f]
                                             built-in detectors: people as OpenPose JSON (<name>.pose.json)
                                             or a person mask (<name>.mask.png), the canvas's layer files
+  atelier build [recipes or folders…] [--check | --dry-run] [--force] [-j N] [--json] [--root <dir>]
+                                            make every image whose recipe (<name>.atelier.json) or inputs
+                                            changed; atelier.lock.json records what was built. --check:
+                                            exit 1 if anything is stale or missing, generate nothing (CI);
+                                            --dry-run: list the work; --force: remake even up-to-date or
+                                            hand-edited images; -j N: derived files encoded N at a time
+                                            (generation runs in order on one warm worker)
   atelier tokenize --tokenizer <dir> "<text>"  print {"ids":[…],"count":N} for a CLIP tokenizer
   atelier models list                       models in the Hugging Face cache, and the catalogue
   atelier models list --comfyui <url>       what a ComfyUI server offers: checkpoints, ControlNets, LoRAs,
@@ -163,7 +170,53 @@ export interface DetectArgs {
   readonly provider: ExecutionProviderPreference;
 }
 
-export type CliArgs = GenerateArgs | TokenizeArgs | UpscaleArgs | DetectArgs | { readonly command: 'models'; readonly args: readonly string[] } | { readonly command: 'help' };
+export interface BuildArgs {
+  readonly command: 'build';
+  /** Recipe files or folders (default: the workspace root). */
+  readonly paths: readonly string[];
+  readonly root?: string;
+  readonly mode: 'build' | 'check' | 'dry-run';
+  readonly force: boolean;
+  /** Derived files encoded at once (generation itself always runs in order on one warm worker). */
+  readonly jobs: number;
+  readonly json: boolean;
+  readonly provider: ExecutionProviderPreference;
+  readonly comfyui?: string;
+  readonly metadata: boolean;
+}
+
+export type CliArgs = GenerateArgs | TokenizeArgs | UpscaleArgs | DetectArgs | BuildArgs | { readonly command: 'models'; readonly args: readonly string[] } | { readonly command: 'help' };
+
+function parseBuild(rest: readonly string[]): BuildArgs {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...rest],
+      allowPositionals: true,
+      strict: true,
+      options: { root: { type: 'string' }, check: { type: 'boolean' }, 'dry-run': { type: 'boolean' }, force: { type: 'boolean' }, jobs: { type: 'string', short: 'j' }, json: { type: 'boolean' }, provider: { type: 'string' }, comfyui: { type: 'string' }, 'no-metadata': { type: 'boolean' } },
+    });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const { values, positionals } = parsed;
+  if (values.check && values['dry-run']) throw new UsageError('use --check (exit 1 when anything is stale) or --dry-run (list the work), not both');
+  if (values.force && values.check) throw new UsageError('--check generates nothing, so --force has no effect with it; leave one out');
+  const jobs = number('jobs', values.jobs, 1, true) ?? 1;
+  if (jobs < 1 || jobs > 64) throw new UsageError(`-j must be from 1 to 64, got ${jobs}`);
+  return {
+    command: 'build',
+    paths: positionals,
+    root: values.root,
+    mode: values.check ? 'check' : values['dry-run'] ? 'dry-run' : 'build',
+    force: values.force === true,
+    jobs,
+    json: values.json === true,
+    provider: oneOf('provider', values.provider, EXECUTION_PROVIDERS, 'auto'),
+    comfyui: values.comfyui,
+    metadata: !values['no-metadata'],
+  };
+}
 
 function number(flag: string, raw: string | undefined, fallback: number | undefined, integer: boolean): number | undefined {
   if (raw === undefined) return fallback;
@@ -192,6 +245,7 @@ export function parseCli(argv: readonly string[]): CliArgs {
   }
   if (command === 'upscale') return parseUpscale(rest);
   if (command === 'detect') return parseDetect(rest);
+  if (command === 'build') return parseBuild(rest);
   if (command !== 'generate') throw new UsageError(`unknown command ${JSON.stringify(command)}`);
   let parsed;
   try {

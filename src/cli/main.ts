@@ -20,6 +20,7 @@ import { parseCli, USAGE, UsageError, type DetectArgs, type GenerateArgs, type T
 import { saveUpscaled, upscaleTarget } from '../host/output/saveUpscaled';
 import { ProgressBar } from './progressBar';
 import { modelsCommand } from './modelsCommand';
+import { buildCommand } from './buildCommand';
 import { readPromptFile } from './promptFile';
 import { findCachedModel } from '../host/models/cachedModels';
 import { parseRepoRef } from '../host/models/hub/repoId';
@@ -334,6 +335,7 @@ async function main(argv: readonly string[]): Promise<number> {
     if (args.command === 'models') return await modelsCommand(args.args);
     if (args.command === 'upscale') return await upscale(args);
     if (args.command === 'detect') return await detect(args);
+    if (args.command === 'build') return await buildCommand(args, supervisor);
     return args.command === 'generate' ? await generate(args) : await tokenize(args);
   } catch (error) {
     if (error instanceof UsageError) {

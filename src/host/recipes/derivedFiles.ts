@@ -83,14 +83,14 @@ function square(image: Uint8Array, size: number, opaque = false): Promise<Uint8A
   return encodeDerived(image, { format: 'png', resize: { width: size, height: size, fit: 'contain' }, opaque });
 }
 
-/** The derived files' bytes, by absolute path. */
-export async function deriveFiles(image: Uint8Array, imageFile: string, outputs: RecipeOutputs | undefined): Promise<Map<string, Uint8Array>> {
-  const out = new Map<string, Uint8Array>();
+/** The derived files' bytes, by absolute path; encoded `concurrency` at a time (AVIF is slow), in declaration order. */
+export async function deriveFiles(image: Uint8Array, imageFile: string, outputs: RecipeOutputs | undefined, concurrency = 1): Promise<Map<string, Uint8Array>> {
   const { sizes, formats } = plan(imageFile, outputs);
   const { width, height } = await readImageSize(image, path.basename(imageFile));
   const maxK = Math.max(1, ...sizes.map((s) => (s.kind === 'density' ? s.k : 1)));
   const dir = path.dirname(imageFile);
   const stem = path.basename(imageFile, path.extname(imageFile));
+  const work: { readonly file: string; readonly make: () => Promise<Uint8Array> }[] = [];
   for (const size of sizes) {
     let w = width;
     if (size.kind === 'density') w = Math.max(1, Math.round((width * size.k) / maxK));
@@ -101,18 +101,24 @@ export async function deriveFiles(image: Uint8Array, imageFile: string, outputs:
     const h = Math.max(1, Math.round((height * w) / width));
     for (const f of formats) {
       const file = path.join(dir, `${stem}${suffix(size)}${EXT[f.format]}`);
-      if (file === imageFile) continue;
-      out.set(file, await encodeDerived(image, { format: f.format, quality: f.quality, ...(w === width ? {} : { resize: { width: w, height: h, fit: 'fill' as const } }) }));
+      if (file !== imageFile) work.push({ file, make: () => encodeDerived(image, { format: f.format, quality: f.quality, ...(w === width ? {} : { resize: { width: w, height: h, fit: 'fill' as const } }) }) });
     }
   }
   if (outputs?.icons) {
     const icons = iconsDir(imageFile);
-    const pngs = new Map<number, Uint8Array>();
-    for (const n of ICON_SIZES) pngs.set(n, await square(image, n));
-    out.set(path.join(icons, 'favicon.ico'), icoOf(FAVICON_SIZES.map((n) => ({ size: n, bytes: pngs.get(n) as Uint8Array }))));
-    for (const n of ICON_SIZES) out.set(path.join(icons, `icon-${n}.png`), pngs.get(n) as Uint8Array);
+    for (const n of ICON_SIZES) work.push({ file: path.join(icons, `icon-${n}.png`), make: () => square(image, n) });
     // Apple touch icons are shown on an opaque tile: no transparency.
-    out.set(path.join(icons, 'apple-touch-icon.png'), await square(image, APPLE_TOUCH, true));
+    work.push({ file: path.join(icons, 'apple-touch-icon.png'), make: () => square(image, APPLE_TOUCH, true) });
+  }
+  const out = new Map<string, Uint8Array>();
+  for (let i = 0; i < work.length; i += concurrency) {
+    const batch = work.slice(i, i + concurrency);
+    const bytes = await Promise.all(batch.map((w) => w.make()));
+    batch.forEach((w, j) => out.set(w.file, bytes[j]));
+  }
+  if (outputs?.icons) {
+    const icons = iconsDir(imageFile);
+    out.set(path.join(icons, 'favicon.ico'), icoOf(FAVICON_SIZES.map((n) => ({ size: n, bytes: out.get(path.join(icons, `icon-${n}.png`)) as Uint8Array }))));
   }
   return out;
 }

@@ -17,7 +17,7 @@ export interface RecipeProblem extends SchemaProblem {
 
 /** One line per problem: `file: $.path: what; fix: how`. */
 export function problemText(p: RecipeProblem): string {
-  return `${p.file}: ${p.path}: ${p.message.startsWith(p.path) ? p.message.slice(p.path.length).replace(/^ /, '') : p.message}; fix: ${p.fix}`;
+  return `${p.file}: ${p.message.startsWith(p.path) ? p.message : `${p.path}: ${p.message}`}; fix: ${p.fix}`;
 }
 
 export class RecipeError extends Error {
