@@ -2,6 +2,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { deriveFiles, derivedPaths, icoOf } from '../../../src/host/recipes/derivedFiles';
+import type { RecipeOutputs } from '../../../src/host/recipes/recipe';
 
 const image = (width: number, height: number): Promise<Buffer> => sharp({ create: { width, height, channels: 4, background: { r: 200, g: 40, b: 40, alpha: 0.5 } } }).png().toBuffer();
 const dims = async (bytes: Uint8Array): Promise<[number, number, string]> => {
@@ -12,7 +13,7 @@ const file = path.join('/w', 'assets', 'hero.png');
 
 describe('derived files', () => {
   it('@1x/@2x/@3x: the largest is the image itself, the rest scaled down; each format per size', async () => {
-    const outputs = { sizes: ['@1x', '@2x', '@3x'], formats: ['png', 'webp', { format: 'jpeg' as const, quality: 70 }] };
+    const outputs: RecipeOutputs = { sizes: ['@1x', '@2x', '@3x'], formats: ['png', 'webp', { format: 'jpeg', quality: 70 }] };
     const files = await deriveFiles(await image(96, 48), file, outputs);
     const names = [...files.keys()].map((f) => path.basename(f));
     expect(names).toEqual(['hero@1x.png', 'hero@1x.webp', 'hero@1x.jpg', 'hero@2x.png', 'hero@2x.webp', 'hero@2x.jpg', 'hero@3x.png', 'hero@3x.webp', 'hero@3x.jpg']);
