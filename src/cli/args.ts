@@ -6,7 +6,7 @@ export class UsageError extends Error {}
 
 export const USAGE = `Usage:
   atelier generate "<prompt>" [options]     generate an image (PNG, JPEG or WebP with its parameters)
-  atelier upscale <file> [--scale 2|3|4|8] [--model slim|medium] [--out f.png|dir/]
+  atelier upscale <file> [--scale 2|3|4|8] [--model slim|medium] [--out f.png|dir/] [--json]
                                             upscale with a built-in ESRGAN model (default 2×, slim);
                                             the result is <name>@<scale>x.png beside the file
   atelier upscale <file> --comfyui <url> --model <upscale model as the server lists it> [--out f]
@@ -22,7 +22,7 @@ export const USAGE = `Usage:
                                             hand-edited images; -j N: derived files encoded N at a time
                                             (generation runs in order on one warm worker)
   atelier tokenize --tokenizer <dir> "<text>"  print {"ids":[…],"count":N} for a CLIP tokenizer
-  atelier models list                       models in the Hugging Face cache, and the catalogue
+  atelier models list [--json]              models in the Hugging Face cache, and the catalogue
   atelier models list --comfyui <url>       what a ComfyUI server offers: checkpoints, ControlNets, LoRAs,
                                             upscale models, samplers (also $ATELIER_COMFYUI_URL; a token
                                             for ComfyUI-Login or a proxy from $ATELIER_COMFYUI_TOKEN)
@@ -68,6 +68,9 @@ generate options:
   --controlnet <type>=<dir>   the ControlNet folder for a type (else found under --controlnets)
   --controlnets <dir>   folder of ControlNets found by type, e.g. SD/Depth (repeatable; $ATELIER_CONTROLNETS)
   --no-metadata         do not write the parameters into the image
+  --recipe              also write <name>.atelier.json beside the image (the job as data, for atelier build)
+  --json                print one JSON object on stdout: the file, size, seed, steps, sampler, provider,
+                        model and recipe (errors too: {"error": {"code", "message"}}); for scripts and agents
 `;
 
 export interface GenerateArgs {
@@ -98,6 +101,10 @@ export interface GenerateArgs {
   readonly fullSize: boolean;
   readonly controls: readonly ControlArg[];
   readonly controlNetRoots: readonly string[];
+  /** --recipe: write <name>.atelier.json beside the image. */
+  readonly recipe: boolean;
+  /** --json: one JSON object on stdout (the file, its parameters), errors too. */
+  readonly json: boolean;
 }
 
 export interface ControlArg {
@@ -160,6 +167,7 @@ export interface UpscaleArgs {
   readonly out?: string;
   readonly provider: ExecutionProviderPreference;
   readonly metadata: boolean;
+  readonly json?: boolean;
 }
 
 export interface DetectArgs {
@@ -279,6 +287,8 @@ export function parseCli(argv: readonly string[]): CliArgs {
         control: { type: 'string', multiple: true },
         controlnet: { type: 'string', multiple: true },
         controlnets: { type: 'string', multiple: true },
+        recipe: { type: 'boolean' },
+        json: { type: 'boolean' },
       },
     });
   } catch (error) {
@@ -337,6 +347,8 @@ export function parseCli(argv: readonly string[]): CliArgs {
     fullSize: values['full-size'] === true,
     controls,
     controlNetRoots: values.controlnets ?? [],
+    recipe: values.recipe === true,
+    json: values.json === true,
   };
 }
 
@@ -356,7 +368,7 @@ function parseDetect(rest: readonly string[]): DetectArgs {
 function parseUpscale(rest: readonly string[]): UpscaleArgs {
   let parsed;
   try {
-    parsed = parseArgs({ args: [...rest], allowPositionals: true, strict: true, options: { scale: { type: 'string' }, model: { type: 'string' }, comfyui: { type: 'string' }, out: { type: 'string' }, provider: { type: 'string' }, 'no-metadata': { type: 'boolean' } } });
+    parsed = parseArgs({ args: [...rest], allowPositionals: true, strict: true, options: { scale: { type: 'string' }, model: { type: 'string' }, comfyui: { type: 'string' }, out: { type: 'string' }, provider: { type: 'string' }, 'no-metadata': { type: 'boolean' }, json: { type: 'boolean' } } });
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
@@ -367,7 +379,7 @@ function parseUpscale(rest: readonly string[]): UpscaleArgs {
   if (values.comfyui !== undefined || (serverModel && process.env.ATELIER_COMFYUI_URL)) {
     if (!values.model) throw new UsageError('upscale --comfyui needs --model <upscale model as the server lists it> (atelier models list --comfyui <url>)');
     if (values.scale !== undefined) throw new UsageError('--scale is set by the server\'s upscale model with --comfyui; leave it out');
-    return { command: 'upscale', file: positionals[0], scale: 2, model: 'slim', comfy: { url: values.comfyui, model: values.model }, out: values.out, provider: 'auto', metadata: !values['no-metadata'] };
+    return { command: 'upscale', file: positionals[0], scale: 2, model: 'slim', comfy: { url: values.comfyui, model: values.model }, out: values.out, provider: 'auto', metadata: !values['no-metadata'], json: values.json === true };
   }
   const scale = oneOf('scale', values.scale, UPSCALE_FACTORS.map(String), '2');
   return {
@@ -378,5 +390,6 @@ function parseUpscale(rest: readonly string[]): UpscaleArgs {
     out: values.out,
     provider: oneOf('provider', values.provider, EXECUTION_PROVIDERS, 'auto'),
     metadata: !values['no-metadata'],
+    json: values.json === true,
   };
 }

@@ -9,7 +9,7 @@ import { callbacksFor, type Backend } from '../host/backend/backend';
 import { ComfyBackend } from '../host/backend/comfyBackend';
 import { OnnxBackend } from '../host/backend/onnxBackend';
 import { hubEnvironment } from '../host/models/hubEnvironment';
-import { findRecipes, localModelResolver } from '../host/recipes/loadRecipes';
+import { BuildPathError, findRecipes, localModelResolver } from '../host/recipes/loadRecipes';
 import { LOCK_FILE } from '../host/recipes/lockFile';
 import { runBuild, type BuildItem } from '../host/recipes/runBuild';
 import type { WorkerSupervisor } from '../host/worker/workerSupervisor';
@@ -18,12 +18,12 @@ import { ProgressBar } from './progressBar';
 
 const MARK: Record<BuildItem['outcome'], string> = { built: '⟳ built', derived: '⟳ derived', recorded: '✓ recorded', 'up-to-date': '✓ up to date', 'would-build': '… stale', blocked: '! blocked', failed: '✗ failed', cancelled: '✗ cancelled' };
 
-/** The workspace: --root, else the nearest folder up from here holding atelier.lock.json, else the current folder. */
-export function buildRoot(flag: string | undefined, cwd: string = process.cwd()): string {
+/** The workspace: --root, else the nearest folder up from `start` holding atelier.lock.json or .git, else `start`. */
+export function buildRoot(flag: string | undefined, start: string = process.cwd()): string {
   if (flag !== undefined) return path.resolve(flag);
-  for (let dir = cwd; ; dir = path.dirname(dir)) {
-    if (existsSync(path.join(dir, LOCK_FILE))) return dir;
-    if (path.dirname(dir) === dir) return cwd;
+  for (let dir = path.resolve(start); ; dir = path.dirname(dir)) {
+    if (existsSync(path.join(dir, LOCK_FILE)) || existsSync(path.join(dir, '.git'))) return dir;
+    if (path.dirname(dir) === dir) return path.resolve(start);
   }
 }
 
@@ -36,7 +36,13 @@ function line(item: BuildItem): string {
 
 export async function buildCommand(args: BuildArgs, supervisor: () => WorkerSupervisor): Promise<number> {
   const root = buildRoot(args.root);
-  const recipes = await findRecipes(args.paths.length > 0 ? args.paths : [root]);
+  let recipes: string[];
+  try {
+    recipes = await findRecipes(args.paths.length > 0 ? args.paths : [root]);
+  } catch (error) {
+    if (error instanceof BuildPathError) throw new UsageError(error.message);
+    throw error;
+  }
   const outside = recipes.filter((r) => path.relative(root, r).startsWith('..'));
   if (outside.length > 0) throw new UsageError(`${outside[0]} is outside the workspace ${root}; run atelier build from the project folder or pass --root <folder>`);
   const comfyUrl = args.comfyui ?? process.env.ATELIER_COMFYUI_URL;
