@@ -4,18 +4,13 @@
  * are not files in the workspace (a canvas layer, a file outside) gets no recipe, and says why.
  */
 import path from 'node:path';
-import type { GenerationJob } from '../jobs/job';
+import type { GenerationJob, JobFiles } from '../jobs/job';
 import { saveNewFile } from '../output/saveImage';
 import { RECIPE_SUFFIX, RECIPE_VERSION, formatRecipe, type Recipe, type RecipeFile, type RecipeModel } from './recipe';
 import { sha256File, sha256Folder } from './hashing';
 import { workspaceRelative } from './workspaceFiles';
+import { repoFromFolderName } from '../models/hub/cacheLayout';
 
-/** The files the job read, by absolute path (what the labels only name). */
-export interface JobFiles {
-  readonly init?: string;
-  readonly mask?: string;
-  readonly controls?: readonly string[];
-}
 
 export interface RecipeContext {
   /** The workspace folder recipes are relative to. */
@@ -23,7 +18,8 @@ export interface RecipeContext {
   readonly backend: 'local' | 'comfyui';
   /** How the recipe names the model (the caller knows whether it is the demo, a cached repo or a folder). */
   readonly model: RecipeModel;
-  readonly files: JobFiles;
+  /** Default: the files the job builder recorded. */
+  readonly files?: JobFiles;
 }
 
 export class NoRecipeError extends Error {}
@@ -39,6 +35,21 @@ async function fileRef(root: string, file: string | undefined, what: string): Pr
   return { path: workspaceRelative(root, file), sha256: await sha256File(file) };
 }
 
+/**
+ * How a recipe names the model in `modelDir`: the built-in demo, a Hugging Face cache id (portable), a
+ * workspace-relative folder, or an absolute folder outside the workspace.
+ */
+export function recipeModelFor(modelDir: string, where: { readonly root: string; readonly demoDir?: string; readonly cacheRoot: string; readonly backend: 'local' | 'comfyui' }): RecipeModel {
+  if (where.backend === 'comfyui') return { checkpoint: modelDir };
+  const dir = path.resolve(modelDir);
+  if (where.demoDir && dir === path.resolve(where.demoDir)) return { builtin: 'demo' };
+  if (inside(path.resolve(where.cacheRoot), dir)) {
+    const repo = repoFromFolderName(path.relative(path.resolve(where.cacheRoot), dir).split(path.sep)[0]);
+    if (repo) return { id: repo };
+  }
+  return { path: inside(where.root, dir) ? workspaceRelative(where.root, dir) : dir };
+}
+
 /** The model reference with its content hash (local folders are hashed; a server checkpoint is named only). */
 export async function modelRef(model: RecipeModel, dir: string | undefined): Promise<RecipeModel> {
   return dir && model.checkpoint === undefined ? { ...model, sha256: await sha256Folder(dir) } : model;
@@ -46,17 +57,18 @@ export async function modelRef(model: RecipeModel, dir: string | undefined): Pro
 
 export async function recipeFromJob(job: GenerationJob, imageFile: string, context: RecipeContext): Promise<Recipe> {
   const r = job.request;
+  const files = context.files ?? job.files ?? {};
   const model = await modelRef(context.model, context.backend === 'local' ? r.modelDir : undefined);
   const init =
     r.kind === 'txt2img'
       ? undefined
       : {
-          image: await fileRef(context.root, context.files.init, 'init image'),
+          image: await fileRef(context.root, files.init, 'init image'),
           strength: r.strength,
-          ...(r.kind === 'inpaint' ? { mask: await fileRef(context.root, context.files.mask, 'mask'), maskBlur: r.maskBlur, onlyMaskedPadding: r.onlyMasked?.padding } : {}),
+          ...(r.kind === 'inpaint' ? { mask: await fileRef(context.root, files.mask, 'mask'), maskBlur: r.maskBlur, onlyMaskedPadding: r.onlyMasked?.padding } : {}),
           ...(r.kind === 'outpaint' ? { outpaint: r.extend, fill: r.fill, maskBlur: r.maskBlur } : {}),
         };
-  const controls = await Promise.all((r.controls ?? []).map(async (c, i) => ({ type: c.type === 'other' ? 'scribble' : c.type, image: await fileRef(context.root, context.files.controls?.[i], `control image ${i + 1}`), scale: c.scale, start: c.start, end: c.end })));
+  const controls = await Promise.all((r.controls ?? []).map(async (c, i) => ({ type: c.type === 'other' ? 'scribble' : c.type, image: await fileRef(context.root, files.controls?.[i], `control image ${i + 1}`), scale: c.scale, start: c.start, end: c.end })));
   if ((r.controls ?? []).some((c) => c.type === 'other')) throw new NoRecipeError('a control of type "other" cannot be written in a recipe');
   return {
     version: RECIPE_VERSION,
