@@ -51,7 +51,13 @@ export async function runWorkspaceBuild(deps: GenerateDeps, target: vscode.Uri |
       root,
       recipes,
       resolveModel: localModelResolver({ demoDir: demoModelDir(deps.context.extensionPath), cacheRoot: hubEnvironment().cacheRoot }),
-      backend: () => deps.backend(),
+      backend: (recipe) => {
+        const backend = deps.backend();
+        const wanted = recipe.backend ?? 'local';
+        const running = backend.capabilities().backend;
+        if (wanted !== running) throw new Error(wanted === 'comfyui' ? 'this recipe runs on a ComfyUI server ("backend": "comfyui"), but Atelier runs locally here; connect a ComfyUI server, or set "backend": "local" with a local model' : 'this recipe runs on the local pipeline ("backend": "local"), but Atelier is set to a ComfyUI server; switch the backend to local to build it, or name the server\'s "checkpoint" with "backend": "comfyui"');
+        return backend;
+      },
       mode,
       force: options.force ?? false,
       executionProvider: settings.executionProvider,
