@@ -171,6 +171,8 @@ async function writeAll(root: string, files: Map<string, Uint8Array>): Promise<R
 
 function errorLine(loaded: LoadedRecipe, error: unknown): string {
   if (error instanceof DerivedFileError) return `${loaded.rel}: ${error.message}`;
+  // Plain errors here are the build's own refusals (a backend that cannot run the recipe), already worded.
+  if (!(error instanceof PipelineError) && error instanceof Error && !(error instanceof TypeError) && !(error instanceof RangeError)) return `${loaded.rel}: ${error.message}`;
   const info = toErrorInfo(error);
   const field = info.argument ? ` ($ field: ${info.argument})` : '';
   return `${loaded.rel}: ${describeForUser(info, 'cli').message}${field}`;
