@@ -55,7 +55,7 @@ describe('a recipe file', () => {
     expect(existsSync(path.join(sandbox.workspace, 'assets', 'hero@1x.png'))).toBe(true);
     const entry = JSON.parse(readFileSync(lock, 'utf8')).outputs['assets/hero.png'];
     expect(entry).toMatchObject({ recipe: 'assets/hero.atelier.json', backend: 'local' });
-    expect(Object.keys(entry.files).sort()).toEqual(['assets/hero.png', 'assets/hero@1x.png']);
+    expect(Object.keys(entry.files).sort()).toEqual(['assets/hero.png', 'assets/hero@1x.png', 'assets/hero@2x.png']);
     await lens('Up to date ✓').waitFor({ timeout: 60_000 });
 
     writeFileSync(path.join(sandbox.workspace, 'assets', 'hero.atelier.json'), recipe('a lighthouse at dawn'));

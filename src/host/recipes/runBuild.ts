@@ -214,7 +214,8 @@ export async function runBuild(options: BuildOptions): Promise<BuildReport> {
       continue;
     }
     const decision = decide(entry, facts, options.force);
-    const notes = recordedHashNotes(loaded, facts);
+    // Said when the image is made or recorded, not on every up-to-date run after.
+    const notes = decision.action === 'generate' || decision.action === 'adopt' ? recordedHashNotes(loaded, facts) : [];
     const item = { ...base, state: decision.state, reasons: decision.reasons, problems: [] as string[], notes };
     if (decision.action === 'skip') {
       report({ ...item, outcome: 'up-to-date' });
