@@ -158,7 +158,8 @@ export class SchemaChecker {
         continue;
       }
       if (node.additionalProperties === false) {
-        const near = known.filter((k) => distance(k, key) <= Math.max(1, Math.floor(k.length / 3))).sort((a, b) => distance(a, key) - distance(b, key))[0];
+        // Two edits for longer keys: a swapped pair of letters ("widht") is two.
+        const near = known.filter((k) => distance(k, key) <= (k.length >= 5 ? 2 : 1)).sort((a, b) => distance(a, key) - distance(b, key))[0];
         problems.push({ path: keyPath(path, key), message: `${keyPath(path, key)} is not a recipe key`, fix: near ? `did you mean "${near}"? (allowed here: ${known.join(', ')})` : `remove it (allowed here: ${known.join(', ')})` });
       }
     }

@@ -93,6 +93,8 @@ describe('recipe format', () => {
 describe('bad recipes name the file, the JSON path and the fix', () => {
   it('an unknown key, with the nearest known one', () => {
     expect(bad({ promt: 'x' })).toEqual(['assets/hero.atelier.json: $.promt is not a recipe key; fix: did you mean "prompt"? (allowed here: $schema, version, backend, model, prompt, negative, sampler, steps, guidance, seed, width, height, image, init, controls, loras, post, outputs)']);
+    expect(bad({ widht: 64 })[0]).toContain('$.widht is not a recipe key; fix: did you mean "width"?');
+    expect(bad({ zzz: 1 })[0]).toContain('$.zzz is not a recipe key; fix: remove it');
     expect(bad({ controls: [{ type: 'depth', image: { path: 'd.png' }, scal: 1 }] })[0]).toMatch(/^assets\/hero\.atelier\.json: \$\.controls\[0\]\.scal is not a recipe key; fix: did you mean "scale"\?/);
   });
 
@@ -128,6 +130,8 @@ describe('bad recipes name the file, the JSON path and the fix', () => {
   it('mask with outpaint, padding without a mask, a control that ends before it starts', () => {
     expect(bad({ init: { image: { path: 'a.png' }, mask: { path: 'm.png' }, outpaint: { left: 8, right: 0, top: 0, bottom: 0 } } })[0]).toContain('$.init has both a mask and outpaint');
     expect(bad({ init: { image: { path: 'a.png' }, onlyMaskedPadding: 8 } })[0]).toContain('$.init.onlyMaskedPadding needs a mask');
+    expect(bad({ widht: 64 })[0]).toContain('$.widht is not a recipe key; fix: did you mean "width"?');
+    expect(bad({ zzz: 1 })[0]).toContain('$.zzz is not a recipe key; fix: remove it');
     expect(bad({ controls: [{ type: 'depth', image: { path: 'd.png' }, start: 0.8, end: 0.2 }] })[0]).toContain('$.controls[0] starts (0.8) after it ends (0.2)');
   });
 });
