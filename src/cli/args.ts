@@ -6,7 +6,7 @@ export class UsageError extends Error {}
 
 export const USAGE = `Usage:
   atelier generate "<prompt>" [options]     generate an image (PNG, JPEG or WebP with its parameters)
-  atelier upscale <file> [--scale 2|3|4|8] [--model slim|medium] [--out f.png|dir/]
+  atelier upscale <file> [--scale 2|3|4|8] [--model slim|medium] [--out f.png|dir/] [--json]
                                             upscale with a built-in ESRGAN model (default 2×, slim);
                                             the result is <name>@<scale>x.png beside the file
   atelier upscale <file> --comfyui <url> --model <upscale model as the server lists it> [--out f]
@@ -14,8 +14,15 @@ export const USAGE = `Usage:
   atelier detect pose|person <file> [--out f]
                                             built-in detectors: people as OpenPose JSON (<name>.pose.json)
                                             or a person mask (<name>.mask.png), the canvas's layer files
+  atelier build [recipes or folders…] [--check | --dry-run] [--force] [-j N] [--json] [--root <dir>]
+                                            make every image whose recipe (<name>.atelier.json) or inputs
+                                            changed; atelier.lock.json records what was built. --check:
+                                            exit 1 if anything is stale or missing, generate nothing (CI);
+                                            --dry-run: list the work; --force: remake even up-to-date or
+                                            hand-edited images; -j N: derived files encoded N at a time
+                                            (generation runs in order on one warm worker)
   atelier tokenize --tokenizer <dir> "<text>"  print {"ids":[…],"count":N} for a CLIP tokenizer
-  atelier models list                       models in the Hugging Face cache, and the catalogue
+  atelier models list [--json]              models in the Hugging Face cache, and the catalogue
   atelier models list --comfyui <url>       what a ComfyUI server offers: checkpoints, ControlNets, LoRAs,
                                             upscale models, samplers (also $ATELIER_COMFYUI_URL; a token
                                             for ComfyUI-Login or a proxy from $ATELIER_COMFYUI_TOKEN)
@@ -61,6 +68,9 @@ generate options:
   --controlnet <type>=<dir>   the ControlNet folder for a type (else found under --controlnets)
   --controlnets <dir>   folder of ControlNets found by type, e.g. SD/Depth (repeatable; $ATELIER_CONTROLNETS)
   --no-metadata         do not write the parameters into the image
+  --recipe              also write <name>.atelier.json beside the image (the job as data, for atelier build)
+  --json                print one JSON object on stdout: the file, size, seed, steps, sampler, provider,
+                        model and recipe (errors too: {"error": {"code", "message"}}); for scripts and agents
 `;
 
 export interface GenerateArgs {
@@ -91,6 +101,10 @@ export interface GenerateArgs {
   readonly fullSize: boolean;
   readonly controls: readonly ControlArg[];
   readonly controlNetRoots: readonly string[];
+  /** --recipe: write <name>.atelier.json beside the image. */
+  readonly recipe: boolean;
+  /** --json: one JSON object on stdout (the file, its parameters), errors too. */
+  readonly json: boolean;
 }
 
 export interface ControlArg {
@@ -153,6 +167,7 @@ export interface UpscaleArgs {
   readonly out?: string;
   readonly provider: ExecutionProviderPreference;
   readonly metadata: boolean;
+  readonly json?: boolean;
 }
 
 export interface DetectArgs {
@@ -163,7 +178,53 @@ export interface DetectArgs {
   readonly provider: ExecutionProviderPreference;
 }
 
-export type CliArgs = GenerateArgs | TokenizeArgs | UpscaleArgs | DetectArgs | { readonly command: 'models'; readonly args: readonly string[] } | { readonly command: 'help' };
+export interface BuildArgs {
+  readonly command: 'build';
+  /** Recipe files or folders (default: the workspace root). */
+  readonly paths: readonly string[];
+  readonly root?: string;
+  readonly mode: 'build' | 'check' | 'dry-run';
+  readonly force: boolean;
+  /** Derived files encoded at once (generation itself always runs in order on one warm worker). */
+  readonly jobs: number;
+  readonly json: boolean;
+  readonly provider: ExecutionProviderPreference;
+  readonly comfyui?: string;
+  readonly metadata: boolean;
+}
+
+export type CliArgs = GenerateArgs | TokenizeArgs | UpscaleArgs | DetectArgs | BuildArgs | { readonly command: 'models'; readonly args: readonly string[] } | { readonly command: 'help' };
+
+function parseBuild(rest: readonly string[]): BuildArgs {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...rest],
+      allowPositionals: true,
+      strict: true,
+      options: { root: { type: 'string' }, check: { type: 'boolean' }, 'dry-run': { type: 'boolean' }, force: { type: 'boolean' }, jobs: { type: 'string', short: 'j' }, json: { type: 'boolean' }, provider: { type: 'string' }, comfyui: { type: 'string' }, 'no-metadata': { type: 'boolean' } },
+    });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const { values, positionals } = parsed;
+  if (values.check && values['dry-run']) throw new UsageError('use --check (exit 1 when anything is stale) or --dry-run (list the work), not both');
+  if (values.force && values.check) throw new UsageError('--check generates nothing, so --force has no effect with it; leave one out');
+  const jobs = number('jobs', values.jobs, 1, true) ?? 1;
+  if (jobs < 1 || jobs > 64) throw new UsageError(`-j must be from 1 to 64, got ${jobs}`);
+  return {
+    command: 'build',
+    paths: positionals,
+    root: values.root,
+    mode: values.check ? 'check' : values['dry-run'] ? 'dry-run' : 'build',
+    force: values.force === true,
+    jobs,
+    json: values.json === true,
+    provider: oneOf('provider', values.provider, EXECUTION_PROVIDERS, 'auto'),
+    comfyui: values.comfyui,
+    metadata: !values['no-metadata'],
+  };
+}
 
 function number(flag: string, raw: string | undefined, fallback: number | undefined, integer: boolean): number | undefined {
   if (raw === undefined) return fallback;
@@ -192,6 +253,7 @@ export function parseCli(argv: readonly string[]): CliArgs {
   }
   if (command === 'upscale') return parseUpscale(rest);
   if (command === 'detect') return parseDetect(rest);
+  if (command === 'build') return parseBuild(rest);
   if (command !== 'generate') throw new UsageError(`unknown command ${JSON.stringify(command)}`);
   let parsed;
   try {
@@ -225,6 +287,8 @@ export function parseCli(argv: readonly string[]): CliArgs {
         control: { type: 'string', multiple: true },
         controlnet: { type: 'string', multiple: true },
         controlnets: { type: 'string', multiple: true },
+        recipe: { type: 'boolean' },
+        json: { type: 'boolean' },
       },
     });
   } catch (error) {
@@ -283,6 +347,8 @@ export function parseCli(argv: readonly string[]): CliArgs {
     fullSize: values['full-size'] === true,
     controls,
     controlNetRoots: values.controlnets ?? [],
+    recipe: values.recipe === true,
+    json: values.json === true,
   };
 }
 
@@ -302,7 +368,7 @@ function parseDetect(rest: readonly string[]): DetectArgs {
 function parseUpscale(rest: readonly string[]): UpscaleArgs {
   let parsed;
   try {
-    parsed = parseArgs({ args: [...rest], allowPositionals: true, strict: true, options: { scale: { type: 'string' }, model: { type: 'string' }, comfyui: { type: 'string' }, out: { type: 'string' }, provider: { type: 'string' }, 'no-metadata': { type: 'boolean' } } });
+    parsed = parseArgs({ args: [...rest], allowPositionals: true, strict: true, options: { scale: { type: 'string' }, model: { type: 'string' }, comfyui: { type: 'string' }, out: { type: 'string' }, provider: { type: 'string' }, 'no-metadata': { type: 'boolean' }, json: { type: 'boolean' } } });
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
@@ -313,7 +379,7 @@ function parseUpscale(rest: readonly string[]): UpscaleArgs {
   if (values.comfyui !== undefined || (serverModel && process.env.ATELIER_COMFYUI_URL)) {
     if (!values.model) throw new UsageError('upscale --comfyui needs --model <upscale model as the server lists it> (atelier models list --comfyui <url>)');
     if (values.scale !== undefined) throw new UsageError('--scale is set by the server\'s upscale model with --comfyui; leave it out');
-    return { command: 'upscale', file: positionals[0], scale: 2, model: 'slim', comfy: { url: values.comfyui, model: values.model }, out: values.out, provider: 'auto', metadata: !values['no-metadata'] };
+    return { command: 'upscale', file: positionals[0], scale: 2, model: 'slim', comfy: { url: values.comfyui, model: values.model }, out: values.out, provider: 'auto', metadata: !values['no-metadata'], json: values.json === true };
   }
   const scale = oneOf('scale', values.scale, UPSCALE_FACTORS.map(String), '2');
   return {
@@ -324,5 +390,6 @@ function parseUpscale(rest: readonly string[]): UpscaleArgs {
     out: values.out,
     provider: oneOf('provider', values.provider, EXECUTION_PROVIDERS, 'auto'),
     metadata: !values['no-metadata'],
+    json: values.json === true,
   };
 }

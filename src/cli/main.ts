@@ -20,6 +20,11 @@ import { parseCli, USAGE, UsageError, type DetectArgs, type GenerateArgs, type T
 import { saveUpscaled, upscaleTarget } from '../host/output/saveUpscaled';
 import { ProgressBar } from './progressBar';
 import { modelsCommand } from './modelsCommand';
+import { buildCommand, buildRoot } from './buildCommand';
+import { NoRecipeError, recipeFromJob, writeRecipeBeside } from '../host/recipes/recipeFromJob';
+import type { RecipeModel } from '../host/recipes/recipe';
+import { workspaceRelative } from '../host/recipes/workspaceFiles';
+import type { GenerationJob } from '../host/jobs/job';
 import { readPromptFile } from './promptFile';
 import { findCachedModel } from '../host/models/cachedModels';
 import { parseRepoRef } from '../host/models/hub/repoId';
@@ -141,6 +146,29 @@ function refuseLocalOnly(args: GenerateArgs): void {
   if (localOnly.length > 0) throw new UsageError(`${localOnly.join(', ')} ${localOnly.length > 1 ? 'apply' : 'applies'} only to the local pipeline; leave ${localOnly.length > 1 ? 'them' : 'it'} out with --comfyui (the server picks its own device and sizes)`);
 }
 
+/** generate --recipe: the job as a recipe beside the image; inputs must be in the workspace (the folder holding .git or atelier.lock.json). */
+async function cliRecipe(args: GenerateArgs, job: GenerationJob, file: string, modelDir: string, onComfy: boolean): Promise<string | undefined> {
+  const cwd = process.cwd();
+  const start = path.relative(cwd, file).startsWith('..') ? path.dirname(file) : cwd;
+  const root = buildRoot(undefined, start);
+  const chosen = args.model ?? process.env.ATELIER_MODEL;
+  const model: RecipeModel = onComfy
+    ? { checkpoint: modelDir }
+    : !chosen
+      ? { builtin: 'demo' }
+      : !existsSync(chosen) && /^[\w.-]+\/[\w.-]+(@[\w./-]+)?$/.test(chosen)
+        ? { id: chosen }
+        : { path: path.relative(root, modelDir).startsWith('..') ? modelDir : workspaceRelative(root, modelDir) || '.' };
+  try {
+    const recipe = await recipeFromJob(job, file, { root, backend: onComfy ? 'comfyui' : 'local', model, files: { init: args.initImage && path.resolve(args.initImage), mask: args.mask && path.resolve(args.mask), controls: args.controls.map((c) => path.resolve(c.file)) } });
+    return await writeRecipeBeside(file, recipe);
+  } catch (error) {
+    if (!(error instanceof NoRecipeError)) throw error;
+    process.stderr.write(`atelier: no recipe written: ${error.message}\n`);
+    return undefined;
+  }
+}
+
 async function generate(args: GenerateArgs): Promise<number> {
   const prompt = args.promptFile ? await readPromptFile(args.promptFile) : (args.prompt ?? '');
   // Drawn first: the default file name carries it, and where the result goes is settled (and checked
@@ -186,9 +214,11 @@ async function generateOn(args: GenerateArgs, prompt: string, seed: number, outp
     const result = await backend.generate(job, callbacksFor((event) => bar.update(event), signal));
     bar.done();
     const file = await saveGenerated(job.request, result, job.output, { writeMetadata: args.metadata, modelName: model.name, ...job.labels });
+    const recipe = args.recipe ? await cliRecipe(args, job, file, model.dir, comfy !== undefined) : undefined;
     const where = result.server ? `${result.server.checkpoint} on ${result.modelFamily}` : `${result.modelFamily} on ${result.executionProvider}`;
-    return { file, summary: `${result.width}×${result.height}, ${result.steps} steps (${result.sampler}), seed ${result.seed}, ${where}, ${(result.timings.totalMs / 1000).toFixed(1)} s` };
-  });
+    const data = { width: result.width, height: result.height, seed: result.seed, steps: result.steps, sampler: result.sampler, provider: result.executionProvider, model: model.name, modelFamily: result.modelFamily, seconds: Number((result.timings.totalMs / 1000).toFixed(2)), warnings: result.warnings, ...(recipe ? { recipe } : {}) };
+    return { file, summary: `${result.width}×${result.height}, ${result.steps} steps (${result.sampler}), seed ${result.seed}, ${where}, ${(result.timings.totalMs / 1000).toFixed(1)} s${recipe ? `; recipe ${path.basename(recipe)}` : ''}`, data };
+  }, args.json);
 }
 
 /** What --init-image, --mask and --outpaint ask for (txt2img without an image). */
@@ -204,12 +234,19 @@ async function sourceFrom(args: GenerateArgs): Promise<JobSource> {
  * Runs one job on a fresh worker with a progress bar; Ctrl-C cancels it (a second Ctrl-C forces the
  * exit). Prints the saved file on stdout and the summary on stderr.
  */
-async function workerJob(run: (backend: Backend, signal: AbortSignal, bar: ProgressBar) => Promise<{ file: string; summary: string }>): Promise<number> {
-  return backendJob(undefined, run);
+async function workerJob(run: (backend: Backend, signal: AbortSignal, bar: ProgressBar) => Promise<JobDone>, json = false): Promise<number> {
+  return backendJob(undefined, run, json);
 }
 
 /** As workerJob, on the ComfyUI backend when one is given (Ctrl-C then interrupts the job on the server). */
-async function backendJob(comfy: Backend | undefined, run: (backend: Backend, signal: AbortSignal, bar: ProgressBar) => Promise<{ file: string; summary: string }>): Promise<number> {
+/** What a finished job prints: the file (stdout), the summary (stderr), or with --json one object on stdout. */
+interface JobDone {
+  readonly file: string;
+  readonly summary: string;
+  readonly data?: Readonly<Record<string, unknown>>;
+}
+
+async function backendJob(comfy: Backend | undefined, run: (backend: Backend, signal: AbortSignal, bar: ProgressBar) => Promise<JobDone>, json = false): Promise<number> {
   const client = supervisor();
   const abort = new AbortController();
   let interrupts = 0;
@@ -225,9 +262,9 @@ async function backendJob(comfy: Backend | undefined, run: (backend: Backend, si
   process.on('SIGINT', onSigint);
   const bar = new ProgressBar();
   try {
-    const { file, summary } = await run(comfy ?? new OnnxBackend({ client: () => client, cacheRoot: hubEnvironment().cacheRoot }), abort.signal, bar);
+    const { file, summary, data } = await run(comfy ?? new OnnxBackend({ client: () => client, cacheRoot: hubEnvironment().cacheRoot }), abort.signal, bar);
     process.stderr.write(`atelier: ${summary}\n`);
-    process.stdout.write(`${file}\n`);
+    process.stdout.write(json ? `${JSON.stringify({ file, ...data })}\n` : `${file}\n`);
     return 0;
   } finally {
     process.off('SIGINT', onSigint);
@@ -253,8 +290,8 @@ async function upscaleOnComfy(args: UpscaleArgs, comfyArgs: NonNullable<UpscaleA
       const target = args.out === undefined ? upscaleTarget(source, Number.isInteger(result.scale) ? result.scale : Number(result.scale.toFixed(2))) : checked;
       const bytes = await upscaledBytes(image, { png: result.png, width: result.width, height: result.height, scale: result.scale, upscaler: result.model, source: result.backend }, target.ext, args.metadata);
       const file = await saveNewFile(target.dir, target.stem, target.ext, bytes);
-      return { file, summary: `${result.model} → ${result.width}×${result.height} on ${result.server}, ${(result.totalMs / 1000).toFixed(1)} s` };
-    });
+      return { file, summary: `${result.model} → ${result.width}×${result.height} on ${result.server}, ${(result.totalMs / 1000).toFixed(1)} s`, data: { width: result.width, height: result.height, scale: result.scale, upscaler: result.model, provider: 'comfyui', seconds: Number((result.totalMs / 1000).toFixed(2)) } };
+    }, args.json);
   } finally {
     backend.close();
   }
@@ -269,8 +306,9 @@ async function upscale(args: UpscaleArgs): Promise<number> {
     const result = await backend.upscale({ image, scale: args.scale, model: args.model, executionProvider: args.provider }, callbacksFor((event) => bar.update(event), signal));
     bar.done();
     const file = await saveUpscaled(image, result, target, { writeMetadata: args.metadata });
-    return { file, summary: `${result.upscaler} → ${result.width}×${result.height} in ${result.tiles} tile${result.tiles === 1 ? '' : 's'} on ${result.executionProvider}, ${(result.timings.totalMs / 1000).toFixed(1)} s` };
-  });
+    const data = { width: result.width, height: result.height, scale: result.scale, upscaler: result.upscaler, tiles: result.tiles, provider: result.executionProvider, seconds: Number((result.timings.totalMs / 1000).toFixed(2)) };
+    return { file, summary: `${result.upscaler} → ${result.width}×${result.height} in ${result.tiles} tile${result.tiles === 1 ? '' : 's'} on ${result.executionProvider}, ${(result.timings.totalMs / 1000).toFixed(1)} s`, data };
+  }, args.json);
 }
 
 /** `atelier detect pose|person`: the canvas's layer file for the image, written as a new file. */
@@ -335,13 +373,17 @@ async function main(argv: readonly string[]): Promise<number> {
     if (args.command === 'models') return await modelsCommand(args.args);
     if (args.command === 'upscale') return await upscale(args);
     if (args.command === 'detect') return await detect(args);
+    if (args.command === 'build') return await buildCommand(args, supervisor);
     return args.command === 'generate' ? await generate(args) : await tokenize(args);
   } catch (error) {
+    const json = argv.includes('--json');
     if (error instanceof UsageError) {
+      if (json) process.stdout.write(`${JSON.stringify({ error: { code: 'USAGE', message: error.message } })}\n`);
       process.stderr.write(`atelier: ${error.message}\n\n${USAGE}`);
       return 2;
     }
     const info = toErrorInfo(error);
+    if (json) process.stdout.write(`${JSON.stringify({ error: { code: info.code, message: describeForUser(info, 'cli').message, ...(info.argument ? { argument: info.argument } : {}) } })}\n`);
     process.stderr.write(`atelier: ${describeForUser(info, 'cli').message}\n`);
     if (info.detail && process.env.ATELIER_DEBUG) process.stderr.write(`${info.detail}\n`);
     return error instanceof PipelineError && error.code === 'CANCELLED' ? 130 : 1;

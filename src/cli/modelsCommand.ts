@@ -27,7 +27,7 @@ export async function modelsCommand(args: readonly string[], out: NodeJS.WriteSt
   const comfy = takeComfyUrl(args);
   let parsed;
   try {
-    parsed = parseArgs({ args: comfy.rest, allowPositionals: true, strict: true, options: { 'connect-timeout': { type: 'string' }, 'idle-timeout': { type: 'string' } } });
+    parsed = parseArgs({ args: comfy.rest, allowPositionals: true, strict: true, options: { 'connect-timeout': { type: 'string' }, 'idle-timeout': { type: 'string' }, json: { type: 'boolean' } } });
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
@@ -37,11 +37,18 @@ export async function modelsCommand(args: readonly string[], out: NodeJS.WriteSt
   const env = hubEnvironment(process.env, undefined, timeouts);
   if (rest.length > 0) throw new UsageError(`models ${action} takes one argument, got ${rest.length + 1}`);
   if (comfy.url !== undefined && action !== 'list') throw new UsageError('--comfyui goes with models list');
+  if (parsed.values.json && action !== 'list') throw new UsageError('--json goes with models list (models path prints one folder already)');
   switch (action) {
     case 'list': {
       const comfyUrl = comfy.url ?? process.env.ATELIER_COMFYUI_URL;
+      if (comfyUrl && parsed.values.json) throw new UsageError('models list --json lists the local cache; the ComfyUI listing has no JSON form yet (unset ATELIER_COMFYUI_URL or leave out --json)');
       if (comfyUrl) return await listComfyModels(comfyUrl, comfy.url === undefined, out, err);
       const models = await listCachedModels(env.cacheRoot);
+      if (parsed.values.json) {
+        const catalogue = loadCatalogue(CATALOGUE);
+        out.write(`${JSON.stringify({ cacheRoot: env.cacheRoot, cached: models.map((m) => ({ repo: m.repo, refs: m.refs, commit: m.commit, dir: m.dir, sizeBytes: m.sizeBytes, pipelineClass: m.pipelineClass ?? null })), catalogue })}\n`);
+        return 0;
+      }
       if (models.length === 0) out.write(`no models in ${env.cacheRoot}\n`);
       for (const m of models) {
         out.write(`${m.repo}${m.refs.length ? `@${m.refs.join(',')}` : ''}  ${m.commit.slice(0, 10)}  ${formatBytes(m.sizeBytes)}  ${m.pipelineClass ?? ''}\n  ${m.dir}\n`);

@@ -22,6 +22,8 @@ import type { Backend } from '../host/backend/backend';
 import { OnnxBackend } from '../host/backend/onnxBackend';
 import { hubEnvironment } from '../host/models/hubEnvironment';
 import { registerAgentTools } from './agents/registerTools';
+import { buildAssets } from './recipes/buildAssets';
+import { registerRecipeLenses } from './recipes/recipeLens';
 
 let supervisor: WorkerSupervisor | undefined;
 
@@ -76,6 +78,9 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.commands.registerCommand('atelier.upscale', (uri?: vscode.Uri) => upscaleImageFile(deps, uri)),
     vscode.commands.registerCommand('atelier.upscale2x', (uri?: vscode.Uri) => upscaleImageFile(deps, uri, 2)),
     vscode.commands.registerCommand('atelier.upscale4x', (uri?: vscode.Uri) => upscaleImageFile(deps, uri, 4)),
+    vscode.commands.registerCommand('atelier.buildAssets', (uri?: vscode.Uri) => buildAssets(deps, uri instanceof vscode.Uri ? uri : undefined)),
+    vscode.commands.registerCommand('atelier.buildRecipe', (uri?: vscode.Uri) => buildAssets(deps, uri instanceof vscode.Uri ? uri : vscode.window.activeTextEditor?.document.uri)),
+    ...registerRecipeLenses(deps),
     CanvasEditorProvider.register(deps),
     PromptPanelProvider.register(deps),
     { dispose: () => void supervisor?.dispose() },

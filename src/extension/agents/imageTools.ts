@@ -68,6 +68,7 @@ export function editImageTool(deps: GenerateDeps): vscode.LanguageModelTool<unkn
           output: out ? targetOfFile(out) : { dir: path.dirname(image) },
           ...(out ? {} : { nameAfter: { source: path.basename(image, path.extname(image)) } }),
           labels: { initImageLabel: shownPath(image, folders) },
+          files: { init: image },
         });
         const saved = await runWithProgress(token, (signal, onEvent) => generateAndSave(deps, job, { signal, onEvent }));
         // The size written (the working resolution may differ from the source's), read from the new file's header.

@@ -55,6 +55,7 @@ async function canvasJob(deps: GenerateDeps, document: CanvasDocument, options: 
       ...common,
       source: { kind: 'outpaint', initImage, strength: OUTPAINT_STRENGTH, extend: model.extend, fill: 'edge', maskBlur: options.maskBlur },
       labels: { initImageLabel: vscode.workspace.asRelativePath(image) },
+      files: { init: image },
     });
   }
   const installed = options.controls.length > 0 ? await installedControlNets(deps) : [];
@@ -69,6 +70,8 @@ async function canvasJob(deps: GenerateDeps, document: CanvasDocument, options: 
       ? { kind: 'inpaint', initImage, strength: options.strength, mask: { width: model.width, height: model.height, channels: 1, data: model.layer('mask') }, maskBlur: options.maskBlur, onlyMasked: options.onlyMasked ? { padding: ONLY_MASKED_PADDING } : undefined }
       : { kind: 'img2img', initImage, strength: options.strength },
     controls,
+    // The mask and control layers live in the canvas, not in files the recipe could name.
+    ...(masked || layers.controls.length > 0 ? {} : { files: { init: image } }),
     labels: {
       initImageLabel: vscode.workspace.asRelativePath(image),
       maskLabel: masked ? vscode.workspace.asRelativePath(layerPaths(image).mask) : undefined,

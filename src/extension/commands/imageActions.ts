@@ -79,6 +79,7 @@ export async function varyImage(deps: GenerateDeps, target?: vscode.Uri): Promis
       output: { dir: path.dirname(image) },
       nameAfter: { source: path.basename(image, path.extname(image)) },
       labels: { initImageLabel: vscode.workspace.asRelativePath(image) },
+      files: { init: image },
     });
     await openBeside(await generateWithProgress(deps, job));
   } catch (error) {
@@ -109,6 +110,7 @@ export async function useAsControlInput(deps: GenerateDeps, target?: vscode.Uri)
       output: { dir: path.dirname(image) },
       nameAfter: { source: path.basename(image, path.extname(image)), verb: type },
       labels: { controlLabels: [vscode.workspace.asRelativePath(image)] },
+      files: { controls: [image] },
     });
     await openBeside(await generateWithProgress(deps, job));
   } catch (error) {

@@ -18,6 +18,8 @@ export interface AtelierSettings {
   readonly seed: number;
   readonly executionProvider: ExecutionProviderPreference;
   readonly writeMetadata: boolean;
+  /** Write `<name>.atelier.json` beside each saved image. */
+  readonly writeRecipes: boolean;
   readonly previewEvery: number;
   /** Folders holding separate ControlNets (each a ControlNet, or a folder of them). */
   readonly controlNetFolders: readonly string[];
@@ -54,6 +56,7 @@ export function readSettings(): AtelierSettings {
     seed: c.get<number>('seed', -1),
     executionProvider: pick(c.get('executionProvider'), EXECUTION_PROVIDERS, 'auto'),
     writeMetadata: c.get<boolean>('writeMetadata', true),
+    writeRecipes: c.get<boolean>('writeRecipes', true),
     previewEvery: c.get<number>('previewEvery', 5),
     controlNetFolders: userOnlyList('controlNetFolders'),
     workingResolution: pick(c.get('workingResolution'), WORKING_RESOLUTIONS, 'model'),

@@ -10,12 +10,15 @@ import type { GenerationJob } from '../../host/jobs/job';
 import { readSettings } from '../config/settings';
 import { saveGenerated } from '../../host/output/saveGenerated';
 import { checkWritableFolder } from '../../host/output/saveImage';
+import { saveRecipeFor } from './saveRecipe';
 import { callbacksFor, type Backend } from '../../host/backend/backend';
 import type { PipelineEvent } from '../../host/worker/pipelineClient';
 
 export interface JobDeps {
   readonly backend: () => Backend;
   readonly log: vscode.LogOutputChannel;
+  /** For the built-in demo model's folder, named "demo" in recipes. */
+  readonly context?: vscode.ExtensionContext;
 }
 
 export interface JobCallbacks {
@@ -54,6 +57,7 @@ export async function generateAndSave(deps: JobDeps, job: GenerationJob, callbac
     }, callbacks.signal),
   );
   const saved = await saveGenerated(request, result, job.output, { writeMetadata: readSettings().writeMetadata, modelName: path.basename(request.modelDir), ...job.labels });
+  await saveRecipeFor(job, saved, result.server ? 'comfyui' : 'local', deps.context, deps.log);
   deps.log.info(`saved ${saved} (${result.modelFamily} on ${result.executionProvider}, ${(result.timings.totalMs / 1000).toFixed(1)} s, session.run ${(result.timings.sessionRunMs / 1000).toFixed(1)} s)`);
   return saved;
 }

@@ -119,3 +119,25 @@ export async function encodeAs(png: Uint8Array, format: 'jpeg' | 'webp'): Promis
   const out = await (format === 'jpeg' ? image.jpeg({ quality: 92 }) : image.webp({ quality: 92 })).toBuffer();
   return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
 }
+
+/** How a derived file is encoded (recipes' outputs): the format, its quality, and the box it is resized into. */
+export interface DerivedEncoding {
+  readonly format: 'png' | 'webp' | 'avif' | 'jpeg';
+  readonly quality?: number;
+  /** Exact size; `contain` pads a different aspect ratio with transparency instead of cropping. */
+  readonly resize?: { readonly width: number; readonly height: number; readonly fit: 'fill' | 'contain' };
+  /** Fill transparency with white (JPEG, apple-touch-icon). */
+  readonly opaque?: boolean;
+}
+
+/** Resizes (lanczos3) and encodes an image for a derived file, without metadata. */
+export async function encodeDerived(bytes: Uint8Array, how: DerivedEncoding): Promise<Uint8Array> {
+  let image = await sharp(bytes);
+  const opaque = how.opaque === true || how.format === 'jpeg';
+  // sharp flattens before it resizes: padding added by `contain` must itself be opaque white then.
+  if (how.resize) image = image.resize(how.resize.width, how.resize.height, { fit: how.resize.fit, kernel: 'lanczos3', background: opaque ? { r: 255, g: 255, b: 255, alpha: 1 } : { r: 0, g: 0, b: 0, alpha: 0 } });
+  if (opaque) image = image.flatten({ background: '#ffffff' });
+  const q = how.quality;
+  const out = await (how.format === 'png' ? image.png() : how.format === 'webp' ? image.webp({ quality: q ?? 80 }) : how.format === 'avif' ? image.avif({ quality: q ?? 50 }) : image.jpeg({ quality: q ?? 85, mozjpeg: true })).toBuffer();
+  return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+}

@@ -6,7 +6,7 @@ import { checkRequest } from '../../shared/checkRequest';
 import { PipelineError } from '../../shared/errors';
 import type { ControlInput, ExecutionProviderPreference, GenerationRequest, InpaintRequest, OutpaintRequest, WorkingResolution } from '../../shared/request';
 import type { PanelSettings } from '../../shared/protocol/panel';
-import type { GenerationJob, JobLabels, LoraChoice } from './job';
+import type { GenerationJob, JobFiles, JobLabels, LoraChoice } from './job';
 import { drawSeed, randomSeed } from './seed';
 import { defaultStem } from './stem';
 
@@ -39,6 +39,8 @@ export interface JobInput {
   /** Name the result after this source image (its name without extension) and a verb (default: from the kind), rather than the prompt. */
   readonly nameAfter?: { readonly source: string; readonly verb?: string };
   readonly labels?: JobLabels;
+  /** The files the inputs came from, for the recipe. */
+  readonly files?: JobFiles;
 }
 
 function checkLoras(loras: readonly LoraChoice[]): void {
@@ -74,5 +76,5 @@ export function buildJob(input: JobInput, random: () => number = randomSeed): Ge
 
   // 4. Where it is saved.
   const stem = input.output.stem ?? defaultStem(input.prompt, seed, input.nameAfter && { ...input.nameAfter, kind: request.kind });
-  return { request, loras, output: { dir: input.output.dir, stem, ...(input.output.ext ? { ext: input.output.ext } : {}) }, labels: input.labels ?? {} };
+  return { request, loras, output: { dir: input.output.dir, stem, ...(input.output.ext ? { ext: input.output.ext } : {}) }, labels: input.labels ?? {}, ...(input.files ? { files: input.files } : {}) };
 }

@@ -28,10 +28,19 @@ export interface JobLabels {
   readonly controlLabels?: readonly string[];
 }
 
+/** The files a job read, by absolute path, so its recipe can name them (absent for canvas layers and pasted images). */
+export interface JobFiles {
+  readonly init?: string;
+  readonly mask?: string;
+  /** One per control, in request order. */
+  readonly controls?: readonly string[];
+}
+
 export interface GenerationJob {
   /** Kind, model, prompt, negative prompt, sampling with the seed already drawn, size, images, mask, controls. */
   readonly request: GenerationRequest;
   readonly loras: readonly LoraChoice[];
   readonly output: JobOutput;
   readonly labels: JobLabels;
+  readonly files?: JobFiles;
 }
