@@ -34,6 +34,12 @@ export function progressMessage(p: PipelineEvents['progress']): string {
       return 'Decoding…';
     case 'encoding':
       return 'Reading the prompt…';
+    case 'queued':
+      return 'Waiting in the server\'s queue…';
+    case 'uploading':
+      return 'Uploading…';
+    case 'downloading':
+      return 'Downloading the result…';
     case 'upscaling':
       return `Upscaling, tile ${p.step + 1}/${p.totalSteps}`;
     default:

@@ -17,6 +17,8 @@ import type { Backend, BackendCallbacks, BackendCapabilities, BackendModel } fro
 
 export interface ComfyBackendOptions extends Omit<ComfyClientOptions, 'signal'> {
   readonly url: string;
+  /** Read at connect time when no `token` is given (the editor's SecretStorage). */
+  readonly tokenSource?: () => Promise<string | undefined>;
 }
 
 const CAPABILITIES: BackendCapabilities = { backend: 'comfyui', kinds: ['txt2img', 'img2img', 'inpaint'], controlNets: false, loras: true, upscale: true, previews: true };
@@ -32,7 +34,10 @@ export class ComfyBackend implements Backend {
 
   /** The connected client (discovery once; a failed connect is retried on the next call). */
   client(signal?: AbortSignal): Promise<ComfyClient> {
-    this.connecting ??= ComfyClient.connect(this.options.url, { ...this.options, signal }).catch((error: unknown) => {
+    this.connecting ??= (async () => {
+      const token = this.options.token ?? (await this.options.tokenSource?.());
+      return ComfyClient.connect(this.options.url, { ...this.options, token, signal });
+    })().catch((error: unknown) => {
       this.connecting = undefined;
       throw error;
     });
