@@ -8,7 +8,9 @@ import { PipelineError } from '../../shared/errors';
 import type { GenerationResult, UpscaleRequest, UpscaleResult } from '../../shared/request';
 import { ComfyClient, generateWithComfy, upscaleWithComfy, type ComfyClientOptions } from '../comfyui';
 import { refuse } from '../comfyui/comfyJob';
-import { jobImages, resizeRgb } from '../comfyui/jobImages';
+import { jobImages, resizeRgb, type JobImages } from '../comfyui/jobImages';
+import { place } from '../comfyui/regions';
+import type { RawImage } from '../comfyui/workflowInput';
 import { toComfyInput } from '../comfyui/jobInput';
 import { pasteBack } from '../comfyui/pasteBack';
 import { decodeRgba, encodePng } from '../images/imageCodec';
@@ -21,7 +23,26 @@ export interface ComfyBackendOptions extends Omit<ComfyClientOptions, 'signal'> 
   readonly tokenSource?: () => Promise<string | undefined>;
 }
 
-const CAPABILITIES: BackendCapabilities = { backend: 'comfyui', kinds: ['txt2img', 'img2img', 'inpaint'], controlNets: false, loras: true, upscale: true, previews: true };
+const CAPABILITIES: BackendCapabilities = { backend: 'comfyui', kinds: ['txt2img', 'img2img', 'inpaint', 'outpaint'], controlNets: true, loras: true, upscale: true, previews: true };
+
+/**
+ * The server's answer brought back: img2img to the original size; inpaint pasted onto the original
+ * (only-masked: its crop first put back in its box); outpaint with the original placed exactly.
+ */
+async function finish(job: GenerationJob, images: JobImages, result: RawImage): Promise<RawImage> {
+  const { request } = job;
+  const { original } = images;
+  if (!original) return result;
+  if (request.kind === 'outpaint' && images.outpaint) {
+    const grown = await resizeRgb(result, images.outpaint.width, images.outpaint.height);
+    return place(grown, original, images.outpaint.left, images.outpaint.top);
+  }
+  if (request.kind === 'inpaint' && images.mask) {
+    const painted = images.crop ? place(original, await resizeRgb(result, images.crop.width, images.crop.height), images.crop.x, images.crop.y) : await resizeRgb(result, original.width, original.height);
+    return pasteBack(original, painted, images.mask, request.maskBlur);
+  }
+  return resizeRgb(result, original.width, original.height);
+}
 
 export class ComfyBackend implements Backend {
   private connecting?: Promise<ComfyClient>;
@@ -57,15 +78,15 @@ export class ComfyBackend implements Backend {
     // 2. Decode the images, map the job (refusing what a ComfyUI job cannot carry), 3. run it.
     const images = await jobImages(job.request, job.labels, warn);
     const input = toComfyInput(job, images.working);
+    if (input.kind === 'outpaint') warn('on ComfyUI the new area starts grey (ImagePadForOutpaint), not from the stretched edge');
     const result = await generateWithComfy(client, input, {
       signal: callbacks.signal,
       onProgress: (p) => callbacks.onProgress?.(p),
       onPreview: callbacks.onPreview,
     });
     if (callbacks.signal?.aborted) throw new PipelineError('CANCELLED', 'generation was cancelled');
-    // 4. Back to the original size; inpaint: the original outside the mask, byte for byte.
-    let image = images.original ? await resizeRgb(result.image, images.original.width, images.original.height) : result.image;
-    if (job.request.kind === 'inpaint' && images.original && images.mask) image = pasteBack(images.original, image, images.mask, job.request.maskBlur);
+    // 4. Back to the original's scale; the pixels the job keeps, byte for byte.
+    const image = await finish(job, images, result.image);
     const png = await encodePng(image.data, image, image.channels);
     const totalMs = performance.now() - started;
     return {
