@@ -156,4 +156,15 @@ describe('Atelier on a ComfyUI server in a real VS Code', () => {
     }
     expect(changedUnder).toBeGreaterThan(0);
   });
+
+  it('C5. a server that went down: one error naming the host, the status bar says not connected, no file', async () => {
+    const before = pngs();
+    const host = new URL(comfy.url).host;
+    await comfy.close();
+    await runCommand(page, 'Atelier: Generate Image');
+    await answerQuickInput(page, 'nobody home');
+    await toasts(page, new RegExp(`ComfyUI at ${host.replace(/\./g, '\\.')}`)).first().waitFor({ timeout: 60_000 });
+    await page.locator('.statusbar-item', { hasText: 'ComfyUI: not connected' }).first().waitFor({ timeout: 15_000 });
+    expect(pngs()).toEqual(before);
+  });
 });
