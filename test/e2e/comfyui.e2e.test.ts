@@ -83,6 +83,8 @@ describe('Atelier on a ComfyUI server in a real VS Code', () => {
     expect(p.prompt).toBe('a lighthouse on a server');
     expect(p.steps).toBe(20);
     expect(p.fields.get('Backend')).toMatch(/^ComfyUI/);
+    // The checkpoint as the server names it, folder included.
+    expect(p.fields.get('Model')).toBe(CHECKPOINT);
     expect(comfy.prompts).toHaveLength(1);
     expect(Object.values(comfy.prompts[0].prompt).find((n) => n.class_type === 'CheckpointLoaderSimple')?.inputs?.ckpt_name).toBe(CHECKPOINT);
     // The status bar shows the device the server reported.

@@ -39,9 +39,10 @@ export class BackendSelection implements vscode.Disposable {
     this.disposables.push(
       this.status,
       vscode.workspace.onDidChangeConfiguration((e) => {
-        if (e.affectsConfiguration('atelier.backend') || e.affectsConfiguration('atelier.comfyui')) this.reset();
+        // Only a change of server matters: picking another checkpoint must not drop a running job's connection.
+        if (e.affectsConfiguration('atelier.backend') || e.affectsConfiguration('atelier.comfyui.url')) this.reset(true);
       }),
-      vscode.workspace.onDidGrantWorkspaceTrust(() => this.reset()),
+      vscode.workspace.onDidGrantWorkspaceTrust(() => this.reset(true)),
       context.secrets.onDidChange((e) => {
         if (e.key.startsWith('atelier.comfyui.token:')) this.reset();
       }),
@@ -63,7 +64,7 @@ export class BackendSelection implements vscode.Disposable {
   backend(): Backend {
     const setting = this.setting();
     if (setting.kind === 'local') return this.local();
-    if (setting.kind === 'unconfigured') return refusingBackend(setting.problem);
+    if (setting.kind === 'unconfigured') return refusingBackend(setting.problem, this.local);
     return this.observed(this.comfyFor(setting.url));
   }
 
@@ -101,7 +102,8 @@ export class BackendSelection implements vscode.Disposable {
     return {
       capabilities: () => backend.capabilities(),
       generate: (job: GenerationJob, callbacks?: BackendCallbacks) => watch(() => backend.generate(job, callbacks)),
-      upscale: (request: UpscaleRequest, callbacks?: BackendCallbacks) => watch(() => (backend as Backend).upscale(request, callbacks)),
+      // The editor's Upscale commands use the built-in ESRGAN, small enough to run here, whatever the backend.
+      upscale: (request: UpscaleRequest, callbacks?: BackendCallbacks) => this.local().upscale(request, callbacks),
       listModels: () => watch(() => backend.listModels()),
     };
   }
@@ -157,10 +159,14 @@ export class BackendSelection implements vscode.Disposable {
     this.status.show();
   }
 
-  /** Settings or token changed: forget the client; show the new state without connecting yet. */
-  private reset(): void {
-    this.dropClient();
+  /**
+   * Settings or token changed: forget the client (for settings, only when the server changed); show
+   * the new state without connecting yet.
+   */
+  private reset(keepSameServer = false): void {
     const setting = this.setting();
+    if (keepSameServer && setting.kind === 'comfyui' && this.comfy?.key === tokenKey(setting.url)) return;
+    this.dropClient();
     if (setting.kind === 'local') {
       this.status.hide();
       return;
@@ -190,8 +196,8 @@ export class BackendSelection implements vscode.Disposable {
   }
 }
 
-/** A backend that refuses every job with the settings problem (before any work). */
-function refusingBackend(problem: string): Backend {
+/** A backend that refuses every generation with the settings problem (before any work); upscaling stays local. */
+function refusingBackend(problem: string, local: () => Backend): Backend {
   const refuse = (): Promise<never> => Promise.reject(new PipelineError('BACKEND_UNREACHABLE', problem, { argument: 'comfyui.url' }));
-  return { capabilities: () => COMFY_CAPABILITIES, generate: refuse, upscale: refuse, listModels: refuse };
+  return { capabilities: () => COMFY_CAPABILITIES, generate: refuse, upscale: (request, callbacks) => local().upscale(request, callbacks), listModels: refuse };
 }

@@ -59,7 +59,7 @@ export async function generateAndSave(deps: JobDeps, job: GenerationJob, callbac
       callbacks.onEvent?.(event);
     }, callbacks.signal),
   );
-  const saved = await saveGenerated(request, result, job.output, { writeMetadata: readSettings().writeMetadata, modelName: path.basename(request.modelDir), ...job.labels });
+  const saved = await saveGenerated(request, result, job.output, { writeMetadata: readSettings().writeMetadata, modelName: result.server ? result.server.checkpoint : path.basename(request.modelDir), ...job.labels });
   deps.log.info(`saved ${saved} (${result.modelFamily} on ${result.executionProvider}, ${(result.timings.totalMs / 1000).toFixed(1)} s, session.run ${(result.timings.sessionRunMs / 1000).toFixed(1)} s)`);
   return saved;
 }
