@@ -141,13 +141,15 @@ export class BackendSelection implements vscode.Disposable {
     }
   }
 
+  /** The server, its first device and free VRAM (asked now; the connect-time figures if that fails). */
   private async showConnected(backend: ComfyBackend): Promise<void> {
     const client = await backend.client();
-    const device = client.info.devices[0];
+    const devices = await client.devices().catch(() => client.info.devices);
+    const device = devices[0];
     const gib = (n: number): string => (n / 1024 ** 3).toFixed(1);
     const vram = device?.vramTotal ? ` · ${device.vramFree !== undefined ? `${gib(device.vramFree)}/` : ''}${gib(device.vramTotal)} GiB` : '';
     this.status.text = `$(server) ${client.label.replace(/^ComfyUI at /, 'ComfyUI ')}${device ? ` · ${device.name.replace(/^cuda:\d+\s+/, '').replace(/\s*:\s*cudaMallocAsync$/, '')}` : ''}${vram}`;
-    this.status.tooltip = `Atelier runs jobs on ${client.label}${client.info.version ? ` (ComfyUI ${client.info.version})` : ''}\n${client.info.devices.map(describeDevice).join('\n')}\n${client.info.checkpoints.length} checkpoints. Click to reconnect.`;
+    this.status.tooltip = `Atelier runs jobs on ${client.label}${client.info.version ? ` (ComfyUI ${client.info.version})` : ''}\n${devices.map(describeDevice).join('\n')}\n${client.info.checkpoints.length} checkpoints. Click to reconnect.`;
     this.status.backgroundColor = undefined;
     this.status.show();
   }
