@@ -11,7 +11,7 @@ import { refuse } from '../comfyui/comfyJob';
 import { jobImages, resizeRgb, type JobImages } from '../comfyui/jobImages';
 import { place } from '../comfyui/regions';
 import type { RawImage } from '../comfyui/workflowInput';
-import { toComfyInput } from '../comfyui/jobInput';
+import { refuseUnmappable, toComfyInput } from '../comfyui/jobInput';
 import { pasteBack } from '../comfyui/pasteBack';
 import { decodeRgba, encodePng } from '../images/imageCodec';
 import type { GenerationJob } from '../jobs/job';
@@ -73,8 +73,12 @@ export class ComfyBackend implements Backend {
       callbacks.onWarning?.(message);
     };
     const client = await this.client(callbacks.signal);
-    // 1. Checked before any decoding: a checkpoint the server does not list is refused with its list.
-    if (!client.info.checkpoints.includes(job.request.modelDir)) throw refuse('model', 'checkpoint', job.request.modelDir, client.info.checkpoints, client.label);
+    // 1. Checked before any decoding: what no server job carries, and names the server does not list (with its list).
+    refuseUnmappable(job);
+    const { info, label } = client;
+    if (!info.checkpoints.includes(job.request.modelDir)) throw refuse('model', 'checkpoint', job.request.modelDir, info.checkpoints, label);
+    for (const lora of job.loras) if (!info.loras.includes(lora.name)) throw refuse('loras', 'LoRA', lora.name, info.loras, label);
+    for (const c of job.request.controls ?? []) if (c.controlNetDir && !info.controlNets.includes(c.controlNetDir)) throw refuse('controls', 'ControlNet', c.controlNetDir, info.controlNets, label);
     // 2. Decode the images, map the job (refusing what a ComfyUI job cannot carry), 3. run it.
     const images = await jobImages(job.request, job.labels, warn);
     const input = toComfyInput(job, images.working);

@@ -24,14 +24,25 @@ export interface WorkingImages {
 export const COMFY_CONTROLNET_HINT = (type: string): string =>
   `on a ComfyUI server name the server's ControlNet for ${type}: --controlnet ${type}=<ControlNet as the server lists it> (atelier models list --comfyui <url>)`;
 
+/** What no ComfyUI job can carry, refused from the job alone (before any image is decoded). */
+export function refuseUnmappable(job: GenerationJob): void {
+  const { request } = job;
+  (request.controls ?? []).forEach((c, i) => {
+    if (!c.controlNetDir) throw new PipelineError('INVALID_INPUT', `ControlNet ${i + 1} (${c.type}) names no ControlNet: ${COMFY_CONTROLNET_HINT(c.type)}`, { argument: 'controls' });
+  });
+  if (request.kind === 'outpaint' && request.fill === 'noise') {
+    throw new PipelineError('INVALID_INPUT', 'ComfyUI\'s ImagePadForOutpaint starts the new area grey; --outpaint-fill noise runs only locally: leave it out (or use edge)', { argument: 'fill' });
+  }
+}
+
 export function toComfyInput(job: GenerationJob, images: WorkingImages): ComfyWorkflowInput<RawImage> {
   const { request } = job;
+  refuseUnmappable(job);
   // 1. ControlNet units: each names the server's ControlNet (checked against its list before uploading).
   const controls = (request.controls ?? []).map((c, i) => {
-    if (!c.controlNetDir) throw new PipelineError('INVALID_INPUT', `ControlNet ${i + 1} (${c.type}) names no ControlNet: ${COMFY_CONTROLNET_HINT(c.type)}`, { argument: 'controls' });
     const image = images.controls?.[i];
     if (!image) throw new PipelineError('INVALID_INPUT', `ControlNet ${i + 1} (${c.type}) needs its image decoded`, { argument: 'controls' });
-    return { controlNet: c.controlNetDir, image, scale: c.scale, start: c.start, end: c.end };
+    return { controlNet: c.controlNetDir ?? '', image, scale: c.scale, start: c.start, end: c.end };
   });
 
   // 2. What every kind shares: the job's model is the checkpoint as the server lists it.
@@ -51,7 +62,6 @@ export function toComfyInput(job: GenerationJob, images: WorkingImages): ComfyWo
   if (request.kind === 'img2img') return { ...common, kind: 'img2img', image, strength: request.strength };
   if (request.kind === 'outpaint') {
     if (!images.extend) throw new PipelineError('INVALID_INPUT', 'an outpaint job needs its sides at the working scale', { argument: 'outpaint' });
-    if (request.fill === 'noise') throw new PipelineError('INVALID_INPUT', 'ComfyUI\'s ImagePadForOutpaint starts the new area grey; --outpaint-fill noise runs only locally: leave it out (or use edge)', { argument: 'fill' });
     return { ...common, kind: 'outpaint', image, extend: images.extend, feather: Math.round(request.maskBlur), strength: request.strength };
   }
   if (request.onlyMasked && !images.cropped) throw new PipelineError('INVALID_INPUT', 'an only-masked inpaint job needs the crop around its mask', { argument: 'onlyMasked' });

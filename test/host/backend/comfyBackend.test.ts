@@ -101,6 +101,17 @@ describe('ComfyBackend', () => {
     expect(double.prompts).toHaveLength(1);
   });
 
+  it('refuses what no server job carries from the job alone, before decoding any image', async () => {
+    const { double, backend } = await setup();
+    // Bytes that are no image: a decode would fail first if the checks came after it.
+    const junk = new Uint8Array([1, 2, 3]);
+    await expect(backend.generate(job({ source: { kind: 'txt2img' }, controls: [{ type: 'depth', image: junk, scale: 1, start: 0, end: 1 }] }))).rejects.toThrow(/--controlnet depth=<ControlNet as the server lists it>/);
+    await expect(backend.generate(job({ source: { kind: 'txt2img' }, controls: [{ type: 'depth', image: junk, scale: 1, start: 0, end: 1, controlNetDir: 'nope.pth' }] }))).rejects.toThrow(/has no ControlNet "nope\.pth"/);
+    await expect(backend.generate(job({ source: { kind: 'outpaint', initImage: junk, strength: 1, extend: { left: 8, right: 0, top: 0, bottom: 0 }, fill: 'noise', maskBlur: 4 } }))).rejects.toThrow(/--outpaint-fill noise runs only locally/);
+    await expect(backend.generate(job({ source: { kind: 'img2img', initImage: junk, strength: 0.5 }, loras: [{ name: 'nope', weight: 1 }] }))).rejects.toThrow(/has no LoRA "nope"/);
+    expect(double.uploads.size).toBe(0);
+  });
+
   it('a LoRA chain: one LoraLoader per LoRA, model and CLIP linked through them in order', async () => {
     const { double, backend } = await setup();
     await backend.generate(job({ source: { kind: 'txt2img' }, loras: [{ name: 'pixel-art-xl.safetensors', weight: 0.5 }, { name: 'style/watercolor_v2.safetensors', weight: 1.2 }] }));
