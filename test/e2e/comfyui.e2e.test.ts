@@ -159,6 +159,26 @@ describe('Atelier on a ComfyUI server in a real VS Code', () => {
     expect(changedUnder).toBeGreaterThan(0);
   });
 
+  it('C4b. a pose layer steers the server\'s inpaint through the server\'s own OpenPose ControlNet', async () => {
+    const c = await openImageInCanvas(page, 'art/tile.png');
+    await c.locator('vscode-button[data-action="layer-pose"]').click();
+    await c.locator('vscode-button[data-action="Add person"]').click();
+    const control = c.locator('vscode-checkbox[data-name="control-pose"]');
+    if ((await control.getAttribute('checked')) === null) await control.click();
+    // The canvas offers the server's ControlNets, by the names the server lists.
+    await c.locator('vscode-single-select[data-name="controlnet-pose"] vscode-option', { hasText: 'control_v11p_sd15_openpose.pth' }).first().waitFor({ state: 'attached', timeout: 30_000 });
+    await c.locator('vscode-textarea[data-name="prompt"] textarea').fill('a dancer');
+    const sent = comfy.prompts.length;
+    const dir = path.join(sandbox.workspace, 'art');
+    const before = readdirSync(dir).filter((f) => /-inpaint-\d+\.png$/.test(f));
+    await c.locator('vscode-button[data-action="generate"]').click();
+    const result = await waitFor(() => readdirSync(dir).find((f) => /-inpaint-\d+\.png$/.test(f) && !before.includes(f)), 90_000, 'the pose-steered PNG');
+    await page.locator('.tabs-container .tab', { hasText: result }).first().waitFor({ timeout: 60_000 });
+    const nodes = Object.values(comfy.prompts[sent].prompt);
+    expect(nodes.find((n) => n.class_type === 'ControlNetLoader')?.inputs?.control_net_name).toBe('control_v11p_sd15_openpose.pth');
+    expect(nodes.map((n) => n.class_type)).toContain('ControlNetApplyAdvanced');
+  });
+
   it('C5. a server that went down: one error naming the host, the status bar says not connected, no file', async () => {
     const before = pngs();
     const host = new URL(comfy.url).host;

@@ -105,6 +105,7 @@ export class BackendSelection implements vscode.Disposable {
       // The editor's Upscale commands use the built-in ESRGAN, small enough to run here, whatever the backend.
       upscale: (request: UpscaleRequest, callbacks?: BackendCallbacks) => this.local().upscale(request, callbacks),
       listModels: () => watch(() => backend.listModels()),
+      listControlNets: () => watch(() => backend.listControlNets()),
     };
   }
 

@@ -5,7 +5,8 @@
  * brought back to the original size, inpaint results pasted onto the original on the host.
  */
 import { PipelineError } from '../../shared/errors';
-import type { GenerationResult, UpscaleRequest, UpscaleResult } from '../../shared/request';
+import type { ControlNetSummary, GenerationResult, UpscaleRequest, UpscaleResult } from '../../shared/request';
+import { controlTypeFromName } from '../../shared/controlNames';
 import { ComfyClient, generateWithComfy, upscaleWithComfy, type ComfyClientOptions } from '../comfyui';
 import { refuse } from '../comfyui/comfyJob';
 import { jobImages, resizeRgb, type JobImages } from '../comfyui/jobImages';
@@ -135,6 +136,12 @@ export class ComfyBackend implements Backend {
   async listModels(): Promise<readonly BackendModel[]> {
     const client = await this.client();
     return client.info.checkpoints.map((name) => ({ id: name, name }));
+  }
+
+  /** The server's ControlNets, each with the type its name implies (a job takes the name). */
+  async listControlNets(): Promise<readonly ControlNetSummary[]> {
+    const client = await this.client();
+    return client.info.controlNets.map((name) => ({ dir: name, type: controlTypeFromName(name) }));
   }
 
   close(): void {

@@ -112,6 +112,15 @@ describe('ComfyBackend', () => {
     expect(double.uploads.size).toBe(0);
   });
 
+  it('lists the server\'s ControlNets with the type each name implies', async () => {
+    const { backend } = await setup();
+    expect(await backend.listControlNets()).toEqual([
+      { dir: 'control_v11p_sd15_openpose.pth', type: 'openpose' },
+      { dir: 'control_v11f1p_sd15_depth.pth', type: 'depth' },
+      { dir: 'SDXL/controlnet-canny-sdxl-1.0.safetensors', type: 'canny' },
+    ]);
+  });
+
   it('a LoRA chain: one LoraLoader per LoRA, model and CLIP linked through them in order', async () => {
     const { double, backend } = await setup();
     await backend.generate(job({ source: { kind: 'txt2img' }, loras: [{ name: 'pixel-art-xl.safetensors', weight: 0.5 }, { name: 'style/watercolor_v2.safetensors', weight: 1.2 }] }));
