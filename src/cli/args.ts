@@ -38,7 +38,8 @@ generate options:
   --model <dir>         ONNX model folder (default: $ATELIER_MODEL, else the built-in demo model);
                         with --comfyui, the checkpoint as the server lists it (atelier models list --comfyui)
   --comfyui <url>       run on a ComfyUI server (also $ATELIER_COMFYUI_URL; token from $ATELIER_COMFYUI_TOKEN):
-                        txt2img, --init-image and --mask; Ctrl-C cancels the job on the server
+                        txt2img, --init-image, --mask (--only-masked), --outpaint, --control with
+                        --controlnet <type>=<server ControlNet>, --lora; Ctrl-C cancels the job on the server
   --out <file|dir/>     output file: .png, .jpg/.jpeg or .webp picks the format (parameters in PNG
                         text or JPEG/WebP EXIF); a folder (trailing / or existing) gets the default
                         name; an existing file is never overwritten (a -1, -2 … suffix is added)
@@ -65,7 +66,10 @@ generate options:
   --control <type>=<file>[:scale[:start:end]]
                         ControlNet input (repeatable): ${CONTROL_TYPES.filter((t) => t !== 'other').join(' | ')};
                         scale default 1, start/end are fractions of the steps (default 0:1)
-  --controlnet <type>=<dir>   the ControlNet folder for a type (else found under --controlnets)
+  --controlnet <type>=<dir>   the ControlNet folder for a type (else found under --controlnets); with
+                        --comfyui, the ControlNet as the server lists it
+  --lora <name>[:weight]   with --comfyui: a LoRA as the server lists it, weight default 1 (repeatable,
+                        applied in order)
   --controlnets <dir>   folder of ControlNets found by type, e.g. SD/Depth (repeatable; $ATELIER_CONTROLNETS)
   --no-metadata         do not write the parameters into the image
   --recipe              also write <name>.atelier.json beside the image (the job as data, for atelier build)
@@ -105,6 +109,7 @@ export interface GenerateArgs {
   readonly recipe: boolean;
   /** --json: one JSON object on stdout (the file, its parameters), errors too. */
   readonly json: boolean;
+  readonly loras: readonly { readonly name: string; readonly weight: number }[];
 }
 
 export interface ControlArg {
@@ -289,6 +294,7 @@ export function parseCli(argv: readonly string[]): CliArgs {
         controlnets: { type: 'string', multiple: true },
         recipe: { type: 'boolean' },
         json: { type: 'boolean' },
+        lora: { type: 'string', multiple: true },
       },
     });
   } catch (error) {
@@ -349,7 +355,16 @@ export function parseCli(argv: readonly string[]): CliArgs {
     controlNetRoots: values.controlnets ?? [],
     recipe: values.recipe === true,
     json: values.json === true,
+    loras: (values.lora ?? []).map(parseLora),
   };
+}
+
+/** `name[:weight]`: a trailing `:number` is the weight (names may hold colons, e.g. `a:b.safetensors`). */
+export function parseLora(text: string): { name: string; weight: number } {
+  const m = /^(.*):([-+]?(?:\d+\.?\d*|\.\d+))$/.exec(text);
+  const name = (m ? m[1] : text).trim();
+  if (name === '') throw new UsageError(`--lora takes <name>[:weight], got ${JSON.stringify(text)}`);
+  return { name, weight: m ? Number(m[2]) : 1 };
 }
 
 function parseDetect(rest: readonly string[]): DetectArgs {

@@ -100,10 +100,12 @@ async function outputTarget(out: string | undefined, fallback: { dir: string; st
   return target;
 }
 
-async function controlsFrom(args: GenerateArgs): Promise<ControlInput[]> {
+async function controlsFrom(args: GenerateArgs, onServer: boolean): Promise<ControlInput[]> {
   const controls: ControlInput[] = [];
   for (const c of args.controls) {
-    controls.push({ type: c.type, image: (await readImageInput('--control', c.file)).bytes, scale: c.scale, start: c.start, end: c.end, controlNetDir: c.controlNetDir && path.resolve(c.controlNetDir) });
+    // On a ComfyUI server --controlnet names the server's ControlNet, not a folder here.
+    const controlNetDir = c.controlNetDir && (onServer ? c.controlNetDir : path.resolve(c.controlNetDir));
+    controls.push({ type: c.type, image: (await readImageInput('--control', c.file)).bytes, scale: c.scale, start: c.start, end: c.end, controlNetDir });
   }
   return controls;
 }
@@ -141,7 +143,6 @@ function refuseLocalOnly(args: GenerateArgs): void {
     args.fullSize ? '--full-size' : undefined,
     args.provider !== 'auto' ? '--provider' : undefined,
     args.controlNetRoots.length > 0 ? '--controlnets' : undefined,
-    args.controls.some((c) => c.controlNetDir !== undefined) ? '--controlnet' : undefined,
   ].filter((f): f is string => f !== undefined);
   if (localOnly.length > 0) throw new UsageError(`${localOnly.join(', ')} ${localOnly.length > 1 ? 'apply' : 'applies'} only to the local pipeline; leave ${localOnly.length > 1 ? 'them' : 'it'} out with --comfyui (the server picks its own device and sizes)`);
 }
@@ -204,7 +205,8 @@ async function generateOn(args: GenerateArgs, prompt: string, seed: number, outp
     modelDir: model.dir,
     prompt,
     settings,
-    controls: await controlsFrom(args),
+    controls: await controlsFrom(args, comfy !== undefined),
+    loras: args.loras,
     source: await sourceFrom(args),
     output,
     labels: { initImageLabel: args.initImage ? path.basename(args.initImage) : undefined, maskLabel: args.mask ? path.basename(args.mask) : undefined, controlLabels: args.controls.map((c) => path.basename(c.file)) },

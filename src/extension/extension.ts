@@ -24,6 +24,9 @@ import { hubEnvironment } from '../host/models/hubEnvironment';
 import { registerAgentTools } from './agents/registerTools';
 import { buildAssets } from './recipes/buildAssets';
 import { registerRecipeLenses } from './recipes/recipeLens';
+import { BackendSelection } from './backend/backendSelection';
+import { chooseCheckpoint, clearComfyToken, setComfyToken } from './backend/comfyCommands';
+import { showPipelineError } from './ui/errorNotice';
 
 let supervisor: WorkerSupervisor | undefined;
 
@@ -38,7 +41,11 @@ export function activate(context: vscode.ExtensionContext): void {
     return supervisor;
   };
   let onnx: OnnxBackend | undefined;
-  const backend = (): Backend => (onnx ??= new OnnxBackend({ client, cacheRoot: hubEnvironment().cacheRoot }));
+  const local = (): Backend => (onnx ??= new OnnxBackend({ client, cacheRoot: hubEnvironment().cacheRoot }));
+  // atelier.backend: the local worker, or a ComfyUI server (status bar, token in SecretStorage).
+  const selection = new BackendSelection(context, local, log);
+  context.subscriptions.push(selection);
+  const backend = (): Backend => selection.backend();
   const deps = { context, client, backend, log };
 
   context.subscriptions.push(
@@ -66,6 +73,20 @@ export function activate(context: vscode.ExtensionContext): void {
       void vscode.window.showInformationMessage('Atelier: the worker will start fresh on the next job.');
     }),
     vscode.commands.registerCommand('atelier.showLog', () => log.show()),
+    vscode.commands.registerCommand('atelier.setComfyToken', () => setComfyToken(context, selection)),
+    vscode.commands.registerCommand('atelier.clearComfyToken', () => clearComfyToken(context, selection)),
+    vscode.commands.registerCommand('atelier.checkComfyServer', async () => {
+      try {
+        return await selection.check();
+      } catch (error) {
+        await showPipelineError(error, log);
+        return false;
+      }
+    }),
+    vscode.commands.registerCommand('atelier.chooseComfyCheckpoint', async () => {
+      const chosen = await chooseCheckpoint(backend());
+      return chosen;
+    }),
     vscode.commands.registerCommand('atelier.manageModels', () => manageModels({ context, log })),
     vscode.commands.registerCommand('atelier.getControlNet', (type?: unknown, id?: unknown) => getControlNet({ context, log }, typeof type === 'string' ? type : undefined, typeof id === 'string' ? id : undefined)),
     vscode.commands.registerCommand('atelier.getControlNetBase', () => getControlNetBase({ context, log })),

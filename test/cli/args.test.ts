@@ -1,6 +1,6 @@
 /** CLI argument parsing: decimal numbers only, no silently ignored flags, bad --control numbers named. */
 import { describe, expect, it } from 'vitest';
-import { parseCli, parseControl, type GenerateArgs } from '../../src/cli/args';
+import { parseCli, parseControl, parseLora, type GenerateArgs } from '../../src/cli/args';
 
 const generate = (...extra: string[]): GenerateArgs => parseCli(['generate', 'cat', ...extra]) as GenerateArgs;
 
@@ -55,5 +55,15 @@ describe('--control numbers', () => {
     ['canny=C:/x/e.png:0.5:0.1:0.9', { file: 'C:/x/e.png', scale: 0.5, start: 0.1, end: 0.9 }],
   ])('%s still parses', (text, expected) => {
     expect(parseControl(text)).toMatchObject(expected);
+  });
+});
+
+describe('--lora', () => {
+  it('takes a name and an optional trailing weight (names may hold colons)', () => {
+    expect(parseLora('style/watercolor.safetensors')).toEqual({ name: 'style/watercolor.safetensors', weight: 1 });
+    expect(parseLora('pixel:0.6')).toEqual({ name: 'pixel', weight: 0.6 });
+    expect(parseLora('a:b.safetensors:-.5')).toEqual({ name: 'a:b.safetensors', weight: -0.5 });
+    expect(parseLora('a:b.safetensors')).toEqual({ name: 'a:b.safetensors', weight: 1 });
+    expect(() => parseLora(':0.5')).toThrow(/--lora takes <name>\[:weight\]/);
   });
 });

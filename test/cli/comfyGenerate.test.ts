@@ -106,6 +106,33 @@ describe('atelier generate --comfyui', () => {
     expect(r.stderr).not.toContain('answers');
   });
 
+  it('--control with --controlnet <type>=<server ControlNet>, --lora name:weight and --outpaint reach the graph; a control without a server ControlNet is refused before uploading', async () => {
+    const double = await server();
+    const dir = temp();
+    const init = path.join(dir, 'init.png');
+    await sharp(Buffer.from(blockImage(64, 48, 2)), { raw: { width: 64, height: 48, channels: 3 } }).png().toFile(init);
+    const hint = path.join(dir, 'depth.png');
+    await sharp(Buffer.from(blockImage(64, 48, 4)), { raw: { width: 64, height: 48, channels: 3 } }).png().toFile(hint);
+    const out = path.join(dir, 'out.png');
+    const r = await cli(['generate', 'a wide hall', '--comfyui', double.url, '--model', CHECKPOINT, '--seed', '5', '--steps', '2', '--init-image', init, '--outpaint', '16,0,8,0',
+      '--control', `depth=${hint}:0.7:0:0.5`, '--controlnet', 'depth=control_v11f1p_sd15_depth.pth', '--lora', 'style/watercolor_v2.safetensors:0.6', '--lora', 'pixel-art-xl.safetensors', '--out', out]);
+    expect(r.stderr).not.toContain('rror');
+    expect(r.code).toBe(0);
+    const nodes = Object.values(double.prompts[0].prompt);
+    expect(nodes.find((n) => n.class_type === 'ImagePadForOutpaint')?.inputs).toMatchObject({ left: 16, top: 8, right: 0, bottom: 0 });
+    expect(nodes.find((n) => n.class_type === 'ControlNetLoader')?.inputs?.control_net_name).toBe('control_v11f1p_sd15_depth.pth');
+    expect(nodes.find((n) => n.class_type === 'ControlNetApplyAdvanced')?.inputs).toMatchObject({ strength: 0.7, start_percent: 0, end_percent: 0.5 });
+    expect(nodes.filter((n) => n.class_type === 'LoraLoader').map((n) => [n.inputs?.lora_name, n.inputs?.strength_model])).toEqual([['style/watercolor_v2.safetensors', 0.6], ['pixel-art-xl.safetensors', 1]]);
+    const result = await rgbOf(out);
+    expect([result.width, result.height]).toEqual([80, 56]);
+
+    const uploads = double.uploads.size;
+    const unnamed = await cli(['generate', 'a hall', '--comfyui', double.url, '--model', CHECKPOINT, '--control', `depth=${hint}`, '--out', path.join(dir, 'y.png')]);
+    expect(unnamed.code).toBe(1);
+    expect(unnamed.stderr).toContain('--controlnet depth=<ControlNet as the server lists it>');
+    expect(double.uploads.size).toBe(uploads);
+  });
+
   it('a server that is down gives one clear line naming the host', async () => {
     const probe = http.createServer();
     await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));

@@ -27,6 +27,9 @@ const CONTINUE_IN_CANVAS = 'Continue in Canvas';
 
 /** The ControlNets under atelier.controlNetFolders (none configured: none, without starting the worker). */
 export async function installedControlNets(deps: GenerateDeps): Promise<readonly ControlNetSummary[]> {
+  // On a ComfyUI server: the server's ControlNets, named as its jobs take them.
+  const backend = deps.backend();
+  if (backend.capabilities().backend === 'comfyui') return backend.listControlNets ? backend.listControlNets() : [];
   const roots = readSettings().controlNetFolders;
   return roots.length > 0 ? deps.client().listControlNets(roots) : [];
 }
@@ -63,7 +66,10 @@ async function canvasJob(deps: GenerateDeps, document: CanvasDocument, options: 
   layers.notices.forEach(notice);
   const controls: ControlInput[] = [];
   // The layers cross to the worker as the pixels they are: no PNG round trip.
-  for (const c of layers.controls) controls.push({ type: c.type, image: { width: model.width, height: model.height, channels: 3, data: c.rgb }, scale: c.scale, start: 0, end: 1, controlNetDir: c.controlNetDir });
+  // A server needs a ControlNet named: none chosen, the first of the layer's type it offers.
+  const onServer = deps.backend().capabilities().backend === 'comfyui';
+  const named = (c: (typeof layers.controls)[number]): string | undefined => c.controlNetDir ?? (onServer ? installed.find((i) => i.type === c.type)?.dir : undefined);
+  for (const c of layers.controls) controls.push({ type: c.type, image: { width: model.width, height: model.height, channels: 3, data: c.rgb }, scale: c.scale, start: 0, end: 1, controlNetDir: named(c) });
   return buildJob({
     ...common,
     source: masked

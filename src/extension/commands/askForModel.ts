@@ -11,6 +11,7 @@ import { formatBytes } from '../../host/models/units';
 import type { GenerateDeps } from '../generation/deps';
 import { catalogueFile, offerCatalogueModel } from './manageModels';
 import { modelTrustProblem } from './trust';
+import { comfyCheckpoint } from '../backend/comfyCommands';
 
 export const FIRST_RUN_TITLE = 'Atelier needs a Stable Diffusion model to generate images';
 
@@ -62,6 +63,9 @@ export async function resolveModel(deps: GenerateDeps): Promise<string | undefin
  * Workspace Trust forbids loading it. `refuse` tells the user why, in the caller's own surface.
  */
 export async function trustedModel(deps: GenerateDeps, refuse: (problem: string) => void): Promise<string | undefined> {
+  // On a ComfyUI server the model is the server's checkpoint name: nothing is loaded from the workspace.
+  const backend = deps.backend();
+  if (backend.capabilities().backend === 'comfyui') return comfyCheckpoint(backend, refuse);
   const modelDir = await resolveModel(deps);
   if (!modelDir) return undefined;
   const problem = modelTrustProblem(modelDir);

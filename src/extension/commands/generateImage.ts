@@ -23,13 +23,14 @@ const RECENT_KEY = 'atelier.recentPrompts';
 
 const SETTINGS_BUTTON: vscode.QuickInputButton = { iconPath: new vscode.ThemeIcon('settings-gear'), tooltip: 'Change the generation settings (shared with the side panel and the canvas)' };
 
-async function askPrompt(context: vscode.ExtensionContext, initial?: string): Promise<string | undefined> {
+async function askPrompt(context: vscode.ExtensionContext, initial?: string, serverModel?: string): Promise<string | undefined> {
   const recent = readRecentPrompts(context.globalState.get(RECENT_KEY));
   const settings = readSettings();
   const model = configuredModel(context);
   const pick = vscode.window.createQuickPick();
   // The values this generation uses, where the user generates: the same settings the panel and the canvas use.
-  pick.title = `Atelier: Generate Image · ${generationSummary(settings, model ? modelLabel(model.dir, model.demo) : undefined, settings)}`;
+  const label = serverModel !== undefined ? `ComfyUI ${serverModel}` : model ? modelLabel(model.dir, model.demo) : undefined;
+  pick.title = `Atelier: Generate Image · ${generationSummary(settings, label, settings)}`;
   pick.placeholder = 'Describe the image (Enter to generate; recent prompts below)';
   pick.items = recent.map((label) => ({ label, description: 'recent' }));
   pick.value = initial ?? '';
@@ -88,7 +89,8 @@ async function fileTarget(file: string): Promise<JobInput['output']> {
 export async function generateImage(deps: GenerateDeps, promptArg?: string, options: GenerateOptions = {}): Promise<vscode.Uri | undefined> {
   const modelDir = await trustedModel(deps, (problem) => void vscode.window.showWarningMessage(problem));
   if (!modelDir) return undefined;
-  const prompt = typeof promptArg === 'string' ? promptArg : await askPrompt(deps.context, options.initialPrompt);
+  const onServer = deps.backend().capabilities().backend === 'comfyui';
+  const prompt = typeof promptArg === 'string' ? promptArg : await askPrompt(deps.context, options.initialPrompt, onServer ? modelDir : undefined);
   if (prompt === undefined) return undefined;
   await deps.context.globalState.update(RECENT_KEY, withRecentPrompt(readRecentPrompts(deps.context.globalState.get(RECENT_KEY)), prompt));
 

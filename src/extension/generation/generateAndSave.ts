@@ -37,6 +37,12 @@ export function progressMessage(p: PipelineEvents['progress']): string {
       return 'Decoding…';
     case 'encoding':
       return 'Reading the prompt…';
+    case 'queued':
+      return 'Waiting in the server\'s queue…';
+    case 'uploading':
+      return 'Uploading…';
+    case 'downloading':
+      return 'Downloading the result…';
     case 'upscaling':
       return `Upscaling, tile ${p.step + 1}/${p.totalSteps}`;
     default:
@@ -56,7 +62,7 @@ export async function generateAndSave(deps: JobDeps, job: GenerationJob, callbac
       callbacks.onEvent?.(event);
     }, callbacks.signal),
   );
-  const saved = await saveGenerated(request, result, job.output, { writeMetadata: readSettings().writeMetadata, modelName: path.basename(request.modelDir), ...job.labels });
+  const saved = await saveGenerated(request, result, job.output, { writeMetadata: readSettings().writeMetadata, modelName: result.server ? result.server.checkpoint : path.basename(request.modelDir), ...job.labels });
   await saveRecipeFor(job, saved, result.server ? 'comfyui' : 'local', deps.context, deps.log);
   deps.log.info(`saved ${saved} (${result.modelFamily} on ${result.executionProvider}, ${(result.timings.totalMs / 1000).toFixed(1)} s, session.run ${(result.timings.sessionRunMs / 1000).toFixed(1)} s)`);
   return saved;

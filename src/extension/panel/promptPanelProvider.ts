@@ -14,6 +14,7 @@ import { drawSeed } from '../../host/jobs/seed';
 import { CANVAS_VIEW_TYPE } from '../canvas/canvasEditorProvider';
 import { configuredModel, demoModelDir, jobSettings, readSettings, setModelPath, updateGenerationSettings, type AtelierSettings } from '../config/settings';
 import { trustedModel } from '../commands/askForModel';
+import { configuredCheckpoint, setCheckpoint } from '../backend/comfyCommands';
 import { resolveTarget } from '../commands/generateImage';
 import type { GenerateDeps } from '../generation/deps';
 import { describeForUser } from '../../host/errors/userMessage';
@@ -69,7 +70,7 @@ export class PromptPanelProvider implements vscode.WebviewViewProvider {
       watcher.onDidCreate(refresh),
       watcher.onDidDelete(refresh),
       vscode.workspace.onDidChangeConfiguration((e) => {
-        if (e.affectsConfiguration('atelier.modelPath')) void provider.sendInit();
+        if (e.affectsConfiguration('atelier.modelPath') || e.affectsConfiguration('atelier.backend') || e.affectsConfiguration('atelier.comfyui')) void provider.sendInit();
         else if (e.affectsConfiguration('atelier')) provider.sendSettings();
       }),
     );
@@ -106,13 +107,14 @@ export class PromptPanelProvider implements vscode.WebviewViewProvider {
 
   /** The choice atelier.modelPath names now ('' when none is set). */
   private selectedModelId(): string {
+    if (this.onComfy()) return this.models.find((m) => m.dir === configuredCheckpoint())?.id ?? '';
     const configured = configuredModel(this.deps.context);
     return configured ? (this.models.find((m) => path.resolve(m.dir) === path.resolve(configured.dir))?.id ?? '') : '';
   }
 
   private async sendInit(): Promise<void> {
     if (!this.view) return;
-    this.models = await listModelChoices(configuredModel(this.deps.context), demoModelDir(this.deps.context.extensionPath), hubEnvironment().cacheRoot);
+    this.models = this.onComfy() ? await this.serverModels() : await listModelChoices(configuredModel(this.deps.context), demoModelDir(this.deps.context.extensionPath), hubEnvironment().cacheRoot);
     this.post({
       type: 'init',
       v: PANEL_PROTOCOL_VERSION,
@@ -123,6 +125,20 @@ export class PromptPanelProvider implements vscode.WebviewViewProvider {
       lastSeed: this.lastSeed,
       busy: this.job !== undefined,
     });
+  }
+
+  private onComfy(): boolean {
+    return this.deps.backend().capabilities().backend === 'comfyui';
+  }
+
+  /** The ComfyUI server's checkpoints (none when it cannot be reached: the status bar says why). */
+  private async serverModels(): Promise<ModelChoice[]> {
+    try {
+      return (await this.deps.backend().listModels()).map((m) => ({ id: `comfyui:${m.id}`, dir: m.id, label: m.name, description: 'ComfyUI checkpoint' }));
+    } catch (error) {
+      this.deps.log.warn(`panel: no checkpoints from the ComfyUI server: ${(error as Error).message}`);
+      return [];
+    }
   }
 
   sendSettings(): void {
@@ -147,7 +163,8 @@ export class PromptPanelProvider implements vscode.WebviewViewProvider {
         return;
       case 'selectModel': {
         const choice = this.models.find((m) => m.id === message.id);
-        if (choice) await setModelPath(settingValueFor(choice.dir, demoModelDir(this.deps.context.extensionPath)));
+        if (choice && this.onComfy()) await setCheckpoint(choice.dir);
+        else if (choice) await setModelPath(settingValueFor(choice.dir, demoModelDir(this.deps.context.extensionPath)));
         return;
       }
       case 'tokenize':
@@ -174,6 +191,8 @@ export class PromptPanelProvider implements vscode.WebviewViewProvider {
   }
 
   private async tokenize(field: 'prompt' | 'negativePrompt', text: string): Promise<void> {
+    // The server's checkpoint has no tokenizer here to count with.
+    if (this.onComfy()) return;
     const dir = configuredModel(this.deps.context)?.dir ?? this.models[0]?.dir;
     if (!dir) return;
     try {

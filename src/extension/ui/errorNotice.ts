@@ -22,6 +22,8 @@ function actionLabel(action: ErrorAction, info: PipelineErrorInfo): string {
       return `Get ${controlTypeName(info.argument)} ControlNet…`;
     case 'getControlNetBase':
       return 'Get a Model with a ControlNet UNet…';
+    case 'setComfyToken':
+      return 'Set ComfyUI Token…';
   }
 }
 
@@ -34,6 +36,7 @@ const ACTION_COMMANDS: Record<ErrorAction, string> = {
   setHubToken: 'atelier.setHubToken',
   getControlNet: 'atelier.getControlNet',
   getControlNetBase: 'atelier.getControlNetBase',
+  setComfyToken: 'atelier.setComfyToken',
 };
 
 export async function showPipelineError(error: unknown, log: vscode.LogOutputChannel): Promise<void> {

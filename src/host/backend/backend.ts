@@ -3,7 +3,7 @@
  * part 2) a ComfyUI server. Jobs come from `buildJob`; results are saved by the host the same way.
  */
 import type { PipelineEvents } from '../../shared/protocol/pipeline';
-import type { GenerationRequest, GenerationResult, UpscaleRequest, UpscaleResult } from '../../shared/request';
+import type { ControlNetSummary, GenerationRequest, GenerationResult, UpscaleRequest, UpscaleResult } from '../../shared/request';
 import type { GenerationJob } from '../jobs/job';
 import type { PipelineEvent } from '../worker/pipelineClient';
 
@@ -42,6 +42,8 @@ export interface Backend {
   generate(job: GenerationJob, callbacks?: BackendCallbacks): Promise<GenerationResult>;
   upscale(request: UpscaleRequest, callbacks?: BackendCallbacks): Promise<UpscaleResult>;
   listModels(): Promise<readonly BackendModel[]>;
+  /** The ControlNets a server offers, by the name its jobs take (local ones are listed by the worker). */
+  listControlNets?(): Promise<readonly ControlNetSummary[]>;
 }
 
 /** Backend callbacks that hand every event to one listener (for UIs that already speak pipeline events). */

@@ -5,11 +5,14 @@
  * brought back to the original size, inpaint results pasted onto the original on the host.
  */
 import { PipelineError } from '../../shared/errors';
-import type { GenerationResult, UpscaleRequest, UpscaleResult } from '../../shared/request';
+import type { ControlNetSummary, GenerationResult, UpscaleRequest, UpscaleResult } from '../../shared/request';
+import { controlTypeFromName } from '../../shared/controlNames';
 import { ComfyClient, generateWithComfy, upscaleWithComfy, type ComfyClientOptions } from '../comfyui';
 import { refuse } from '../comfyui/comfyJob';
-import { jobImages, resizeRgb } from '../comfyui/jobImages';
-import { toComfyInput } from '../comfyui/jobInput';
+import { jobImages, resizeRgb, type JobImages } from '../comfyui/jobImages';
+import { place } from '../comfyui/regions';
+import type { RawImage } from '../comfyui/workflowInput';
+import { refuseUnmappable, toComfyInput } from '../comfyui/jobInput';
 import { pasteBack } from '../comfyui/pasteBack';
 import { decodeRgba, encodePng } from '../images/imageCodec';
 import type { GenerationJob } from '../jobs/job';
@@ -17,9 +20,30 @@ import type { Backend, BackendCallbacks, BackendCapabilities, BackendModel } fro
 
 export interface ComfyBackendOptions extends Omit<ComfyClientOptions, 'signal'> {
   readonly url: string;
+  /** Read at connect time when no `token` is given (the editor's SecretStorage). */
+  readonly tokenSource?: () => Promise<string | undefined>;
 }
 
-const CAPABILITIES: BackendCapabilities = { backend: 'comfyui', kinds: ['txt2img', 'img2img', 'inpaint'], controlNets: false, loras: true, upscale: true, previews: true };
+const CAPABILITIES: BackendCapabilities = { backend: 'comfyui', kinds: ['txt2img', 'img2img', 'inpaint', 'outpaint'], controlNets: true, loras: true, upscale: true, previews: true };
+
+/**
+ * The server's answer brought back: img2img to the original size; inpaint pasted onto the original
+ * (only-masked: its crop first put back in its box); outpaint with the original placed exactly.
+ */
+async function finish(job: GenerationJob, images: JobImages, result: RawImage): Promise<RawImage> {
+  const { request } = job;
+  const { original } = images;
+  if (!original) return result;
+  if (request.kind === 'outpaint' && images.outpaint) {
+    const grown = await resizeRgb(result, images.outpaint.width, images.outpaint.height);
+    return place(grown, original, images.outpaint.left, images.outpaint.top);
+  }
+  if (request.kind === 'inpaint' && images.mask) {
+    const painted = images.crop ? place(original, await resizeRgb(result, images.crop.width, images.crop.height), images.crop.x, images.crop.y) : await resizeRgb(result, original.width, original.height);
+    return pasteBack(original, painted, images.mask, request.maskBlur);
+  }
+  return resizeRgb(result, original.width, original.height);
+}
 
 export class ComfyBackend implements Backend {
   private connecting?: Promise<ComfyClient>;
@@ -32,7 +56,10 @@ export class ComfyBackend implements Backend {
 
   /** The connected client (discovery once; a failed connect is retried on the next call). */
   client(signal?: AbortSignal): Promise<ComfyClient> {
-    this.connecting ??= ComfyClient.connect(this.options.url, { ...this.options, signal }).catch((error: unknown) => {
+    this.connecting ??= (async () => {
+      const token = this.options.token ?? (await this.options.tokenSource?.());
+      return ComfyClient.connect(this.options.url, { ...this.options, token, signal });
+    })().catch((error: unknown) => {
       this.connecting = undefined;
       throw error;
     });
@@ -47,20 +74,24 @@ export class ComfyBackend implements Backend {
       callbacks.onWarning?.(message);
     };
     const client = await this.client(callbacks.signal);
-    // 1. Checked before any decoding: a checkpoint the server does not list is refused with its list.
-    if (!client.info.checkpoints.includes(job.request.modelDir)) throw refuse('model', 'checkpoint', job.request.modelDir, client.info.checkpoints, client.label);
+    // 1. Checked before any decoding: what no server job carries, and names the server does not list (with its list).
+    refuseUnmappable(job);
+    const { info, label } = client;
+    if (!info.checkpoints.includes(job.request.modelDir)) throw refuse('model', 'checkpoint', job.request.modelDir, info.checkpoints, label);
+    for (const lora of job.loras) if (!info.loras.includes(lora.name)) throw refuse('loras', 'LoRA', lora.name, info.loras, label);
+    for (const c of job.request.controls ?? []) if (c.controlNetDir && !info.controlNets.includes(c.controlNetDir)) throw refuse('controls', 'ControlNet', c.controlNetDir, info.controlNets, label);
     // 2. Decode the images, map the job (refusing what a ComfyUI job cannot carry), 3. run it.
     const images = await jobImages(job.request, job.labels, warn);
     const input = toComfyInput(job, images.working);
+    if (input.kind === 'outpaint') warn('on ComfyUI the new area starts grey (ImagePadForOutpaint), not from the stretched edge');
     const result = await generateWithComfy(client, input, {
       signal: callbacks.signal,
       onProgress: (p) => callbacks.onProgress?.(p),
       onPreview: callbacks.onPreview,
     });
     if (callbacks.signal?.aborted) throw new PipelineError('CANCELLED', 'generation was cancelled');
-    // 4. Back to the original size; inpaint: the original outside the mask, byte for byte.
-    let image = images.original ? await resizeRgb(result.image, images.original.width, images.original.height) : result.image;
-    if (job.request.kind === 'inpaint' && images.original && images.mask) image = pasteBack(images.original, image, images.mask, job.request.maskBlur);
+    // 4. Back to the original's scale; the pixels the job keeps, byte for byte.
+    const image = await finish(job, images, result.image);
     const png = await encodePng(image.data, image, image.channels);
     const totalMs = performance.now() - started;
     return {
@@ -105,6 +136,12 @@ export class ComfyBackend implements Backend {
   async listModels(): Promise<readonly BackendModel[]> {
     const client = await this.client();
     return client.info.checkpoints.map((name) => ({ id: name, name }));
+  }
+
+  /** The server's ControlNets, each with the type its name implies (a job takes the name). */
+  async listControlNets(): Promise<readonly ControlNetSummary[]> {
+    const client = await this.client();
+    return client.info.controlNets.map((name) => ({ dir: name, type: controlTypeFromName(name) }));
   }
 
   close(): void {

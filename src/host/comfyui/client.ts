@@ -11,7 +11,7 @@ import { PipelineError } from '../../shared/errors';
 import type { BuiltGraph } from './buildGraph';
 import { promptRejected } from './comfyErrors';
 import { makeConnection, serverLabel, type ComfyConnection, type ComfyTimeouts } from './connection';
-import { discover, type ComfyServerInfo } from './discovery';
+import { currentDevices, discover, type ComfyDevice, type ComfyServerInfo } from './discovery';
 import { comfyRequest, parseJson, statusError } from './http';
 import { decodePreview, type SizeRule } from './imageEdge';
 import { JobTracker, type ComfyProgress, type TrackerEvent } from './jobTracker';
@@ -83,6 +83,11 @@ export class ComfyClient {
   /** "ComfyUI at host:port" */
   get label(): string {
     return serverLabel(this.conn.base);
+  }
+
+  /** The server's devices with their free VRAM now (discovery's `info.devices` is from the connect). */
+  devices(signal?: AbortSignal): Promise<ComfyDevice[]> {
+    return currentDevices(this.conn, signal);
   }
 
   upload(image: RawImage, signal?: AbortSignal): Promise<string> {

@@ -108,6 +108,11 @@ async function nodeInfo(conn: ComfyConnection, node: string, signal: AbortSignal
   return body[node];
 }
 
+/** The devices and their VRAM now (`GET api/system_stats` alone: for a status bar that stays current). */
+export async function currentDevices(conn: ComfyConnection, signal?: AbortSignal): Promise<ComfyDevice[]> {
+  return parseDevices(await systemStats(conn, signal));
+}
+
 export async function discover(conn: ComfyConnection, signal?: AbortSignal): Promise<ComfyServerInfo> {
   const stats = await systemStats(conn, signal);
   const infos = new Map<string, unknown>();

@@ -1,7 +1,7 @@
 /** The one place where typed pipeline errors become words for the user (VS Code and CLI alike). */
 import type { PipelineErrorInfo } from '../../shared/errors';
 
-export type ErrorAction = 'chooseModel' | 'howToGetModel' | 'showLog' | 'restartWorker' | 'openSettings' | 'setHubToken' | 'getControlNet' | 'getControlNetBase';
+export type ErrorAction = 'chooseModel' | 'howToGetModel' | 'showLog' | 'restartWorker' | 'openSettings' | 'setHubToken' | 'getControlNet' | 'getControlNetBase' | 'setComfyToken';
 
 const CONTROL_TYPE_NAMES: Readonly<Record<string, string>> = { openpose: 'OpenPose', depth: 'Depth', canny: 'Canny', scribble: 'Scribble', lineart: 'Lineart' };
 
@@ -84,7 +84,7 @@ export function describeForUser(error: PipelineErrorInfo, surface: Surface = 'vs
     case 'BACKEND_INCOMPATIBLE':
       return { message: `${detail}.`, actions: ['openSettings'] };
     case 'BACKEND_AUTH_REQUIRED':
-      return { message: `${detail}.`, actions: ['openSettings'] };
+      return { message: `${detail}.`, actions: ['setComfyToken', 'openSettings'] };
     case 'INTERNAL':
       return {
         message:

@@ -42,6 +42,17 @@ describe('discovery', () => {
     expect(client.info.samplers).toContain('dpmpp_2m');
     expect(client.info.schedulers).toContain('karras');
   });
+
+  it('asks the devices again for a current VRAM figure, with one request to system_stats and no node lists', async () => {
+    const double = await server();
+    const client = await connect(double);
+    const before = double.calls.length;
+    const devices = await client.devices();
+    expect(devices).toEqual([{ name: 'cuda:0 NVIDIA GeForce RTX 4090 : cudaMallocAsync', type: 'cuda', vramTotal: 25_756_696_576, vramFree: 24_110_956_544 }]);
+    expect(double.calls.slice(before).map((c) => c.path)).toEqual(['/api/system_stats']);
+    await double.close();
+    expect((await failure(client.devices())).code).toBe('BACKEND_UNREACHABLE');
+  });
 });
 
 describe('jobs', () => {

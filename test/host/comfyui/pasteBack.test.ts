@@ -54,7 +54,7 @@ describe('toComfyInput', () => {
     });
   });
 
-  it('maps img2img and inpaint with the working images; refuses what a ComfyUI job cannot carry yet', () => {
+  it('maps img2img and inpaint with the working images', () => {
     const image = rgb(16, 16, new Uint8Array(16 * 16 * 3));
     const mask: RawImage = { width: 16, height: 16, channels: 1, data: new Uint8Array(256).fill(255) };
     const bytes = new Uint8Array([1]);
@@ -63,12 +63,31 @@ describe('toComfyInput', () => {
     expect(() => toComfyInput(img2img, {})).toThrow(/init image/);
     const inpaint = buildJob({ modelDir: 'm.safetensors', prompt: 'p', settings, source: { kind: 'inpaint', initImage: bytes, mask: bytes, strength: 1, maskBlur: 4 }, output });
     expect(toComfyInput(inpaint, { image, mask })).toMatchObject({ kind: 'inpaint', image, mask, strength: 1 });
+    // Only-masked: runs on the crop around the mask, never on the whole image by mistake.
     const onlyMasked = buildJob({ modelDir: 'm.safetensors', prompt: 'p', settings, source: { kind: 'inpaint', initImage: bytes, mask: bytes, strength: 1, maskBlur: 4, onlyMasked: { padding: 32 } }, output });
-    expect(() => toComfyInput(onlyMasked, { image, mask })).toThrow(/--only-masked/);
-    const outpaint = buildJob({ modelDir: 'm.safetensors', prompt: 'p', settings, source: { kind: 'outpaint', initImage: bytes, strength: 1, extend: { left: 64, right: 0, top: 0, bottom: 0 }, fill: 'edge', maskBlur: 4 }, output });
-    expect(() => toComfyInput(outpaint, { image })).toThrow(/--outpaint/);
-    const controlled = buildJob({ modelDir: 'm.safetensors', prompt: 'p', settings, source: { kind: 'txt2img' }, controls: [{ type: 'depth', image: bytes, scale: 1, start: 0, end: 1 }], output });
-    expect(() => toComfyInput(controlled, {})).toThrow(/ControlNet/);
+    expect(() => toComfyInput(onlyMasked, { image, mask })).toThrow(/crop around its mask/);
+    expect(toComfyInput(onlyMasked, { image, mask, cropped: true })).toMatchObject({ kind: 'inpaint', image, mask });
+  });
+
+  it('maps outpaint with the sides at the working scale and the blur as feather; refuses the noise fill the server cannot start from', () => {
+    const image = rgb(16, 16, new Uint8Array(16 * 16 * 3));
+    const bytes = new Uint8Array([1]);
+    const extend = { left: 64, right: 0, top: 8, bottom: 0 };
+    const outpaint = buildJob({ modelDir: 'm.safetensors', prompt: 'p', settings, source: { kind: 'outpaint', initImage: bytes, strength: 0.9, extend, fill: 'edge', maskBlur: 4 }, output });
+    expect(toComfyInput(outpaint, { image, extend })).toMatchObject({ kind: 'outpaint', image, extend, feather: 4, strength: 0.9 });
+    expect(() => toComfyInput(outpaint, { image })).toThrow(/working scale/);
+    const noise = buildJob({ modelDir: 'm.safetensors', prompt: 'p', settings, source: { kind: 'outpaint', initImage: bytes, strength: 1, extend, fill: 'noise', maskBlur: 4 }, output });
+    expect(() => toComfyInput(noise, { image, extend })).toThrow(/--outpaint-fill noise runs only locally/);
+  });
+
+  it('maps ControlNet units to the server\'s ControlNet names; a unit without one is refused with the flag to use', () => {
+    const bytes = new Uint8Array([1]);
+    const hint = rgb(8, 8, new Uint8Array(8 * 8 * 3).fill(7));
+    const named = buildJob({ modelDir: 'm.safetensors', prompt: 'p', settings, source: { kind: 'txt2img' }, controls: [{ type: 'depth', image: bytes, scale: 0.8, start: 0.1, end: 0.9, controlNetDir: 'control_v11f1p_sd15_depth.pth' }], output });
+    expect(toComfyInput(named, { controls: [hint] }).controls).toEqual([{ controlNet: 'control_v11f1p_sd15_depth.pth', image: hint, scale: 0.8, start: 0.1, end: 0.9 }]);
+    expect(() => toComfyInput(named, {})).toThrow(/needs its image decoded/);
+    const unnamed = buildJob({ modelDir: 'm.safetensors', prompt: 'p', settings, source: { kind: 'txt2img' }, controls: [{ type: 'depth', image: bytes, scale: 1, start: 0, end: 1 }], output });
+    expect(() => toComfyInput(unnamed, { controls: [hint] })).toThrow(/--controlnet depth=<ControlNet as the server lists it>/);
   });
 
   it('works in multiples of 8', () => {

@@ -27,6 +27,11 @@ describe('user messages', () => {
     expect(describeForUser({ code: 'CANCELLED', message: 'generation was cancelled' }).message).toBe('Generation was cancelled.');
   });
 
+  it('a ComfyUI server that wants a token offers the token command; one that is down does not', () => {
+    expect(describeForUser({ code: 'BACKEND_AUTH_REQUIRED', message: 'ComfyUI at gpu:8188 asks for a token (HTTP 401)' }).actions).toContain('setComfyToken');
+    expect(describeForUser({ code: 'BACKEND_UNREACHABLE', message: 'ComfyUI at gpu:8188 did not answer' }).actions).not.toContain('setComfyToken');
+  });
+
   it('an internal error points VS Code users at the log and CLI users at ATELIER_DEBUG', () => {
     expect(describeForUser({ code: 'INTERNAL', message: 'boom' }).message).toContain('with the Atelier log');
     const cli = describeForUser({ code: 'INTERNAL', message: 'boom' }, 'cli').message;
