@@ -63,6 +63,7 @@ export async function encodePrompts(
   };
   const cond = await encode(prompt, 'prompt');
   const uncond = useCfg ? await encode(negativePrompt, 'negative prompt') : undefined;
+  await model.doneWith('textEncoder');
   if (!useCfg && negativePrompt.trim() !== '') {
     warn(distilledGuidance ? 'the negative prompt is ignored: LCM models have guidance distilled in' : 'the negative prompt is ignored when guidance is 1 or less');
   }
@@ -182,6 +183,7 @@ export async function startFromImage(
   hooks.onProgress?.('encoding', 0, length - startIndex);
   const conditioning = await encodePrompts(model, request.prompt, request.negativePrompt, request.sampling.guidanceScale, warn);
   const clean = scale(await model.vaeEncoder.encode(image, height, width), model.folder.vaeScalingFactor);
+  await model.doneWith('vaeEncoder');
   const noise = new GaussianNoise(request.sampling.seed);
   const eps = noise.normal(clean.length);
   const latents = startIndex < length ? scheduler.addNoise(clean, eps, startIndex) : clean;

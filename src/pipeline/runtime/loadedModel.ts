@@ -1,6 +1,6 @@
 /** A model folder with its sessions open, kept warm between jobs. */
 import type { ExecutionProviderName, ExecutionProviderPreference } from '../../shared/request';
-import { openSession, type Logger, type SessionStats } from '../backends/onnx';
+import { openSession, type Logger, type Session, type SessionStats } from '../backends/onnx';
 import { loadClipTokenizer, type ClipTokenizer } from '../models/clip/tokenizer';
 import { TextEncoder } from '../models/clip/textEncoder';
 import { inspectModelFolder, type ModelFolder } from '../models/modelFolder';
@@ -10,6 +10,10 @@ import type { ControlNetFolder } from '../models/controlNetFolder';
 import { VaeDecoder } from '../models/sd/vaeDecoder';
 import { VaeEncoder } from '../models/sd/vaeEncoder';
 import { PipelineError } from '../../shared/errors';
+import { OnDemandSession } from './onDemandSession';
+
+/** The graphs a job uses once or twice: on the CPU they are closed when the job is done with them. */
+export type TransientPart = 'textEncoder' | 'vaeEncoder' | 'vaeDecoder';
 
 export interface LoadedModel {
   readonly folder: ModelFolder;
@@ -31,6 +35,11 @@ export interface LoadedModel {
   residualUnet(): Promise<UNet | undefined>;
   /** A separate ControlNet, opened on first use and kept with the model. */
   controlNet(folder: ControlNetFolder): Promise<ControlNet>;
+  /**
+   * The job is done with this part for now: on the CPU its session is closed (weights and working memory
+   * returned) and reopens on its next use, so it never sits on top of the UNet's peak. No-op elsewhere.
+   */
+  doneWith(...parts: TransientPart[]): Promise<void>;
   release(): Promise<void>;
 }
 
@@ -40,6 +49,13 @@ function familyLabel(folder: ModelFolder, unet: UNet, contextWidth: number): str
   if (contextWidth === 1024) return folder.schedulerConfig.timestepSpacing === 'trailing' ? 'SD-Turbo' : 'SD 2.x';
   if (contextWidth === 768) return 'SD 1.x';
   return `SD-family (text width ${contextWidth})`;
+}
+
+async function unloadParts(parts: Record<TransientPart, Session | undefined>, names: readonly TransientPart[]): Promise<void> {
+  for (const name of names) {
+    const session = parts[name];
+    if (session instanceof OnDemandSession) await session.unload();
+  }
 }
 
 export async function loadModel(dir: string, preference: ExecutionProviderPreference, log: Logger): Promise<LoadedModel> {
@@ -52,14 +68,21 @@ export async function loadModel(dir: string, preference: ExecutionProviderPrefer
   const opened = [unetSession];
   try {
     const pinned = { preference, pinnedProvider: unetSession.provider, stats, log };
-    // The text encoder's activations are freed after each run instead of staying beside the UNet's. The VAE
-    // keeps its arena: without it a 512² decode of SD 1.5 took minutes instead of ~30 s (fresh pages per run).
-    const textSession = await openSession(folder.textEncoder, { ...pinned, memory: 'return-after-run' });
+    // On the CPU the text encoder and the VAE are closed between uses (doneWith). The text encoder's
+    // activations are also freed after each run; the VAE keeps its arena while open: without it a 512²
+    // decode of SD 1.5 took minutes instead of ~30 s (fresh pages per run).
+    const transient = unetSession.provider === 'cpu';
+    const openPart = async (file: string, memory: 'arena' | 'return-after-run'): Promise<Session> => {
+      const first = await openSession(file, { ...pinned, memory });
+      return transient ? new OnDemandSession(first, () => openSession(file, { ...pinned, memory })) : first;
+    };
+    const textSession = await openPart(folder.textEncoder, 'return-after-run');
     opened.push(textSession);
-    const vaeSession = await openSession(folder.vaeDecoder, pinned);
+    const vaeSession = await openPart(folder.vaeDecoder, 'arena');
     opened.push(vaeSession);
-    const encoderSession = folder.vaeEncoder ? await openSession(folder.vaeEncoder, pinned) : undefined;
+    const encoderSession = folder.vaeEncoder ? await openPart(folder.vaeEncoder, 'arena') : undefined;
     if (encoderSession) opened.push(encoderSession);
+    const parts: Record<TransientPart, Session | undefined> = { textEncoder: textSession, vaeEncoder: encoderSession, vaeDecoder: vaeSession };
     // On the CPU, CFG as two batch-1 passes holds half the UNet activations for the same time per step.
     const denoiser = { batchOnePasses: unetSession.provider === 'cpu' };
     const unet = new UNet(unetSession, denoiser);
@@ -70,6 +93,8 @@ export async function loadModel(dir: string, preference: ExecutionProviderPrefer
     if (unet.contextWidth !== undefined && unet.contextWidth !== probe.width) {
       throw new PipelineError('MODEL_INVALID', `the text encoder produces ${probe.width}-wide embeddings but the UNet expects ${unet.contextWidth}; the two come from different models`);
     }
+    // The decoder is only needed at the end of a job, the encoder only for image inputs.
+    await unloadParts(parts, ['vaeDecoder', 'vaeEncoder']);
     return {
       folder,
       tokenizer,
@@ -100,6 +125,7 @@ export async function loadModel(dir: string, preference: ExecutionProviderPrefer
         controlNets.set(cn.file, net);
         return net;
       },
+      doneWith: (...names) => unloadParts(parts, names),
       release: async () => {
         for (const s of opened) await s.release();
       },
