@@ -133,6 +133,7 @@ export async function denoise(latents: Float32Array, args: DenoiseArgs): Promise
 
 /** latents / scaling_factor → VAE decoder → [0,1] CHW image of the requested size. */
 export async function decodeLatents(model: LoadedModel, latents: Float32Array, width: number, height: number): Promise<Float32Array> {
+  await model.makeRoomToDecode(width, height);
   const decoded = await model.vaeDecoder.decode(scale(latents, 1 / model.folder.vaeScalingFactor), height / 8, width / 8);
   if (decoded.width !== width || decoded.height !== height) {
     throw new PipelineError('MODEL_INVALID', `the VAE decoder returned ${decoded.width}×${decoded.height} for a ${width}×${height} request; expected an 8× upsampling decoder`);

@@ -11,9 +11,11 @@ import { VaeDecoder } from '../models/sd/vaeDecoder';
 import { VaeEncoder } from '../models/sd/vaeEncoder';
 import { PipelineError } from '../../shared/errors';
 import { OnDemandSession } from './onDemandSession';
+import { availableMemoryBytes, vaeDecodeBytes } from './memoryBudget';
+import { graphBytes } from './jobMemory';
 
 /** The graphs a job uses once or twice: on the CPU they are closed when the job is done with them. */
-export type TransientPart = 'textEncoder' | 'vaeEncoder' | 'vaeDecoder';
+export type TransientPart = 'textEncoder' | 'vaeEncoder' | 'vaeDecoder' | 'unet';
 
 export interface LoadedModel {
   readonly folder: ModelFolder;
@@ -40,6 +42,12 @@ export interface LoadedModel {
    * returned) and reopens on its next use, so it never sits on top of the UNet's peak. No-op elsewhere.
    */
   doneWith(...parts: TransientPart[]): Promise<void>;
+  /**
+   * Before the VAE decode: when the machine's available memory cannot hold the decode beside the UNet's
+   * weights and working memory, the UNet is closed (it reopens for the next job) instead of the job
+   * swapping or being killed. Returns true when it closed the UNet.
+   */
+  makeRoomToDecode(width: number, height: number, availableBytes?: number): Promise<boolean>;
   release(): Promise<void>;
 }
 
@@ -64,7 +72,9 @@ export async function loadModel(dir: string, preference: ExecutionProviderPrefer
   const stats: SessionStats = { runs: 0, runMs: 0 };
   const tokenizer = await loadClipTokenizer(folder.tokenizerDir);
   // The UNet decides the provider; the other sessions follow it so tensors stay on one device type.
-  const unetSession = await openSession(folder.unet, { preference, stats, log });
+  const openedUnet = await openSession(folder.unet, { preference, stats, log });
+  // On the CPU the UNet can be closed before a decode that would not fit beside it (makeRoomToDecode).
+  const unetSession = openedUnet.provider === 'cpu' ? new OnDemandSession(openedUnet, () => openSession(folder.unet, { preference, pinnedProvider: 'cpu', stats, log })) : openedUnet;
   const opened = [unetSession];
   try {
     const pinned = { preference, pinnedProvider: unetSession.provider, stats, log };
@@ -82,7 +92,7 @@ export async function loadModel(dir: string, preference: ExecutionProviderPrefer
     opened.push(vaeSession);
     const encoderSession = folder.vaeEncoder ? await openPart(folder.vaeEncoder, 'arena') : undefined;
     if (encoderSession) opened.push(encoderSession);
-    const parts: Record<TransientPart, Session | undefined> = { textEncoder: textSession, vaeEncoder: encoderSession, vaeDecoder: vaeSession };
+    const parts: Record<TransientPart, Session | undefined> = { textEncoder: textSession, vaeEncoder: encoderSession, vaeDecoder: vaeSession, unet: unetSession };
     // On the CPU, CFG as two batch-1 passes holds half the UNet activations for the same time per step.
     const denoiser = { batchOnePasses: unetSession.provider === 'cpu' };
     const unet = new UNet(unetSession, denoiser);
@@ -126,6 +136,14 @@ export async function loadModel(dir: string, preference: ExecutionProviderPrefer
         return net;
       },
       doneWith: (...names) => unloadParts(parts, names),
+      makeRoomToDecode: async (width, height, availableBytes = availableMemoryBytes()) => {
+        if (!(unetSession instanceof OnDemandSession) || !unetSession.loaded) return false;
+        const need = vaeDecodeBytes(graphBytes(folder.vaeDecoder), width, height);
+        if (availableBytes >= need) return false;
+        log('info', `closing the UNet before decoding: the ${width}×${height} decode needs about ${(need / 1e9).toFixed(1)} GB and ${(availableBytes / 1e9).toFixed(1)} GB is available; it reopens for the next job`);
+        await unetSession.unload();
+        return true;
+      },
       release: async () => {
         for (const s of opened) await s.release();
       },

@@ -138,3 +138,22 @@ describe('text encoder and VAE closed between uses on the CPU', () => {
     expect((model.vaeDecoder.session as OnDemandSession).loaded).toBe(false);
   });
 });
+
+describe('room for the VAE decode', () => {
+  it('closes the UNet before a decode that does not fit beside it, and reopens it for the next prediction', async () => {
+    const model = await loadModel(tinyModel(), 'cpu', quietLog);
+    toRelease.push(model);
+    const unet = model.unet.session as OnDemandSession;
+    const call = { ...cfgCall(2), encoderHiddenStates: new GaussianNoise(4).normal(2 * 77 * model.textWidth) };
+    const before = await model.unet.predict(call);
+    // Plenty of memory: the UNet stays open (warm for the next job).
+    expect(await model.makeRoomToDecode(512, 512, 1e12)).toBe(false);
+    expect(unet.loaded).toBe(true);
+    // Too little: it is closed, and the next prediction reopens it with the same result.
+    expect(await model.makeRoomToDecode(512, 512, 1e6)).toBe(true);
+    expect(unet.loaded).toBe(false);
+    const after = await model.unet.predict(call);
+    expect(unet.opens).toBe(2);
+    expect(maxDiff(after, before)).toBe(0);
+  });
+});
