@@ -5,7 +5,7 @@
  *
  * An entry is keyed by the source (path, and name, size and mtime of every file in its component folder),
  * onnxruntime's version, the provider and the CPU (the saved layout is specific to it). A changed source gets
- * a new key, and writing it removes the entries of the same source with other keys.
+ * a new key, and writing it removes the entries of the same source and variant (optimised, int8) with other keys.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, statfsSync, writeFileSync } from 'node:fs';
@@ -51,14 +51,14 @@ function sha(text: string): string {
 }
 
 /** Where the optimised form of `source` is, or where to save it while opening the source. */
-export function planGraphCache(source: string, runtime: { ortVersion: string; provider: string }, options: GraphCacheOptions): GraphCachePlan {
+export function planGraphCache(source: string, runtime: { ortVersion: string; provider: string }, options: GraphCacheOptions, variant = 'optimised'): GraphCachePlan {
   if (!options.root) return { kind: 'off', reason: 'ATELIER_GRAPH_CACHE=off' };
   if (runtime.provider !== 'cpu') return { kind: 'off', reason: `only CPU graphs are cached (${runtime.provider})` };
   const files = folderFiles(source);
   const bytes = files.reduce((sum, f) => sum + f.size, 0);
   if (bytes < options.minBytes) return { kind: 'off', reason: 'small graph' };
   const abs = path.resolve(source);
-  const key = sha(JSON.stringify({ abs, files, ...runtime, arch: process.arch, cpu: os.cpus()[0]?.model ?? 'unknown', level: 'all' }));
+  const key = `${variant}-${sha(JSON.stringify({ abs, files, ...runtime, variant, arch: process.arch, cpu: os.cpus()[0]?.model ?? 'unknown', level: 'all' }))}`;
   const sourceDir = path.join(options.root, sha(abs));
   const entry = path.join(sourceDir, key);
   if (existsSync(path.join(entry, COMPLETE_MARKER)) && existsSync(path.join(entry, CACHED_GRAPH_FILE))) return { kind: 'hit', file: path.join(entry, CACHED_GRAPH_FILE) };
@@ -76,8 +76,8 @@ export function planGraphCache(source: string, runtime: { ortVersion: string; pr
       writeFileSync(path.join(temp, COMPLETE_MARKER), `${abs}\n`);
       rmSync(entry, { recursive: true, force: true });
       renameSync(temp, entry);
-      // Entries of the same source under other keys are stale: it changed, or onnxruntime did.
-      for (const other of readdirSync(sourceDir)) if (other !== key && !other.startsWith('.tmp-')) rmSync(path.join(sourceDir, other), { recursive: true, force: true });
+      // Entries of the same source and variant under other keys are stale: it changed, or onnxruntime did.
+      for (const other of readdirSync(sourceDir)) if (other !== key && other.startsWith(`${variant}-`)) rmSync(path.join(sourceDir, other), { recursive: true, force: true });
     },
     abort: () => rmSync(temp, { recursive: true, force: true }),
   };

@@ -1,6 +1,6 @@
 /** A model folder with its sessions open, kept warm between jobs. */
 import type { ExecutionProviderName, ExecutionProviderPreference } from '../../shared/request';
-import { openSession, type Logger, type Session, type SessionStats } from '../backends/onnx';
+import { firstProvider, openSession, type Logger, type Session, type SessionStats } from '../backends/onnx';
 import { loadClipTokenizer, type ClipTokenizer } from '../models/clip/tokenizer';
 import { TextEncoder } from '../models/clip/textEncoder';
 import { inspectModelFolder, type ModelFolder } from '../models/modelFolder';
@@ -13,6 +13,7 @@ import { PipelineError } from '../../shared/errors';
 import { OnDemandSession } from './onDemandSession';
 import { availableMemoryBytes, vaeDecodeBytes } from './memoryBudget';
 import { graphBytes } from './jobMemory';
+import { int8GraphFor } from '../quantize/int8Cache';
 
 /** The graphs a job uses once or twice: on the CPU they are closed when the job is done with them. */
 export type TransientPart = 'textEncoder' | 'vaeEncoder' | 'vaeDecoder' | 'unet';
@@ -66,15 +67,22 @@ async function unloadParts(parts: Record<TransientPart, Session | undefined>, na
   }
 }
 
-export async function loadModel(dir: string, preference: ExecutionProviderPreference, log: Logger): Promise<LoadedModel> {
+/** `ATELIER_UNET_INT8=1` (the CLI's --int8): on the CPU, the UNet runs with its MatMul weights in int8. */
+export function unetInt8FromEnv(env: NodeJS.ProcessEnv = process.env): boolean {
+  return (env.ATELIER_UNET_INT8 ?? '').trim() === '1';
+}
+
+export async function loadModel(dir: string, preference: ExecutionProviderPreference, log: Logger, options: { readonly unetInt8?: boolean } = { unetInt8: unetInt8FromEnv() }): Promise<LoadedModel> {
   const folder = inspectModelFolder(dir);
   folder.notes.forEach((note) => log('info', note));
   const stats: SessionStats = { runs: 0, runMs: 0 };
   const tokenizer = await loadClipTokenizer(folder.tokenizerDir);
+  // int8 is a CPU choice: other providers run the fp32 graph.
+  const unetFile = options.unetInt8 && firstProvider(preference) === 'cpu' ? int8GraphFor(folder.unet, log) : folder.unet;
   // The UNet decides the provider; the other sessions follow it so tensors stay on one device type.
-  const openedUnet = await openSession(folder.unet, { preference, stats, log });
+  const openedUnet = await openSession(unetFile, { preference, stats, log });
   // On the CPU the UNet can be closed before a decode that would not fit beside it (makeRoomToDecode).
-  const unetSession = openedUnet.provider === 'cpu' ? new OnDemandSession(openedUnet, () => openSession(folder.unet, { preference, pinnedProvider: 'cpu', stats, log })) : openedUnet;
+  const unetSession = openedUnet.provider === 'cpu' ? new OnDemandSession(openedUnet, () => openSession(unetFile, { preference, pinnedProvider: 'cpu', stats, log })) : openedUnet;
   const opened = [unetSession];
   try {
     const pinned = { preference, pinnedProvider: unetSession.provider, stats, log };
@@ -113,7 +121,7 @@ export async function loadModel(dir: string, preference: ExecutionProviderPrefer
       vaeDecoder: new VaeDecoder(vaeSession),
       vaeEncoder: encoderSession ? new VaeEncoder(encoderSession) : undefined,
       provider: unetSession.provider,
-      family: familyLabel(folder, unet, probe.width),
+      family: familyLabel(folder, unet, probe.width) + (unetFile !== folder.unet ? ' (int8 UNet)' : ''),
       stats,
       textWidth: probe.width,
       nativeSize: probe.width === 1024 && folder.schedulerConfig.predictionType === 'v_prediction' ? 768 : 512,
