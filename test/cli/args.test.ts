@@ -57,3 +57,11 @@ describe('--control numbers', () => {
     expect(parseControl(text)).toMatchObject(expected);
   });
 });
+
+describe('--int8', () => {
+  it('is off unless given', () => {
+    expect(generate().int8).toBe(false);
+    expect(generate('--int8').int8).toBe(true);
+    expect(() => generate('--int8=yes')).toThrow();
+  });
+});
