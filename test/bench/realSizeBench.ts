@@ -33,9 +33,10 @@ export async function benchRealSize(): Promise<void> {
     previewEvery: 0,
     executionProvider: 'cpu',
   };
-  console.log(`\nReal-size model through the worker: ${modelDir}, 512², CFG 7.5, ${steps} Euler steps, two jobs, then a third in a fresh worker (a warm load: optimised graphs cached), then the int8 UNet (ATELIER_BENCH_INT8=0 skips it)`);
-  const [fp32] = await runJobs(request, [1, 2]);
-  await runJobs(request, [3]);
+  console.log(`\nReal-size model through the worker: ${modelDir}, 512², CFG 7.5, ${steps} Euler steps, two jobs, then a third in a fresh worker (a warm load: optimised graphs cached), then the int8 UNet (ATELIER_BENCH_INT8=0 skips it, =only runs one fp32 job and the int8 one)`);
+  const int8Only = process.env.ATELIER_BENCH_INT8 === 'only';
+  const [fp32] = await runJobs(request, int8Only ? [1] : [1, 2]);
+  if (!int8Only) await runJobs(request, [3]);
   if (process.env.ATELIER_BENCH_INT8 === '0') return;
   const [int8] = await runJobs(request, [4], { ATELIER_UNET_INT8: '1' });
   console.log(`  int8 (job 4) vs fp32 (job 1): PSNR ${(await psnr(fp32, int8)).toFixed(1)} dB over the 8-bit image`);
