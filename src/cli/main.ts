@@ -171,6 +171,8 @@ async function cliRecipe(args: GenerateArgs, job: GenerationJob, file: string, m
 }
 
 async function generate(args: GenerateArgs): Promise<number> {
+  // The worker reads it when it loads the model (it inherits this environment).
+  if (args.int8) process.env.ATELIER_UNET_INT8 = '1';
   const prompt = args.promptFile ? await readPromptFile(args.promptFile) : (args.prompt ?? '');
   // Drawn first: the default file name carries it, and where the result goes is settled (and checked
   // writable) before anything else is read or started.

@@ -80,7 +80,13 @@ async function generate(request: GenerationRequest, context: RequestContext<Pipe
     if (request.kind === 'inpaint') return inpaint(model, request, init, await decodeMask(request.mask, 'mask', notice), hooks);
     return outpaint(model, request, init, hooks);
   };
-  const output = request.kind === 'txt2img' ? await txt2img(model, request, hooks) : await fromImage(request);
+  let output: PipelineOutput;
+  try {
+    output = request.kind === 'txt2img' ? await txt2img(model, request, hooks) : await fromImage(request);
+  } finally {
+    // Between jobs only the UNet stays open (and its arena, re-used by the next job's steps).
+    await model.doneWith('textEncoder', 'vaeEncoder', 'vaeDecoder');
+  }
 
   context.emit('progress', { phase: 'encoding-png', step: output.unetCalls, totalSteps: output.unetCalls });
   const png = await encodePng(chwToRgb8(output.image, output.width, output.height), output.width, output.height);

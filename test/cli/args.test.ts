@@ -67,3 +67,11 @@ describe('--lora', () => {
     expect(() => parseLora(':0.5')).toThrow(/--lora takes <name>\[:weight\]/);
   });
 });
+
+describe('--int8', () => {
+  it('is off unless given', () => {
+    expect(generate().int8).toBe(false);
+    expect(generate('--int8').int8).toBe(true);
+    expect(() => generate('--int8=yes')).toThrow();
+  });
+});

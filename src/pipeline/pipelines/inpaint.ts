@@ -145,6 +145,7 @@ async function inpaintingChannels(model: LoadedModel, input: RepaintInput, norma
   const plane = width * height;
   for (let i = 0; i < plane; i++) if (input.mask[i] >= 127.5) for (let c = 0; c < 3; c++) masked[c * plane + i] = 0;
   const maskedLatents = scale(await model.vaeEncoder.encode(masked, height, width), model.folder.vaeScalingFactor);
+  await model.doneWith('vaeEncoder');
   const small = resizeNearest(input.mask, width, height, latentWidth, latentHeight);
   return concatBatch([Float32Array.from(small, (v) => (v >= 127.5 ? 1 : 0)), maskedLatents]);
 }

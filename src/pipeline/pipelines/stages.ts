@@ -86,6 +86,7 @@ export async function encodePrompts(
     cond = padChunks(cond, empty, chunks);
     uncond = padChunks(uncond, empty, chunks);
   }
+  await model.doneWith('textEncoder');
   if (!useCfg && negativePrompt.trim() !== '') {
     warn(distilledGuidance ? 'the negative prompt is ignored: LCM models have guidance distilled in' : 'the negative prompt is ignored when guidance is 1 or less');
   }
@@ -155,6 +156,7 @@ export async function denoise(latents: Float32Array, args: DenoiseArgs): Promise
 
 /** latents / scaling_factor → VAE decoder → [0,1] CHW image of the requested size. */
 export async function decodeLatents(model: LoadedModel, latents: Float32Array, width: number, height: number): Promise<Float32Array> {
+  await model.makeRoomToDecode(width, height);
   const decoded = await model.vaeDecoder.decode(scale(latents, 1 / model.folder.vaeScalingFactor), height / 8, width / 8);
   if (decoded.width !== width || decoded.height !== height) {
     throw new PipelineError('MODEL_INVALID', `the VAE decoder returned ${decoded.width}×${decoded.height} for a ${width}×${height} request; expected an 8× upsampling decoder`);
@@ -205,6 +207,7 @@ export async function startFromImage(
   hooks.onProgress?.('encoding', 0, length - startIndex);
   const conditioning = await encodePrompts(model, request.prompt, request.negativePrompt, request.sampling.guidanceScale, warn);
   const clean = scale(await model.vaeEncoder.encode(image, height, width), model.folder.vaeScalingFactor);
+  await model.doneWith('vaeEncoder');
   const noise = new GaussianNoise(request.sampling.seed);
   const eps = noise.normal(clean.length);
   const latents = startIndex < length ? scheduler.addNoise(clean, eps, startIndex) : clean;

@@ -1,6 +1,6 @@
 /** A model folder with its sessions open, kept warm between jobs. */
 import type { ExecutionProviderName, ExecutionProviderPreference } from '../../shared/request';
-import { openSession, type Logger, type SessionStats } from '../backends/onnx';
+import { firstProvider, openSession, type Logger, type Session, type SessionStats } from '../backends/onnx';
 import { loadClipTokenizer, type ClipTokenizer } from '../models/clip/tokenizer';
 import { TextEncoder } from '../models/clip/textEncoder';
 import { inspectModelFolder, type ModelFolder } from '../models/modelFolder';
@@ -10,6 +10,13 @@ import type { ControlNetFolder } from '../models/controlNetFolder';
 import { VaeDecoder } from '../models/sd/vaeDecoder';
 import { VaeEncoder } from '../models/sd/vaeEncoder';
 import { PipelineError } from '../../shared/errors';
+import { OnDemandSession } from './onDemandSession';
+import { availableMemoryBytes, vaeDecodeBytes } from './memoryBudget';
+import { graphBytes } from './jobMemory';
+import { int8GraphFor } from '../quantize/int8Cache';
+
+/** The graphs a job uses once or twice: on the CPU they are closed when the job is done with them. */
+export type TransientPart = 'textEncoder' | 'vaeEncoder' | 'vaeDecoder' | 'unet';
 
 export interface LoadedModel {
   readonly folder: ModelFolder;
@@ -31,6 +38,17 @@ export interface LoadedModel {
   residualUnet(): Promise<UNet | undefined>;
   /** A separate ControlNet, opened on first use and kept with the model. */
   controlNet(folder: ControlNetFolder): Promise<ControlNet>;
+  /**
+   * The job is done with this part for now: on the CPU its session is closed (weights and working memory
+   * returned) and reopens on its next use, so it never sits on top of the UNet's peak. No-op elsewhere.
+   */
+  doneWith(...parts: TransientPart[]): Promise<void>;
+  /**
+   * Before the VAE decode: when the machine's available memory cannot hold the decode beside the UNet's
+   * weights and working memory, the UNet is closed (it reopens for the next job) instead of the job
+   * swapping or being killed. Returns true when it closed the UNet.
+   */
+  makeRoomToDecode(width: number, height: number, availableBytes?: number): Promise<boolean>;
   release(): Promise<void>;
 }
 
@@ -42,24 +60,47 @@ function familyLabel(folder: ModelFolder, unet: UNet, contextWidth: number): str
   return `SD-family (text width ${contextWidth})`;
 }
 
-export async function loadModel(dir: string, preference: ExecutionProviderPreference, log: Logger): Promise<LoadedModel> {
+async function unloadParts(parts: Record<TransientPart, Session | undefined>, names: readonly TransientPart[]): Promise<void> {
+  for (const name of names) {
+    const session = parts[name];
+    if (session instanceof OnDemandSession) await session.unload();
+  }
+}
+
+/** `ATELIER_UNET_INT8=1` (the CLI's --int8): on the CPU, the UNet runs with its MatMul weights in int8. */
+export function unetInt8FromEnv(env: NodeJS.ProcessEnv = process.env): boolean {
+  return (env.ATELIER_UNET_INT8 ?? '').trim() === '1';
+}
+
+export async function loadModel(dir: string, preference: ExecutionProviderPreference, log: Logger, options: { readonly unetInt8?: boolean } = { unetInt8: unetInt8FromEnv() }): Promise<LoadedModel> {
   const folder = inspectModelFolder(dir);
   folder.notes.forEach((note) => log('info', note));
   const stats: SessionStats = { runs: 0, runMs: 0 };
   const tokenizer = await loadClipTokenizer(folder.tokenizerDir);
+  // int8 is a CPU choice: other providers run the fp32 graph.
+  const unetFile = options.unetInt8 && firstProvider(preference) === 'cpu' ? int8GraphFor(folder.unet, log) : folder.unet;
   // The UNet decides the provider; the other sessions follow it so tensors stay on one device type.
-  const unetSession = await openSession(folder.unet, { preference, stats, log });
+  const openedUnet = await openSession(unetFile, { preference, stats, log });
+  // On the CPU the UNet can be closed before a decode that would not fit beside it (makeRoomToDecode).
+  const unetSession = openedUnet.provider === 'cpu' ? new OnDemandSession(openedUnet, () => openSession(unetFile, { preference, pinnedProvider: 'cpu', stats, log })) : openedUnet;
   const opened = [unetSession];
   try {
     const pinned = { preference, pinnedProvider: unetSession.provider, stats, log };
-    // The text encoder's activations are freed after each run instead of staying beside the UNet's. The VAE
-    // keeps its arena: without it a 512² decode of SD 1.5 took minutes instead of ~30 s (fresh pages per run).
-    const textSession = await openSession(folder.textEncoder, { ...pinned, memory: 'return-after-run' });
+    // On the CPU the text encoder and the VAE are closed between uses (doneWith). The text encoder's
+    // activations are also freed after each run; the VAE keeps its arena while open: without it a 512²
+    // decode of SD 1.5 took minutes instead of ~30 s (fresh pages per run).
+    const transient = unetSession.provider === 'cpu';
+    const openPart = async (file: string, memory: 'arena' | 'return-after-run'): Promise<Session> => {
+      const first = await openSession(file, { ...pinned, memory });
+      return transient ? new OnDemandSession(first, () => openSession(file, { ...pinned, memory })) : first;
+    };
+    const textSession = await openPart(folder.textEncoder, 'return-after-run');
     opened.push(textSession);
-    const vaeSession = await openSession(folder.vaeDecoder, pinned);
+    const vaeSession = await openPart(folder.vaeDecoder, 'arena');
     opened.push(vaeSession);
-    const encoderSession = folder.vaeEncoder ? await openSession(folder.vaeEncoder, pinned) : undefined;
+    const encoderSession = folder.vaeEncoder ? await openPart(folder.vaeEncoder, 'arena') : undefined;
     if (encoderSession) opened.push(encoderSession);
+    const parts: Record<TransientPart, Session | undefined> = { textEncoder: textSession, vaeEncoder: encoderSession, vaeDecoder: vaeSession, unet: unetSession };
     // On the CPU, CFG as two batch-1 passes holds half the UNet activations for the same time per step.
     const denoiser = { batchOnePasses: unetSession.provider === 'cpu' };
     const unet = new UNet(unetSession, denoiser);
@@ -70,6 +111,8 @@ export async function loadModel(dir: string, preference: ExecutionProviderPrefer
     if (unet.contextWidth !== undefined && unet.contextWidth !== probe.width) {
       throw new PipelineError('MODEL_INVALID', `the text encoder produces ${probe.width}-wide embeddings but the UNet expects ${unet.contextWidth}; the two come from different models`);
     }
+    // The decoder is only needed at the end of a job, the encoder only for image inputs.
+    await unloadParts(parts, ['vaeDecoder', 'vaeEncoder']);
     return {
       folder,
       tokenizer,
@@ -78,7 +121,7 @@ export async function loadModel(dir: string, preference: ExecutionProviderPrefer
       vaeDecoder: new VaeDecoder(vaeSession),
       vaeEncoder: encoderSession ? new VaeEncoder(encoderSession) : undefined,
       provider: unetSession.provider,
-      family: familyLabel(folder, unet, probe.width),
+      family: familyLabel(folder, unet, probe.width) + (unetFile !== folder.unet ? ' (int8 UNet)' : ''),
       stats,
       textWidth: probe.width,
       nativeSize: probe.width === 1024 && folder.schedulerConfig.predictionType === 'v_prediction' ? 768 : 512,
@@ -99,6 +142,15 @@ export async function loadModel(dir: string, preference: ExecutionProviderPrefer
         const net = new ControlNet(session, denoiser);
         controlNets.set(cn.file, net);
         return net;
+      },
+      doneWith: (...names) => unloadParts(parts, names),
+      makeRoomToDecode: async (width, height, availableBytes = availableMemoryBytes()) => {
+        if (!(unetSession instanceof OnDemandSession) || !unetSession.loaded) return false;
+        const need = vaeDecodeBytes(graphBytes(folder.vaeDecoder), width, height);
+        if (availableBytes >= need) return false;
+        log('info', `closing the UNet before decoding: the ${width}×${height} decode needs about ${(need / 1e9).toFixed(1)} GB and ${(availableBytes / 1e9).toFixed(1)} GB is available; it reopens for the next job`);
+        await unetSession.unload();
+        return true;
       },
       release: async () => {
         for (const s of opened) await s.release();

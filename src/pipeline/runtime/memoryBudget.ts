@@ -12,10 +12,22 @@ import { PipelineError } from '../../shared/errors';
 
 /** The SD 1.5 fp32 UNet the figures below were measured with (`unet/model.onnx` + `weights.pb`). */
 export const SD15_UNET_BYTES = 3_439_311_145;
-/** Working memory beyond the weights at 512² for that UNet, its VAE decode and the process itself. */
-export const SD15_WORKING_BYTES_512 = 6_300_000_000;
+/**
+ * Working memory beyond the weights at 512² for that UNet, its VAE decode and the process itself: the
+ * worker's peak (7.17 GiB, two jobs, no memory pattern, text encoder closed while denoising) less the
+ * 4.1 GB of weights of the three graphs.
+ */
+export const SD15_WORKING_BYTES_512 = 3_700_000_000;
 /** Share of that working memory held by attention maps (grows with area²); the rest grows with area. */
 const ATTENTION_SHARE = 0.25;
+
+/** Working memory of the SD VAE decoder at 512² (arena, measured on the harness's SD 1.5 export: 0.95 GiB). */
+const VAE_DECODE_WORKING_BYTES_512 = 1_020_000_000;
+
+/** Memory a decode of this size takes beyond what is resident: the decoder's weights (it is opened for it) and working memory. */
+export function vaeDecodeBytes(decoderBytes: number, width: number, height: number): number {
+  return decoderBytes + VAE_DECODE_WORKING_BYTES_512 * ((width * height) / (512 * 512)) * 1.1;
+}
 
 export interface MemoryNeed {
   /** Weights still to load (0 when the model is already resident). */

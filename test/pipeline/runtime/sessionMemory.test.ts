@@ -7,6 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { openSession, sessionOptions, type Session, type SessionStats, type TensorData } from '../../../src/pipeline/backends/onnx';
 import { UNet, type UNetCall } from '../../../src/pipeline/models/sd/unet';
 import { loadModel, type LoadedModel } from '../../../src/pipeline/runtime/loadedModel';
+import { OnDemandSession } from '../../../src/pipeline/runtime/onDemandSession';
 import { GaussianNoise } from '../../../src/pipeline/random/gaussian';
 import { quietLog, tinyModel } from '../../helpers/fixtures';
 
@@ -74,6 +75,8 @@ describe('session memory choices', () => {
     const once = sessionOptions('cpu', 'return-after-run');
     expect(arena.enableCpuMemArena).toBe(true);
     expect(once.enableCpuMemArena).toBe(false);
+    // No memory pattern anywhere: planned after the first run, it is allocated beside the arena's chunks.
+    expect(arena.enableMemPattern).toBe(false);
     expect(once.enableMemPattern).toBe(false);
     for (const o of [arena, once]) expect(o.extra).toEqual({ session: { intra_op: { allow_spinning: '0' } } });
   });
@@ -86,9 +89,71 @@ describe('session memory choices', () => {
     // The VAE keeps its arena: a real-size decode without it was several times slower.
     expect(model.vaeDecoder.session.memory).toBe('arena');
     expect(model.vaeEncoder?.session.memory).toBe('arena');
+    // Right after the load only the UNet and the text encoder (the first job's first graph) are open.
+    const parts = [model.textEncoder.session, model.vaeDecoder.session, model.vaeEncoder?.session];
+    for (const s of parts) expect(s).toBeInstanceOf(OnDemandSession);
+    const [text, decoder, encoder] = parts as OnDemandSession[];
+    expect([text.loaded, decoder.loaded, encoder.loaded]).toEqual([true, false, false]);
     await model.release();
     // A released session refuses to run: nothing of the model is left open.
     await expect(model.vaeDecoder.decode(new Float32Array(4 * 8 * 8), 8, 8)).rejects.toThrow();
     await expect(model.unet.predict({ ...cfgCall(1), encoderHiddenStates: new Float32Array(2 * 77 * model.textWidth) })).rejects.toThrow();
+  });
+});
+
+describe('text encoder and VAE closed between uses on the CPU', () => {
+  it('closes each part when the job is done with it and reopens it on the next use with the same result', async () => {
+    const model = await loadModel(tinyModel({ vaeEncoder: 'latent_sample' }), 'cpu', quietLog);
+    toRelease.push(model);
+    const text = model.textEncoder.session as OnDemandSession;
+    const decoder = model.vaeDecoder.session as OnDemandSession;
+    const ids = model.tokenizer.encodePadded('a red fox').ids;
+    const before = await model.textEncoder.encode(ids);
+    await model.doneWith('textEncoder');
+    expect(text.loaded).toBe(false);
+    const after = await model.textEncoder.encode(ids);
+    expect(text.loaded).toBe(true);
+    expect(text.opens).toBe(2);
+    expect(maxDiff(after.hidden, before.hidden)).toBe(0);
+
+    const latents = new GaussianNoise(5).normal(4 * 8 * 8);
+    const first = await model.vaeDecoder.decode(latents, 8, 8);
+    expect(decoder.loaded).toBe(true);
+    await model.doneWith('textEncoder', 'vaeEncoder', 'vaeDecoder');
+    expect([text.loaded, decoder.loaded]).toEqual([false, false]);
+    const second = await model.vaeDecoder.decode(latents, 8, 8);
+    expect(maxDiff(second.image, first.image)).toBe(0);
+    // The UNet stays open: it is what every step runs.
+    await expect(model.unet.predict({ ...cfgCall(1), encoderHiddenStates: new Float32Array(2 * 77 * model.textWidth) })).resolves.toBeDefined();
+  });
+
+  it('a whole txt2img job leaves only the UNet open', async () => {
+    const model = await loadModel(tinyModel(), 'cpu', quietLog);
+    toRelease.push(model);
+    const { txt2img } = await import('../../../src/pipeline/pipelines/txt2img');
+    await txt2img(model, { kind: 'txt2img', modelDir: model.folder.dir, prompt: 'a cat', negativePrompt: 'blurry', width: 64, height: 64, sampling: { sampler: 'euler', steps: 2, guidanceScale: 7.5, seed: 1 }, previewEvery: 0, executionProvider: 'cpu' }, {});
+    // The text encoder was closed once the prompts were encoded; the decoder is closed by the worker after the job.
+    expect((model.textEncoder.session as OnDemandSession).loaded).toBe(false);
+    await model.doneWith('textEncoder', 'vaeEncoder', 'vaeDecoder');
+    expect((model.vaeDecoder.session as OnDemandSession).loaded).toBe(false);
+  });
+});
+
+describe('room for the VAE decode', () => {
+  it('closes the UNet before a decode that does not fit beside it, and reopens it for the next prediction', async () => {
+    const model = await loadModel(tinyModel(), 'cpu', quietLog);
+    toRelease.push(model);
+    const unet = model.unet.session as OnDemandSession;
+    const call = { ...cfgCall(2), encoderHiddenStates: new GaussianNoise(4).normal(2 * 77 * model.textWidth) };
+    const before = await model.unet.predict(call);
+    // Plenty of memory: the UNet stays open (warm for the next job).
+    expect(await model.makeRoomToDecode(512, 512, 1e12)).toBe(false);
+    expect(unet.loaded).toBe(true);
+    // Too little: it is closed, and the next prediction reopens it with the same result.
+    expect(await model.makeRoomToDecode(512, 512, 1e6)).toBe(true);
+    expect(unet.loaded).toBe(false);
+    const after = await model.unet.predict(call);
+    expect(unet.opens).toBe(2);
+    expect(maxDiff(after, before)).toBe(0);
   });
 });
