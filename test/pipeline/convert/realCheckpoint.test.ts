@@ -54,3 +54,9 @@ describe.skipIf(!present)('reference SD 1.5 (single-file LDM vs diffusers folder
     }
   });
 });
+
+describe.skipIf(!existsSync(`${FOLDER}/text_encoder/pytorch_model.bin`))('reference SD 1.5 diffusers folder', () => {
+  it('is refused as a whole because its text encoder is a pickle, naming the file', async () => {
+    await expect(openCheckpoint(FOLDER)).rejects.toMatchObject({ code: 'MODEL_UNSAFE', message: expect.stringMatching(/text_encoder[/\\]pytorch_model\.bin is a PyTorch pickle/) });
+  });
+});
