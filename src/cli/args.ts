@@ -28,7 +28,9 @@ export const USAGE = `Usage:
   atelier models rm <org/name[@rev]>        delete a cached model (files shared with another revision stay)
 
 generate options:
-  --model <dir>         ONNX model folder (default: $ATELIER_MODEL, else the built-in demo model);
+  --model <dir|file>    ONNX model folder, or a .safetensors checkpoint (SD 1.x/2.x/SDXL, A1111/civitai
+                        single file) that Atelier converts once into a cached ONNX folder
+                        ($XDG_CACHE_HOME/atelier/converted) (default: $ATELIER_MODEL, else the built-in demo model);
                         with --comfyui, the checkpoint as the server lists it (atelier models list --comfyui)
   --comfyui <url>       run on a ComfyUI server (also $ATELIER_COMFYUI_URL; token from $ATELIER_COMFYUI_TOKEN):
                         txt2img, --init-image and --mask; Ctrl-C cancels the job on the server
@@ -60,6 +62,9 @@ generate options:
                         scale default 1, start/end are fractions of the steps (default 0:1)
   --controlnet <type>=<dir>   the ControlNet folder for a type (else found under --controlnets)
   --controlnets <dir>   folder of ControlNets found by type, e.g. SD/Depth (repeatable; $ATELIER_CONTROLNETS)
+  --lora <file>[:weight]  merge a .safetensors LoRA (kohya or diffusers/PEFT format) into a .safetensors
+                        --model when it is converted (repeatable; weight default 1; each combination is cached)
+  --prediction <type>   epsilon | v_prediction: override what a .safetensors checkpoint implies (SD 2.x 768-v)
   --no-metadata         do not write the parameters into the image
 `;
 
@@ -91,6 +96,19 @@ export interface GenerateArgs {
   readonly fullSize: boolean;
   readonly controls: readonly ControlArg[];
   readonly controlNetRoots: readonly string[];
+  /** --lora file[:weight], merged when a .safetensors --model is converted. */
+  readonly loras: readonly { readonly file: string; readonly weight: number }[];
+  readonly prediction?: 'epsilon' | 'v_prediction';
+}
+
+/** `--lora file[:weight]`: the weight is whatever follows the last colon when it is a number (so C:\x.safetensors works). */
+export function parseLoraArg(value: string): { file: string; weight: number } {
+  const m = /^(.*\S):(-?\d+(?:\.\d+)?)$/.exec(value);
+  const file = m ? m[1] : value;
+  const weight = m ? Number(m[2]) : 1;
+  if (file.trim() === '') throw new UsageError(`--lora takes <file>[:weight], got ${JSON.stringify(value)}`);
+  if (!/\.safetensors$/i.test(file)) throw new UsageError(`--lora ${JSON.stringify(file)}: a LoRA must be a .safetensors file (kohya or diffusers format); .ckpt/.pt LoRAs are pickles and never loaded`);
+  return { file, weight };
 }
 
 export interface ControlArg {
@@ -225,6 +243,8 @@ export function parseCli(argv: readonly string[]): CliArgs {
         control: { type: 'string', multiple: true },
         controlnet: { type: 'string', multiple: true },
         controlnets: { type: 'string', multiple: true },
+        lora: { type: 'string', multiple: true },
+        prediction: { type: 'string' },
       },
     });
   } catch (error) {
@@ -283,6 +303,8 @@ export function parseCli(argv: readonly string[]): CliArgs {
     fullSize: values['full-size'] === true,
     controls,
     controlNetRoots: values.controlnets ?? [],
+    loras: (values.lora ?? []).map(parseLoraArg),
+    prediction: values.prediction === undefined ? undefined : oneOf('prediction', values.prediction, ['epsilon', 'v_prediction'] as const, 'epsilon'),
   };
 }
 
