@@ -35,7 +35,9 @@ export const USAGE = `Usage:
   atelier models rm <org/name[@rev]>        delete a cached model (files shared with another revision stay)
 
 generate options:
-  --model <dir>         ONNX model folder (default: $ATELIER_MODEL, else the built-in demo model);
+  --model <dir|file>    ONNX model folder, or a .safetensors checkpoint (SD 1.x/2.x/SDXL, A1111/civitai
+                        single file) that Atelier converts once into a cached ONNX folder
+                        ($XDG_CACHE_HOME/atelier/converted) (default: $ATELIER_MODEL, else the built-in demo model);
                         with --comfyui, the checkpoint as the server lists it (atelier models list --comfyui)
   --comfyui <url>       run on a ComfyUI server (also $ATELIER_COMFYUI_URL; token from $ATELIER_COMFYUI_TOKEN):
                         txt2img, --init-image, --mask (--only-masked), --outpaint, --control with
@@ -68,11 +70,13 @@ generate options:
                         scale default 1, start/end are fractions of the steps (default 0:1)
   --controlnet <type>=<dir>   the ControlNet folder for a type (else found under --controlnets); with
                         --comfyui, the ControlNet as the server lists it
-  --lora <name>[:weight]   with --comfyui: a LoRA as the server lists it, weight default 1 (repeatable,
-                        applied in order)
+  --lora <name>[:weight]   a .safetensors LoRA file (kohya or diffusers/PEFT) merged into a .safetensors
+                        --model when it is converted (each combination is cached); with --comfyui, a LoRA
+                        as the server lists it; weight default 1 (repeatable, applied in order)
   --controlnets <dir>   folder of ControlNets found by type, e.g. SD/Depth (repeatable; $ATELIER_CONTROLNETS)
   --int8                on the CPU, run the UNet with its MatMul weights in int8 (faster steps, small
                         quality cost; made from the fp32 graph once and cached; also ATELIER_UNET_INT8=1)
+  --prediction <type>   epsilon | v_prediction: override what a .safetensors checkpoint implies (SD 2.x 768-v)
   --no-metadata         do not write the parameters into the image
   --recipe              also write <name>.atelier.json beside the image (the job as data, for atelier build)
   --json                print one JSON object on stdout: the file, size, seed, steps, sampler, provider,
@@ -111,9 +115,17 @@ export interface GenerateArgs {
   readonly recipe: boolean;
   /** --json: one JSON object on stdout (the file, its parameters), errors too. */
   readonly json: boolean;
+  /** --lora name[:weight]: a .safetensors file merged when a .safetensors --model is converted, or a server LoRA with --comfyui. */
   readonly loras: readonly { readonly name: string; readonly weight: number }[];
   /** On the CPU, run the UNet with int8 MatMul weights (made once from the fp32 graph and cached). */
   readonly int8: boolean;
+  readonly prediction?: 'epsilon' | 'v_prediction';
+}
+
+/** A local --lora must be a .safetensors file: .ckpt/.pt LoRAs are pickles and never loaded. */
+export function localLoraFile(name: string): string {
+  if (!/\.safetensors$/i.test(name)) throw new UsageError(`--lora ${JSON.stringify(name)}: a LoRA must be a .safetensors file (kohya or diffusers format); .ckpt/.pt LoRAs are pickles and never loaded`);
+  return name;
 }
 
 export interface ControlArg {
@@ -300,6 +312,7 @@ export function parseCli(argv: readonly string[]): CliArgs {
         recipe: { type: 'boolean' },
         json: { type: 'boolean' },
         lora: { type: 'string', multiple: true },
+        prediction: { type: 'string' },
       },
     });
   } catch (error) {
@@ -362,6 +375,7 @@ export function parseCli(argv: readonly string[]): CliArgs {
     recipe: values.recipe === true,
     json: values.json === true,
     loras: (values.lora ?? []).map(parseLora),
+    prediction: values.prediction === undefined ? undefined : oneOf('prediction', values.prediction, ['epsilon', 'v_prediction'] as const, 'epsilon'),
   };
 }
 

@@ -16,7 +16,7 @@ import { OutputPathError, resolveOutput, type OutputKind, type OutputTarget } fr
 import { decodeRgba, encodePng, ImageReadError, readImageInfo, type ImageInfo } from '../host/images/imageCodec';
 import { toOpenPoseJson } from '../shared/canvas/openpose';
 import { WorkerSupervisor } from '../host/worker/workerSupervisor';
-import { parseCli, USAGE, UsageError, type DetectArgs, type GenerateArgs, type TokenizeArgs, type UpscaleArgs } from './args';
+import { localLoraFile, parseCli, USAGE, UsageError, type DetectArgs, type GenerateArgs, type TokenizeArgs, type UpscaleArgs } from './args';
 import { saveUpscaled, upscaleTarget } from '../host/output/saveUpscaled';
 import { ProgressBar } from './progressBar';
 import { modelsCommand } from './modelsCommand';
@@ -29,6 +29,8 @@ import { readPromptFile } from './promptFile';
 import { findCachedModel } from '../host/models/cachedModels';
 import { parseRepoRef } from '../host/models/hub/repoId';
 import { hubEnvironment } from '../host/models/hubEnvironment';
+import { convertedModelsRoot } from '../host/models/convertedModels';
+import { isCheckpointFile, type ConvertCheckpointResult } from '../shared/convert';
 import { callbacksFor, type Backend } from '../host/backend/backend';
 import { OnnxBackend } from '../host/backend/onnxBackend';
 import { FILE_KINDS, FileReadError, readBounded } from '../shared/files/boundedRead';
@@ -188,8 +190,42 @@ async function generate(args: GenerateArgs): Promise<number> {
   }
 }
 
+/**
+ * A `.safetensors` --model is converted once (in the worker, with progress; Ctrl-C cancels) into a cached ONNX
+ * folder with the --lora files merged; an ONNX folder is used as it is.
+ */
+async function localModel(args: GenerateArgs): Promise<{ dir: string; name: string }> {
+  const model = await resolveModel(args);
+  if (!isCheckpointFile(model.dir)) {
+    if (args.loras.length > 0) throw new UsageError(`--lora is merged when Atelier builds a model from a .safetensors checkpoint; ${model.dir} is an ONNX folder. Pass the checkpoint's .safetensors file as --model`);
+    if (args.prediction) throw new UsageError('--prediction applies to a .safetensors --model (an ONNX folder says its prediction type in scheduler/scheduler_config.json)');
+    return model;
+  }
+  let converted: ConvertCheckpointResult | undefined;
+  await workerJob(async (_backend, signal, bar, client) => {
+    converted = await client.convertCheckpoint(
+      { checkpoint: model.dir, loras: args.loras.map((l) => ({ file: path.resolve(localLoraFile(l.name)), weight: l.weight })), precision: args.provider === 'cpu' || args.provider === 'auto' ? 'fp32' : 'fp16', prediction: args.prediction, cacheRoot: convertedModelsRoot() },
+      {
+        signal,
+        onEvent: (event) => {
+          if (event.event === 'progress') bar.update(event);
+          else if (event.event === 'warning') process.stderr.write(`atelier: ${event.payload.message}\n`);
+        },
+      },
+    );
+    bar.done();
+    const c = converted;
+    const loras = c.loras.map((l) => `${path.basename(l.file)}:${l.weight} (${l.modules} layers, hash ${l.shortHash})`).join(', ');
+    return { file: '', summary: `${c.reused ? 'using the cached conversion' : 'converted'} ${path.basename(model.dir)} (${c.family.toUpperCase()}${c.inpainting ? ' inpainting' : ''}, ${c.prediction}${loras ? `, LoRA ${loras}` : ''}) → ${c.modelDir}` };
+  });
+  if (!converted) throw new UsageError(`${model.dir} could not be converted`);
+  const suffix = converted.loras.map((l) => ` + ${path.basename(l.file, '.safetensors')}:${l.weight}`).join('');
+  return { dir: converted.modelDir, name: `${model.name}${suffix}` };
+}
+
 async function generateOn(args: GenerateArgs, prompt: string, seed: number, output: OutputTarget, comfy: ComfyBackend | undefined): Promise<number> {
-  const model = comfy ? await comfyModel(args, comfy) : await resolveModel(args);
+  if (comfy && args.prediction) throw new UsageError('--prediction applies to a local .safetensors --model, not to a ComfyUI server');
+  const model = comfy ? await comfyModel(args, comfy) : await localModel(args);
   const envRoots = (process.env.ATELIER_CONTROLNETS ?? '').split(path.delimiter).filter((r) => r !== '');
   const settings: JobSettings = {
     negativePrompt: args.negative,
@@ -208,7 +244,8 @@ async function generateOn(args: GenerateArgs, prompt: string, seed: number, outp
     prompt,
     settings,
     controls: await controlsFrom(args, comfy !== undefined),
-    loras: args.loras,
+    // Local LoRAs were merged into the converted model; only a server applies them per job.
+    loras: comfy ? args.loras : [],
     source: await sourceFrom(args),
     output,
     labels: { initImageLabel: args.initImage ? path.basename(args.initImage) : undefined, maskLabel: args.mask ? path.basename(args.mask) : undefined, controlLabels: args.controls.map((c) => path.basename(c.file)) },
@@ -238,11 +275,6 @@ async function sourceFrom(args: GenerateArgs): Promise<JobSource> {
  * Runs one job on a fresh worker with a progress bar; Ctrl-C cancels it (a second Ctrl-C forces the
  * exit). Prints the saved file on stdout and the summary on stderr.
  */
-async function workerJob(run: (backend: Backend, signal: AbortSignal, bar: ProgressBar) => Promise<JobDone>, json = false): Promise<number> {
-  return backendJob(undefined, run, json);
-}
-
-/** As workerJob, on the ComfyUI backend when one is given (Ctrl-C then interrupts the job on the server). */
 /** What a finished job prints: the file (stdout), the summary (stderr), or with --json one object on stdout. */
 interface JobDone {
   readonly file: string;
@@ -250,7 +282,14 @@ interface JobDone {
   readonly data?: Readonly<Record<string, unknown>>;
 }
 
-async function backendJob(comfy: Backend | undefined, run: (backend: Backend, signal: AbortSignal, bar: ProgressBar) => Promise<JobDone>, json = false): Promise<number> {
+type JobRun = (backend: Backend, signal: AbortSignal, bar: ProgressBar, client: WorkerSupervisor) => Promise<JobDone>;
+
+async function workerJob(run: JobRun, json = false): Promise<number> {
+  return backendJob(undefined, run, json);
+}
+
+/** As workerJob, on the ComfyUI backend when one is given (Ctrl-C then interrupts the job on the server). */
+async function backendJob(comfy: Backend | undefined, run: JobRun, json = false): Promise<number> {
   const client = supervisor();
   const abort = new AbortController();
   let interrupts = 0;
@@ -266,9 +305,11 @@ async function backendJob(comfy: Backend | undefined, run: (backend: Backend, si
   process.on('SIGINT', onSigint);
   const bar = new ProgressBar();
   try {
-    const { file, summary, data } = await run(comfy ?? new OnnxBackend({ client: () => client, cacheRoot: hubEnvironment().cacheRoot }), abort.signal, bar);
+    const { file, summary, data } = await run(comfy ?? new OnnxBackend({ client: () => client, cacheRoot: hubEnvironment().cacheRoot }), abort.signal, bar, client);
     process.stderr.write(`atelier: ${summary}\n`);
-    process.stdout.write(json ? `${JSON.stringify({ file, ...data })}\n` : `${file}\n`);
+    // A step before the job (a conversion) has no file to print.
+    if (json && file) process.stdout.write(`${JSON.stringify({ file, ...data })}\n`);
+    else if (file) process.stdout.write(`${file}\n`);
     return 0;
   } finally {
     process.off('SIGINT', onSigint);

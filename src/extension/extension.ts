@@ -60,6 +60,7 @@ export function activate(context: vscode.ExtensionContext): void {
       return generateImage(deps, undefined, { initialPrompt: args.prompt, width: args.width, height: args.height, file: args.file });
     }),
     vscode.commands.registerCommand('atelier.chooseModelFolder', () => chooseModelFolder(client, log)),
+    vscode.commands.registerCommand('atelier.chooseCheckpoint', () => chooseModelFolder(client, log, path.join(context.globalStorageUri.fsPath, 'converted'))),
     vscode.commands.registerCommand('atelier.useDemoModel', async () => {
       // A marker, not the path: the demo's folder lies inside this version's install folder.
       await setModelPath(DEMO_MODEL_SETTING);

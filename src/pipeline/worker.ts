@@ -28,6 +28,9 @@ import { outpaint } from './pipelines/outpaint';
 import { ModelCache } from './runtime/modelCache';
 import { precheckJobMemory } from './runtime/jobMemory';
 import { availableMemoryBytes } from './runtime/memoryBudget';
+import { convertCheckpoint } from './convert/convertCheckpoint';
+import { onnxWriter } from './convert/onnxWriter';
+import type { ConvertCheckpointParams, ConvertCheckpointResult } from '../shared/convert';
 
 function send(message: FromWorkerMessage): void {
   process.send?.(message);
@@ -187,6 +190,27 @@ async function upscale(request: UpscaleRequest, context: RequestContext<Pipeline
   };
 }
 
+/** The CLIP vocabulary shipped in the package (assets/clip-tokenizer beside dist/). */
+const PACKAGED_TOKENIZER = process.env.ATELIER_TOKENIZER_DIR ?? path.join(__dirname, '..', 'assets', 'clip-tokenizer');
+
+async function convert(params: ConvertCheckpointParams, context: RequestContext<PipelineEvents>): Promise<ConvertCheckpointResult> {
+  context.emit('progress', { phase: 'converting', step: 0, totalSteps: 1 });
+  const result = await convertCheckpoint({
+    checkpoint: params.checkpoint,
+    loras: params.loras,
+    precision: params.precision,
+    prediction: params.prediction,
+    cacheRoot: params.cacheRoot,
+    tokenizerDir: PACKAGED_TOKENIZER,
+    writer: onnxWriter(),
+    signal: context.signal,
+    onProgress: (p) => context.emit('progress', { phase: 'converting', step: p.done, totalSteps: p.total }),
+  });
+  log('info', `${result.reused ? 'reusing' : 'converted'} ${params.checkpoint} → ${result.modelDir} (${result.family}, ${result.prediction}: ${result.predictionWhy})`);
+  for (const note of result.notes) context.emit('warning', { message: note });
+  return result;
+}
+
 async function tokenize(params: TokenizeParams): Promise<TokenizeResult> {
   let tokenizer = tokenizers.get(params.tokenizerDir);
   if (!tokenizer) {
@@ -213,6 +237,7 @@ const server = new RpcServer<PipelineMethods, PipelineEvents>(send, {
       notes: folder.notes,
     };
   },
+  convertCheckpoint: convert,
   listControlNets: async ({ roots }) => findControlNets(roots).map((cn) => ({ dir: cn.dir, type: cn.type })),
   releaseModels: async () => {
     await models.release();

@@ -15,7 +15,7 @@ import { comfyCheckpoint } from '../backend/comfyCommands';
 
 export const FIRST_RUN_TITLE = 'Atelier needs a Stable Diffusion model to generate images';
 
-type Choice = 'download' | 'choose' | 'demo' | 'help';
+type Choice = 'download' | 'choose' | 'checkpoint' | 'demo' | 'help';
 
 interface ChoiceItem extends vscode.QuickPickItem {
   readonly choice: Choice;
@@ -32,6 +32,7 @@ export function firstRunChoices(recommended: CatalogueEntry | undefined): Choice
       ? [{ choice: 'download' as const, label: `$(cloud-download) Download ${recommended.name}`, description: `about ${formatBytes(recommended.sizeBytes)} · ${recommended.licence}`, detail: `From Hugging Face (${recommended.repo}); you confirm before anything downloads.` }]
       : []),
     { choice: 'choose', label: '$(folder-opened) Choose Model Folder…', detail: 'A Stable Diffusion ONNX export you already have (the folder with model_index.json).' },
+    { choice: 'checkpoint', label: '$(file-binary) Choose .safetensors Checkpoint…', detail: 'An SD 1.x, 2.x or SDXL checkpoint (A1111/civitai single file); Atelier converts it to ONNX once and caches it.' },
     { choice: 'demo', label: '$(beaker) Use the Built-in Demo Model', detail: 'An analytic test model that paints prompt-dependent gradients: tries Atelier out, but it is not a trained model.' },
     { choice: 'help', label: '$(book) How to Get a Model', detail: 'The README section on downloading, exporting and choosing models.' },
   ];
@@ -48,6 +49,8 @@ export async function resolveModel(deps: GenerateDeps): Promise<string | undefin
       return recommended ? offerCatalogueModel(deps, recommended, true) : undefined;
     case 'choose':
       return vscode.commands.executeCommand<string | undefined>('atelier.chooseModelFolder');
+    case 'checkpoint':
+      return vscode.commands.executeCommand<string | undefined>('atelier.chooseCheckpoint');
     case 'demo':
       return vscode.commands.executeCommand<string | undefined>('atelier.useDemoModel');
     case 'help':

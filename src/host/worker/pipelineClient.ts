@@ -1,4 +1,5 @@
 /** What the host UI and the CLI need from inference; the worker supervisor implements it. */
+import type { ConvertCheckpointParams, ConvertCheckpointResult } from '../../shared/convert';
 import type { EventOf } from '../../shared/rpc';
 import type { PipelineEvents } from '../../shared/protocol/pipeline';
 import type { ControlNetSummary, DetectPoseResult, DetectRequest, SegmentPersonResult, UpscaleRequest, UpscaleResult, GenerationRequest, GenerationResult, ModelSummary, TokenizeParams, TokenizeResult } from '../../shared/request';
@@ -15,6 +16,8 @@ export interface PipelineClient {
   tokenize(params: TokenizeParams): Promise<TokenizeResult>;
   upscale(request: UpscaleRequest, options?: GenerateOptions): Promise<UpscaleResult>;
   inspectModel(modelDir: string): Promise<ModelSummary>;
+  /** Builds (or reuses) the cached ONNX folder of a `.safetensors` checkpoint, LoRAs merged; `converting` progress. */
+  convertCheckpoint(params: ConvertCheckpointParams, options?: GenerateOptions): Promise<ConvertCheckpointResult>;
   /** Built-in MoveNet MultiPose on an image (seconds on CPU). */
   detectPose(request: DetectRequest): Promise<DetectPoseResult>;
   /** Built-in selfie segmentation on an image. */

@@ -9,6 +9,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { PipelineError } from '../../shared/errors';
 import type { FromWorkerMessage, PipelineEvents, PipelineMethods } from '../../shared/protocol/pipeline';
+import type { ConvertCheckpointParams, ConvertCheckpointResult } from '../../shared/convert';
 import type { ControlNetSummary, DetectPoseResult, DetectRequest, SegmentPersonResult, GenerationRequest, GenerationResult, ModelSummary, TokenizeParams, TokenizeResult, UpscaleRequest, UpscaleResult } from '../../shared/request';
 import { RpcClient } from '../../shared/rpc';
 import { describeWorkerExit } from './crashDescription';
@@ -92,12 +93,17 @@ export class WorkerSupervisor implements PipelineClient {
     return this.longJob('upscale', request, options);
   }
 
+  /** Builds (or reuses) the cached ONNX folder of a `.safetensors` checkpoint; `converting` progress events. */
+  convertCheckpoint(params: ConvertCheckpointParams, options: GenerateOptions = {}): Promise<ConvertCheckpointResult> {
+    return this.longJob('convertCheckpoint', params, options);
+  }
+
   /** A job that reports progress: a worker silent for longer than its watchdog allows is killed. */
-  private async longJob<M extends 'generate' | 'upscale'>(method: M, params: PipelineMethods[M]['params'], options: GenerateOptions): Promise<PipelineMethods[M]['result']> {
+  private async longJob<M extends 'generate' | 'upscale' | 'convertCheckpoint'>(method: M, params: PipelineMethods[M]['params'], options: GenerateOptions): Promise<PipelineMethods[M]['result']> {
     const worker = await this.ensureWorker();
     const limits: StallLimits = { ...DEFAULT_STALL_LIMITS, loadMs: this.options.stallTimeoutMs ?? DEFAULT_STALL_LIMITS.loadMs, floorMs: this.options.stallFloorMs ?? DEFAULT_STALL_LIMITS.floorMs };
     const watchdog = new StallWatchdog(limits, (silentMs, slowestStepMs) => this.killStalled(worker, silentMs, slowestStepMs), this.now);
-    const stopCancelGuard = this.guardCancel(worker, options.signal, method === 'generate' ? 'generation' : 'upscaling');
+    const stopCancelGuard = this.guardCancel(worker, options.signal, method === 'generate' ? 'generation' : method === 'upscale' ? 'upscaling' : 'conversion');
     try {
       const result = await worker.rpc.request(method, params, {
         signal: options.signal,

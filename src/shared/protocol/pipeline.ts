@@ -2,6 +2,7 @@
  * Messages between the host (extension or CLI) and the pipeline worker process. Sent over
  * `child_process.fork(…, { serialization: 'advanced' })`, so typed arrays cross as themselves.
  */
+import type { ConvertCheckpointParams, ConvertCheckpointResult } from '../convert';
 import type { PipelineErrorInfo } from '../errors';
 import type { ControlNetSummary, DetectPoseResult, DetectRequest, GenerationRequest, SegmentPersonResult, GenerationResult, ModelSummary, TokenizeParams, TokenizeResult, UpscaleRequest, UpscaleResult } from '../request';
 
@@ -21,6 +22,8 @@ export interface PipelineMethods {
   segmentPerson: { params: DetectRequest; result: SegmentPersonResult };
   /** Separate ControlNets under these folders, with their types (the canvas picks one per layer). */
   listControlNets: { params: { roots: readonly string[] }; result: readonly ControlNetSummary[] };
+  /** Build (or reuse from the cache) the ONNX folder of a `.safetensors` checkpoint with LoRAs merged; emits `converting` progress. */
+  convertCheckpoint: { params: ConvertCheckpointParams; result: ConvertCheckpointResult };
   /** Release warm sessions (the user switched models or asked to free memory). */
   releaseModels: { params: Record<string, never>; result: { rssBytes: number } };
 }
@@ -30,7 +33,7 @@ export interface PipelineEvents {
   /** Phase change or a finished denoising step. */
   progress: {
     /** `queued`, `uploading` and `downloading` come from a server backend (ComfyUI), never from the worker. */
-    readonly phase: 'queued' | 'uploading' | 'loading' | 'encoding' | 'denoising' | 'decoding' | 'encoding-png' | 'upscaling' | 'downloading';
+    readonly phase: 'queued' | 'uploading' | 'loading' | 'encoding' | 'denoising' | 'decoding' | 'encoding-png' | 'upscaling' | 'downloading' | 'converting';
     readonly step: number;
     readonly totalSteps: number;
   };

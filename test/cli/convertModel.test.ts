@@ -1,0 +1,58 @@
+/**
+ * `atelier generate --model x.safetensors [--lora y.safetensors:0.6]` as a user runs it: the worker converts the
+ * checkpoint into the cache (progress on stderr), generation runs on the converted folder, and the next run
+ * reuses it. The graph writer is the fixture stand-in (ATELIER_TEST_GRAPHS_FROM): it reads every merged weight
+ * and drops in tiny graphs with the real interfaces, so this checks the plumbing, not the graphs.
+ */
+import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli';
+import { TOKENIZER_ASSETS } from '../helpers/fixtures';
+import { tinyLdm } from '../helpers/ldmCheckpoint';
+import { writeSafetensors } from '../helpers/safetensors';
+import { writeModelFolder } from '../fixtures/onnx/modelFolder';
+
+const root = mkdtempSync(path.join(os.tmpdir(), 'atelier-cli-convert-'));
+const checkpoint = path.join(root, 'myModel_v2.safetensors');
+const lora = path.join(root, 'style.safetensors');
+const graphs = path.join(root, 'graphs');
+const cache = path.join(root, 'cache');
+const env = { ATELIER_TEST_GRAPHS_FROM: graphs, ATELIER_CONVERTED_DIR: cache };
+
+beforeAll(() => {
+  writeModelFolder(graphs, { family: 'tiny-random', tokenizerSource: TOKENIZER_ASSETS, vaeEncoder: 'latent_sample' });
+  writeSafetensors(checkpoint, tinyLdm({ family: 'sd1' }));
+  const m = 'lora_unet_down_blocks_1_attentions_0_transformer_blocks_0_attn1_to_q';
+  writeSafetensors(lora, { [`${m}.lora_down.weight`]: { shape: [2, 32] }, [`${m}.lora_up.weight`]: { shape: [32, 2] } });
+});
+
+describe('atelier generate --model <checkpoint>.safetensors', () => {
+  it('converts once with progress, generates, and reuses the conversion next time', async () => {
+    const out = path.join(root, 'out');
+    const first = await runCli(['generate', 'a lighthouse', '--model', checkpoint, '--lora', `${lora}:0.6`, '--steps', '2', '--width', '64', '--height', '64', '--seed', '1', '--out', `${out}/`], env);
+    expect(first.stderr).toMatch(/converting/);
+    expect(first.stderr).toMatch(/converted myModel_v2\.safetensors \(SD1, epsilon, LoRA style\.safetensors:0\.6 \(1 layers, hash [0-9a-f]{12}\)\)/);
+    expect(first.code, first.stderr).toBe(0);
+    expect(existsSync(first.stdout.trim())).toBe(true);
+    expect(readdirSync(cache).filter((d) => !d.startsWith('.') && d !== 'hashes')).toHaveLength(1);
+
+    const second = await runCli(['generate', 'a lighthouse', '--model', checkpoint, '--lora', `${lora}:0.6`, '--steps', '2', '--width', '64', '--height', '64', '--seed', '1', '--out', `${out}/`], env);
+    expect(second.code, second.stderr).toBe(0);
+    expect(second.stderr).toMatch(/using the cached conversion myModel_v2\.safetensors/);
+  });
+
+  it('refuses --lora with an ONNX folder, a non-safetensors LoRA, and a pickle checkpoint, naming the fix', async () => {
+    const withFolder = await runCli(['generate', 'x', '--model', graphs, '--lora', lora], env);
+    expect(withFolder.code).toBe(2);
+    expect(withFolder.stderr).toMatch(/--lora is merged when Atelier builds a model from a \.safetensors checkpoint/);
+    const ckpt = await runCli(['generate', 'x', '--model', checkpoint, '--lora', 'style.ckpt'], env);
+    expect(ckpt.code).toBe(2);
+    expect(ckpt.stderr).toMatch(/must be a \.safetensors file/);
+    const notBuilt = await runCli(['generate', 'x', '--model', checkpoint, '--steps', '1'], { ATELIER_CONVERTED_DIR: path.join(root, 'cache2') });
+    expect(notBuilt.code).toBe(1);
+    expect(notBuilt.stderr).toMatch(/cannot build their ONNX graphs yet/);
+    expect(readdirSync(path.join(root, 'cache2')).filter((d) => d !== 'hashes')).toEqual([]);
+  });
+});
