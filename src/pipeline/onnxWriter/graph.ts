@@ -131,7 +131,8 @@ export class Graph {
     if (this.stream && bytes.byteLength >= (this.stream.minBytes ?? 1024)) {
       this.fd ??= openSync(this.stream.file, 'w');
       const padding = (ALIGN - (this.streamedBytes % ALIGN)) % ALIGN;
-      if (padding) writeSync(this.fd, Buffer.alloc(padding));
+      // Positioned writes only (pwrite leaves the file position alone, so an unpositioned write would land at 0).
+      if (padding) writeSync(this.fd, Buffer.alloc(padding), 0, padding, this.streamedBytes);
       const offset = this.streamedBytes + padding;
       for (let done = 0; done < bytes.byteLength; ) done += writeSync(this.fd, bytes, done, bytes.byteLength - done, offset + done);
       this.streamedBytes = offset + bytes.byteLength;

@@ -78,7 +78,7 @@ export class Builder {
   }
 
   /** Names `value` as the float32 graph output `name`. */
-  floatOutput(value: string, name: string, shape: readonly (number | string)[]): void {
+  floatOutput(value: string, name: string, shape: readonly (number | string)[] | null): void {
     this.g.op(this.float === 'float32' ? 'Identity' : 'Cast', [value], this.float === 'float32' ? {} : { to: I(1) }, name);
     this.g.output(name, 'float32', shape);
   }
