@@ -43,7 +43,7 @@ function inputs(component: string, latent: number): Record<string, ort.Tensor> {
   return { sample: new ort.Tensor('float32', randn(3 * side * side, 4).map((v) => Math.tanh(v)), [1, 3, side, side]) };
 }
 
-/** The export's VAE encoder samples with an unseeded RandomNormalLike; scale 0 leaves its mean. */
+/** The export's VAE encoder samples with an unseeded RandomNormalLike; scale 1e-30 leaves its mean (ORT refuses 0). */
 function exportGraph(folder: string, component: string): string {
   const file = path.join(folder, component, 'model.onnx');
   if (component !== 'vae_encoder') return file;
@@ -51,7 +51,7 @@ function exportGraph(folder: string, component: string): string {
   for (const node of model.graph?.node ?? []) {
     if (node.opType !== 'RandomNormalLike') continue;
     node.attribute = (node.attribute ?? []).filter((a) => a.name !== 'scale');
-    node.attribute.push({ name: 'scale', type: onnx.AttributeProto.AttributeType.FLOAT, f: 0 });
+    node.attribute.push({ name: 'scale', type: onnx.AttributeProto.AttributeType.FLOAT, f: 1e-30 });
   }
   const dir = mkdtempSync(path.join(os.tmpdir(), 'i16g-vaeenc-'));
   writeFileSync(path.join(dir, 'model.onnx'), onnx.ModelProto.encode(model).finish());
