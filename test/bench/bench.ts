@@ -17,6 +17,7 @@ import { benchUpscale } from './upscaleBench';
 import { benchDetect } from './detectBench';
 import { benchComfyUI, comfyDoubleChild } from './comfyuiBench';
 import { benchRealSize } from './realSizeBench';
+import { benchFullSize } from './fullSizeBench';
 
 const RUNS = 5;
 
@@ -102,7 +103,8 @@ const SECTIONS: Record<string, () => Promise<void>> = {
   detect: benchDetect,
   canvas: benchCanvas,
   comfyui: benchComfyUI,
-  realsize: benchRealSize,
+  realsize: () => benchRealSize(),
+  fullsize: benchFullSize,
 };
 
 async function main(): Promise<void> {

@@ -15,8 +15,7 @@ function s(ms: number): string {
   return `${(ms / 1000).toFixed(1)} s`;
 }
 
-export async function benchRealSize(): Promise<void> {
-  const modelDir = process.env.ATELIER_BENCH_MODEL ?? DEFAULT_MODEL;
+export async function benchRealSize(modelDir = process.env.ATELIER_BENCH_MODEL ?? DEFAULT_MODEL): Promise<void> {
   if (!existsSync(path.join(modelDir, 'unet', 'model.onnx'))) {
     console.log(`\nReal-size model: skipped (no ${modelDir}/unet/model.onnx; set ATELIER_BENCH_MODEL or build the reference harness's SD 1.5 export)`);
     return;

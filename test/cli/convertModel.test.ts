@@ -19,11 +19,13 @@ const checkpoint = path.join(root, 'myModel_v2.safetensors');
 const lora = path.join(root, 'style.safetensors');
 const graphs = path.join(root, 'graphs');
 const cache = path.join(root, 'cache');
+const runnable = path.join(root, 'runnable.safetensors');
 const env = { ATELIER_TEST_GRAPHS_FROM: graphs, ATELIER_CONVERTED_DIR: cache };
 
 beforeAll(() => {
   writeModelFolder(graphs, { family: 'tiny-random', tokenizerSource: TOKENIZER_ASSETS, vaeEncoder: 'latent_sample' });
   writeSafetensors(checkpoint, tinyLdm({ family: 'sd1' }));
+  writeSafetensors(runnable, tinyLdm({ family: 'sd1', clipVocab: true }));
   const m = 'lora_unet_down_blocks_1_attentions_0_transformer_blocks_0_attn1_to_q';
   writeSafetensors(lora, { [`${m}.lora_down.weight`]: { shape: [2, 32] }, [`${m}.lora_up.weight`]: { shape: [32, 2] } });
 });
@@ -50,9 +52,15 @@ describe('atelier generate --model <checkpoint>.safetensors', () => {
     const ckpt = await runCli(['generate', 'x', '--model', checkpoint, '--lora', 'style.ckpt'], env);
     expect(ckpt.code).toBe(2);
     expect(ckpt.stderr).toMatch(/must be a \.safetensors file/);
-    const notBuilt = await runCli(['generate', 'x', '--model', checkpoint, '--steps', '1'], { ATELIER_CONVERTED_DIR: path.join(root, 'cache2') });
-    expect(notBuilt.code).toBe(1);
-    expect(notBuilt.stderr).toMatch(/cannot build their ONNX graphs yet/);
-    expect(readdirSync(path.join(root, 'cache2')).filter((d) => d !== 'hashes')).toEqual([]);
+  });
+
+  it("builds the graphs with Atelier's own writer (no ready-made graphs) and generates from them", async () => {
+    const out = path.join(root, 'own');
+    const own = await runCli(['generate', 'x', '--model', runnable, '--steps', '1', '--width', '64', '--height', '64', '--seed', '3', '--out', `${out}/`], { ATELIER_CONVERTED_DIR: path.join(root, 'cache2') });
+    expect(own.code, own.stderr).toBe(0);
+    expect(own.stderr).toMatch(/converted runnable\.safetensors \(SD1, epsilon\)/);
+    expect(existsSync(own.stdout.trim())).toBe(true);
+    const [folder] = readdirSync(path.join(root, 'cache2')).filter((d) => !d.startsWith('.') && d !== 'hashes');
+    expect(existsSync(path.join(root, 'cache2', folder, 'unet', 'model.onnx'))).toBe(true);
   });
 });

@@ -10,14 +10,21 @@ export interface TinyLdmOptions {
   readonly inChannels?: 4 | 9;
   /** Leave parts out to make partial files. */
   readonly omit?: readonly ('unet' | 'vae' | 'text')[];
+  /** A runnable model: CLIP's real vocabulary (49408) and context (77), so the shipped tokenizer's ids fit, and an 8× VAE. */
+  readonly clipVocab?: boolean;
 }
+
 
 type Tensors = Record<string, TestTensor>;
 
 const CH: Record<string, readonly number[]> = { sd1: [32, 32, 64, 64], sd2: [64, 64, 128, 128], sdxl: [32, 64, 128] };
 const ATTN = { sd1: [true, true, true, false], sd2: [true, true, true, false], sdxl: [false, true, true] } as const;
 const DEPTH = { sd1: [1, 1, 1, 1], sd2: [1, 1, 1, 1], sdxl: [1, 2, 3] } as const;
+const TINY_VOCAB = 32;
+const TINY_POSITIONS = 8;
 export const TINY = { lpb: 2, time: 128, hf: 64, open: 128, bigG: 128, projection: 64, addTime: 16, vae: [16, 32], latent: 4, positions: 8, vocab: 32 };
+/** The text encoder's vocabulary and context in the checkpoint being described (see TinyLdmOptions.clipVocab). */
+let vocab: { size: number; positions: number; vae: readonly number[] } = { size: TINY_VOCAB, positions: TINY_POSITIONS, vae: TINY.vae };
 
 function resnet(t: Tensors, p: string, cin: number, cout: number, time: number | undefined, ldmVae = false): void {
   const norm1 = ldmVae ? 'norm1' : 'in_layers.0';
@@ -146,7 +153,7 @@ function vaeMid(t: Tensors, p: string, c: number): void {
 
 function vae(t: Tensors): void {
   const p = 'first_stage_model.';
-  const ch = TINY.vae;
+  const ch = vocab.vae;
   const lat = TINY.latent;
   t[`${p}encoder.conv_in.weight`] = { shape: [ch[0], 3, 3, 3] };
   t[`${p}encoder.conv_in.bias`] = { shape: [ch[0]] };
@@ -191,8 +198,8 @@ function vae(t: Tensors): void {
 }
 
 function hfClip(t: Tensors, p: string, h: number, layers: number): void {
-  t[`${p}text_model.embeddings.token_embedding.weight`] = { shape: [TINY.vocab, h] };
-  t[`${p}text_model.embeddings.position_embedding.weight`] = { shape: [TINY.positions, h] };
+  t[`${p}text_model.embeddings.token_embedding.weight`] = { shape: [vocab.size, h] };
+  t[`${p}text_model.embeddings.position_embedding.weight`] = { shape: [vocab.positions, h] };
   for (let l = 0; l < layers; l++) {
     const b = `${p}text_model.encoder.layers.${l}.`;
     for (const n of ['layer_norm1', 'layer_norm2']) {
@@ -213,8 +220,8 @@ function hfClip(t: Tensors, p: string, h: number, layers: number): void {
 }
 
 function openClip(t: Tensors, p: string, h: number, layers: number): void {
-  t[`${p}token_embedding.weight`] = { shape: [TINY.vocab, h] };
-  t[`${p}positional_embedding`] = { shape: [TINY.positions, h] };
+  t[`${p}token_embedding.weight`] = { shape: [vocab.size, h] };
+  t[`${p}positional_embedding`] = { shape: [vocab.positions, h] };
   for (let l = 0; l < layers; l++) {
     const b = `${p}transformer.resblocks.${l}.`;
     for (const n of ['ln_1', 'ln_2']) {
@@ -240,6 +247,7 @@ function openClip(t: Tensors, p: string, h: number, layers: number): void {
 export function tinyLdm(options: TinyLdmOptions): Tensors {
   const t: Tensors = {};
   const omit = new Set(options.omit ?? []);
+  vocab = options.clipVocab ? { size: 49408, positions: 77, vae: [32, 32, 32, 32] } : { size: TINY_VOCAB, positions: TINY_POSITIONS, vae: TINY.vae };
   const context = options.family === 'sd1' ? TINY.hf : options.family === 'sd2' ? TINY.open : TINY.hf + TINY.bigG;
   if (!omit.has('unet')) unet(t, options.family, options.inChannels ?? 4, context);
   if (!omit.has('vae')) vae(t);

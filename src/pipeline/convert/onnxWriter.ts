@@ -1,12 +1,12 @@
 /**
- * The graph writer the worker converts with. The ONNX graph builders (`./onnx/writeOnnxFolder`, issue 16) plug
- * in here; until they are in the build this refuses with a clear message. Tests and the CLI's end-to-end
- * check can point ATELIER_TEST_GRAPHS_FROM at a folder of ready-made graphs to exercise the plumbing.
+ * The graph writer the worker converts with: Atelier's own ONNX graph builders (`./onnx/writeOnnxFolder`). Tests
+ * of the plumbing can point ATELIER_TEST_GRAPHS_FROM at a folder of ready-made graphs instead.
  */
 import { cpSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { PipelineError } from '../../shared/errors';
 import type { WriteOnnxFolder } from './types';
+import { writeOnnxFolder } from './onnx/writeOnnxFolder';
 
 const GRAPHS = ['text_encoder', 'text_encoder_2', 'unet', 'vae_decoder', 'vae_encoder'];
 
@@ -23,11 +23,8 @@ const fixtureWriter =
     for (const g of GRAPHS) if (existsSync(path.join(from, g))) cpSync(path.join(from, g), path.join(outDir, g), { recursive: true });
   };
 
-const notBuilt: WriteOnnxFolder = async () => {
-  throw new PipelineError('MODEL_UNSUPPORTED', 'this build of Atelier reads .safetensors checkpoints but cannot build their ONNX graphs yet; use an ONNX export of the model for now');
-};
 
 export function onnxWriter(): WriteOnnxFolder {
   const fixture = process.env.ATELIER_TEST_GRAPHS_FROM;
-  return fixture ? fixtureWriter(fixture) : notBuilt;
+  return fixture ? fixtureWriter(fixture) : writeOnnxFolder;
 }
