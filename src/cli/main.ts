@@ -132,7 +132,14 @@ function comfyBackend(url: string): ComfyBackend {
 }
 
 /** With ComfyUI, --model names a checkpoint the server lists; without one, the error lists them. */
-async function comfyModel(args: GenerateArgs, backend: ComfyBackend): Promise<{ dir: string; name: string }> {
+/** The model a generation runs on; `loras` are those merged into a converted checkpoint (for "Lora hashes"). */
+interface ChosenModel {
+  readonly dir: string;
+  readonly name: string;
+  readonly loras?: readonly { readonly name: string; readonly shortHash: string }[];
+}
+
+async function comfyModel(args: GenerateArgs, backend: ComfyBackend): Promise<ChosenModel> {
   if (args.model) return { dir: args.model, name: args.model };
   const client = await backend.client();
   const list = client.info.checkpoints.length > 0 ? `it lists: ${client.info.checkpoints.join(', ')}` : 'it lists none';
@@ -194,7 +201,7 @@ async function generate(args: GenerateArgs): Promise<number> {
  * A `.safetensors` --model is converted once (in the worker, with progress; Ctrl-C cancels) into a cached ONNX
  * folder with the --lora files merged; an ONNX folder is used as it is.
  */
-async function localModel(args: GenerateArgs): Promise<{ dir: string; name: string }> {
+async function localModel(args: GenerateArgs): Promise<ChosenModel> {
   const model = await resolveModel(args);
   if (!isCheckpointFile(model.dir)) {
     if (args.loras.length > 0) throw new UsageError(`--lora is merged when Atelier builds a model from a .safetensors checkpoint; ${model.dir} is an ONNX folder. Pass the checkpoint's .safetensors file as --model`);
@@ -220,7 +227,7 @@ async function localModel(args: GenerateArgs): Promise<{ dir: string; name: stri
   });
   if (!converted) throw new UsageError(`${model.dir} could not be converted`);
   const suffix = converted.loras.map((l) => ` + ${path.basename(l.file, '.safetensors')}:${l.weight}`).join('');
-  return { dir: converted.modelDir, name: `${model.name}${suffix}` };
+  return { dir: converted.modelDir, name: `${model.name}${suffix}`, loras: converted.loras.map((l) => ({ name: path.basename(l.file, path.extname(l.file)), shortHash: l.shortHash })) };
 }
 
 async function generateOn(args: GenerateArgs, prompt: string, seed: number, output: OutputTarget, comfy: ComfyBackend | undefined): Promise<number> {
@@ -254,7 +261,7 @@ async function generateOn(args: GenerateArgs, prompt: string, seed: number, outp
   return backendJob(comfy, async (backend, signal, bar) => {
     const result = await backend.generate(job, callbacksFor((event) => bar.update(event), signal));
     bar.done();
-    const file = await saveGenerated(job.request, result, job.output, { writeMetadata: args.metadata, modelName: model.name, ...job.labels });
+    const file = await saveGenerated(job.request, result, job.output, { writeMetadata: args.metadata, modelName: model.name, loras: model.loras, ...job.labels });
     const recipe = args.recipe ? await cliRecipe(args, job, file, model.dir, comfy !== undefined) : undefined;
     const where = result.server ? `${result.server.checkpoint} on ${result.modelFamily}` : `${result.modelFamily} on ${result.executionProvider}`;
     const data = { width: result.width, height: result.height, seed: result.seed, steps: result.steps, sampler: result.sampler, provider: result.executionProvider, model: model.name, modelFamily: result.modelFamily, seconds: Number((result.timings.totalMs / 1000).toFixed(2)), warnings: result.warnings, ...(recipe ? { recipe } : {}) };

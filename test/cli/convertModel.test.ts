@@ -4,10 +4,11 @@
  * reuses it. The graph writer is the fixture stand-in (ATELIER_TEST_GRAPHS_FROM): it reads every merged weight
  * and drops in tiny graphs with the real interfaces, so this checks the plumbing, not the graphs.
  */
-import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { readParameters } from '../../src/host/output/imageMetadata';
 import { runCli } from '../helpers/cli';
 import { TOKENIZER_ASSETS } from '../helpers/fixtures';
 import { tinyLdm } from '../helpers/ldmCheckpoint';
@@ -38,6 +39,8 @@ describe('atelier generate --model <checkpoint>.safetensors', () => {
     expect(first.stderr).toMatch(/converted myModel_v2\.safetensors \(SD1, epsilon, LoRA style\.safetensors:0\.6 \(1 layers, hash [0-9a-f]{12}\)\)/);
     expect(first.code, first.stderr).toBe(0);
     expect(existsSync(first.stdout.trim())).toBe(true);
+    const hash = /hash ([0-9a-f]{12})/.exec(first.stderr)?.[1];
+    expect(readParameters(readFileSync(first.stdout.trim()))).toContain(`Lora hashes: "style: ${hash}"`);
     expect(readdirSync(cache).filter((d) => !d.startsWith('.') && d !== 'hashes')).toHaveLength(1);
 
     const second = await runCli(['generate', 'a lighthouse', '--model', checkpoint, '--lora', `${lora}:0.6`, '--steps', '2', '--width', '64', '--height', '64', '--seed', '1', '--out', `${out}/`], env);
@@ -60,6 +63,9 @@ describe('atelier generate --model <checkpoint>.safetensors', () => {
     expect(own.code, own.stderr).toBe(0);
     expect(own.stderr).toMatch(/converted runnable\.safetensors \(SD1, epsilon\)/);
     expect(existsSync(own.stdout.trim())).toBe(true);
+    // No LoRA, no "Lora hashes" field.
+    expect(readParameters(readFileSync(own.stdout.trim()))).not.toContain('Lora hashes');
+    expect(readParameters(readFileSync(own.stdout.trim()))).toContain('Model: runnable');
     const [folder] = readdirSync(path.join(root, 'cache2')).filter((d) => !d.startsWith('.') && d !== 'hashes');
     expect(existsSync(path.join(root, 'cache2', folder, 'unet', 'model.onnx'))).toBe(true);
   });
