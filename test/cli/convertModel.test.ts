@@ -48,6 +48,29 @@ describe('atelier generate --model <checkpoint>.safetensors', () => {
     expect(second.stderr).toMatch(/using the cached conversion myModel_v2\.safetensors/);
   });
 
+  it('<lora:name:weight> in the prompt is found in $ATELIER_LORA_DIRS / --lora-dir and merged like --lora; the metadata keeps the tag', async () => {
+    const out = path.join(root, 'tags');
+    const tagged = await runCli(['generate', 'a lighthouse <lora:style:0.6>', '--model', checkpoint, '--steps', '2', '--width', '64', '--height', '64', '--seed', '1', '--out', `${out}/`], { ...env, ATELIER_LORA_DIRS: root });
+    expect(tagged.code, tagged.stderr).toBe(0);
+    // The same checkpoint + LoRA + weight as --lora style.safetensors:0.6 above: the same cached conversion.
+    expect(tagged.stderr).toMatch(/using the cached conversion myModel_v2\.safetensors \(SD1, epsilon, LoRA style\.safetensors:0\.6/);
+    const params = readParameters(readFileSync(tagged.stdout.trim())) ?? '';
+    expect(params.split('\n')[0]).toBe('a lighthouse <lora:style:0.6>');
+    expect(params).toMatch(/Lora hashes: "style: [0-9a-f]{12}"/);
+
+    const viaFlag = await runCli(['generate', 'x <lora:nope>', '--model', checkpoint, '--lora-dir', root], env);
+    expect(viaFlag.code).toBe(2);
+    expect(viaFlag.stderr).toMatch(/no LoRA named "nope" in .*; found: .*style/);
+    const noDir = await runCli(['generate', 'x <lora:style>', '--model', checkpoint], env);
+    expect(noDir.stderr).toMatch(/no LoRA folder is set: pass --lora-dir <folder> or set \$ATELIER_LORA_DIRS/);
+    const onnx = await runCli(['generate', 'x <lora:style>', '--model', graphs, '--lora-dir', root], env);
+    expect(onnx.code).toBe(2);
+    expect(onnx.stderr).toMatch(/<lora:name:weight> in the prompt is merged when Atelier builds a model from a \.safetensors checkpoint/);
+    const server = await runCli(['generate', 'x <lora:style>', '--comfyui', 'http://127.0.0.1:9', '--lora-dir', root], env);
+    expect(server.code).toBe(2);
+    expect(server.stderr).toMatch(/with --comfyui, pass the server's LoRA as --lora/);
+  });
+
   it('refuses --lora with an ONNX folder, a non-safetensors LoRA, and a pickle checkpoint, naming the fix', async () => {
     const withFolder = await runCli(['generate', 'x', '--model', graphs, '--lora', lora], env);
     expect(withFolder.code).toBe(2);
