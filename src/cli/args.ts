@@ -73,6 +73,8 @@ generate options:
   --lora <name>[:weight]   a .safetensors LoRA file (kohya or diffusers/PEFT) merged into a .safetensors
                         --model when it is converted (each combination is cached); with --comfyui, a LoRA
                         as the server lists it; weight default 1 (repeatable, applied in order)
+  --lora-dir <dir>      folder of .safetensors LoRAs that <lora:name:weight> in the prompt names (A1111
+                        syntax; merged like --lora; repeatable; also $ATELIER_LORA_DIRS)
   --controlnets <dir>   folder of ControlNets found by type, e.g. SD/Depth (repeatable; $ATELIER_CONTROLNETS)
   --int8                on the CPU, run the UNet with its MatMul weights in int8 (faster steps, small
                         quality cost; made from the fp32 graph once and cached; also ATELIER_UNET_INT8=1)
@@ -117,6 +119,8 @@ export interface GenerateArgs {
   readonly json: boolean;
   /** --lora name[:weight]: a .safetensors file merged when a .safetensors --model is converted, or a server LoRA with --comfyui. */
   readonly loras: readonly { readonly name: string; readonly weight: number }[];
+  /** --lora-dir: folders where `<lora:name:weight>` prompt tags are looked up (with $ATELIER_LORA_DIRS). */
+  readonly loraDirs: readonly string[];
   /** On the CPU, run the UNet with int8 MatMul weights (made once from the fp32 graph and cached). */
   readonly int8: boolean;
   readonly prediction?: 'epsilon' | 'v_prediction';
@@ -312,6 +316,7 @@ export function parseCli(argv: readonly string[]): CliArgs {
         recipe: { type: 'boolean' },
         json: { type: 'boolean' },
         lora: { type: 'string', multiple: true },
+        'lora-dir': { type: 'string', multiple: true },
         prediction: { type: 'string' },
       },
     });
@@ -375,6 +380,7 @@ export function parseCli(argv: readonly string[]): CliArgs {
     recipe: values.recipe === true,
     json: values.json === true,
     loras: (values.lora ?? []).map(parseLora),
+    loraDirs: values['lora-dir'] ?? [],
     prediction: values.prediction === undefined ? undefined : oneOf('prediction', values.prediction, ['epsilon', 'v_prediction'] as const, 'epsilon'),
   };
 }

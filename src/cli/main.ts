@@ -30,6 +30,8 @@ import { findCachedModel } from '../host/models/cachedModels';
 import { parseRepoRef } from '../host/models/hub/repoId';
 import { hubEnvironment } from '../host/models/hubEnvironment';
 import { convertedModelsRoot } from '../host/models/convertedModels';
+import { resolveLoraNames } from '../host/models/loraFolders';
+import { extractLoraTags } from '../shared/prompt/loraTags';
 import { isCheckpointFile, type ConvertCheckpointResult } from '../shared/convert';
 import { callbacksFor, type Backend } from '../host/backend/backend';
 import { OnnxBackend } from '../host/backend/onnxBackend';
@@ -132,7 +134,14 @@ function comfyBackend(url: string): ComfyBackend {
 }
 
 /** With ComfyUI, --model names a checkpoint the server lists; without one, the error lists them. */
-async function comfyModel(args: GenerateArgs, backend: ComfyBackend): Promise<{ dir: string; name: string }> {
+/** The model a generation runs on; `loras` are those merged into a converted checkpoint (for "Lora hashes"). */
+interface ChosenModel {
+  readonly dir: string;
+  readonly name: string;
+  readonly loras?: readonly { readonly name: string; readonly shortHash: string }[];
+}
+
+async function comfyModel(args: GenerateArgs, backend: ComfyBackend): Promise<ChosenModel> {
   if (args.model) return { dir: args.model, name: args.model };
   const client = await backend.client();
   const list = client.info.checkpoints.length > 0 ? `it lists: ${client.info.checkpoints.join(', ')}` : 'it lists none';
@@ -194,9 +203,10 @@ async function generate(args: GenerateArgs): Promise<number> {
  * A `.safetensors` --model is converted once (in the worker, with progress; Ctrl-C cancels) into a cached ONNX
  * folder with the --lora files merged; an ONNX folder is used as it is.
  */
-async function localModel(args: GenerateArgs): Promise<{ dir: string; name: string }> {
+async function localModel(args: GenerateArgs, promptLoras: readonly { readonly file: string; readonly weight: number }[] = []): Promise<ChosenModel> {
   const model = await resolveModel(args);
   if (!isCheckpointFile(model.dir)) {
+    if (promptLoras.length > 0) throw new UsageError(`<lora:name:weight> in the prompt is merged when Atelier builds a model from a .safetensors checkpoint; ${model.dir} is an ONNX folder. Pass the checkpoint's .safetensors file as --model, or take the tag out of the prompt`);
     if (args.loras.length > 0) throw new UsageError(`--lora is merged when Atelier builds a model from a .safetensors checkpoint; ${model.dir} is an ONNX folder. Pass the checkpoint's .safetensors file as --model`);
     if (args.prediction) throw new UsageError('--prediction applies to a .safetensors --model (an ONNX folder says its prediction type in scheduler/scheduler_config.json)');
     return model;
@@ -204,7 +214,7 @@ async function localModel(args: GenerateArgs): Promise<{ dir: string; name: stri
   let converted: ConvertCheckpointResult | undefined;
   await workerJob(async (_backend, signal, bar, client) => {
     converted = await client.convertCheckpoint(
-      { checkpoint: model.dir, loras: args.loras.map((l) => ({ file: path.resolve(localLoraFile(l.name)), weight: l.weight })), precision: args.provider === 'cpu' || args.provider === 'auto' ? 'fp32' : 'fp16', prediction: args.prediction, cacheRoot: convertedModelsRoot() },
+      { checkpoint: model.dir, loras: [...args.loras.map((l) => ({ file: path.resolve(localLoraFile(l.name)), weight: l.weight })), ...promptLoras], precision: args.provider === 'cpu' || args.provider === 'auto' ? 'fp32' : 'fp16', prediction: args.prediction, cacheRoot: convertedModelsRoot() },
       {
         signal,
         onEvent: (event) => {
@@ -220,12 +230,13 @@ async function localModel(args: GenerateArgs): Promise<{ dir: string; name: stri
   });
   if (!converted) throw new UsageError(`${model.dir} could not be converted`);
   const suffix = converted.loras.map((l) => ` + ${path.basename(l.file, '.safetensors')}:${l.weight}`).join('');
-  return { dir: converted.modelDir, name: `${model.name}${suffix}` };
+  return { dir: converted.modelDir, name: `${model.name}${suffix}`, loras: converted.loras.map((l) => ({ name: path.basename(l.file, path.extname(l.file)), shortHash: l.shortHash })) };
 }
 
 async function generateOn(args: GenerateArgs, prompt: string, seed: number, output: OutputTarget, comfy: ComfyBackend | undefined): Promise<number> {
   if (comfy && args.prediction) throw new UsageError('--prediction applies to a local .safetensors --model, not to a ComfyUI server');
-  const model = comfy ? await comfyModel(args, comfy) : await localModel(args);
+  const promptLoras = await loraTagsOf(args, prompt, comfy !== undefined);
+  const model = comfy ? await comfyModel(args, comfy) : await localModel(args, promptLoras.files);
   const envRoots = (process.env.ATELIER_CONTROLNETS ?? '').split(path.delimiter).filter((r) => r !== '');
   const settings: JobSettings = {
     negativePrompt: args.negative,
@@ -241,7 +252,7 @@ async function generateOn(args: GenerateArgs, prompt: string, seed: number, outp
   };
   const job = buildJob({
     modelDir: model.dir,
-    prompt,
+    prompt: promptLoras.prompt,
     settings,
     controls: await controlsFrom(args, comfy !== undefined),
     // Local LoRAs were merged into the converted model; only a server applies them per job.
@@ -254,12 +265,32 @@ async function generateOn(args: GenerateArgs, prompt: string, seed: number, outp
   return backendJob(comfy, async (backend, signal, bar) => {
     const result = await backend.generate(job, callbacksFor((event) => bar.update(event), signal));
     bar.done();
-    const file = await saveGenerated(job.request, result, job.output, { writeMetadata: args.metadata, modelName: model.name, ...job.labels });
+    // The metadata keeps the prompt as written, <lora:…> tags included (A1111 does the same).
+    const file = await saveGenerated({ ...job.request, prompt }, result, job.output, { writeMetadata: args.metadata, modelName: model.name, loras: model.loras, ...job.labels });
     const recipe = args.recipe ? await cliRecipe(args, job, file, model.dir, comfy !== undefined) : undefined;
     const where = result.server ? `${result.server.checkpoint} on ${result.modelFamily}` : `${result.modelFamily} on ${result.executionProvider}`;
     const data = { width: result.width, height: result.height, seed: result.seed, steps: result.steps, sampler: result.sampler, provider: result.executionProvider, model: model.name, modelFamily: result.modelFamily, seconds: Number((result.timings.totalMs / 1000).toFixed(2)), warnings: result.warnings, ...(recipe ? { recipe } : {}) };
     return { file, summary: `${result.width}×${result.height}, ${result.steps} steps (${result.sampler}), seed ${result.seed}, ${where}, ${(result.timings.totalMs / 1000).toFixed(1)} s${recipe ? `; recipe ${path.basename(recipe)}` : ''}`, data };
   }, args.json);
+}
+
+/**
+ * `<lora:name:weight>` tags taken out of the prompt, each found in --lora-dir / $ATELIER_LORA_DIRS; malformed
+ * tags stay as text with a warning. A ComfyUI server is refused (its LoRAs go through --lora).
+ */
+async function loraTagsOf(args: GenerateArgs, prompt: string, onServer: boolean): Promise<{ prompt: string; files: { file: string; weight: number }[] }> {
+  const tags = extractLoraTags(prompt);
+  tags.warnings.forEach((w) => process.stderr.write(`atelier: ${w}\n`));
+  if (tags.loras.length === 0) return { prompt: tags.prompt, files: [] };
+  if (onServer) throw new UsageError(`<lora:…> in the prompt is for a local .safetensors --model; with --comfyui, pass the server's LoRA as --lora <name>[:weight] (found ${tags.loras.map((l) => `<lora:${l.name}>`).join(', ')})`);
+  const roots = [...args.loraDirs, ...(process.env.ATELIER_LORA_DIRS ?? '').split(path.delimiter).filter((r) => r !== '')];
+  let files: Map<string, string>;
+  try {
+    files = await resolveLoraNames(tags.loras.map((l) => l.name), roots, 'pass --lora-dir <folder> or set $ATELIER_LORA_DIRS');
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  return { prompt: tags.prompt, files: tags.loras.map((l) => ({ file: files.get(l.name) ?? l.name, weight: l.weight })) };
 }
 
 /** What --init-image, --mask and --outpaint ask for (txt2img without an image). */

@@ -4,10 +4,11 @@
  * reuses it. The graph writer is the fixture stand-in (ATELIER_TEST_GRAPHS_FROM): it reads every merged weight
  * and drops in tiny graphs with the real interfaces, so this checks the plumbing, not the graphs.
  */
-import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { readParameters } from '../../src/host/output/imageMetadata';
 import { runCli } from '../helpers/cli';
 import { TOKENIZER_ASSETS } from '../helpers/fixtures';
 import { tinyLdm } from '../helpers/ldmCheckpoint';
@@ -38,11 +39,36 @@ describe('atelier generate --model <checkpoint>.safetensors', () => {
     expect(first.stderr).toMatch(/converted myModel_v2\.safetensors \(SD1, epsilon, LoRA style\.safetensors:0\.6 \(1 layers, hash [0-9a-f]{12}\)\)/);
     expect(first.code, first.stderr).toBe(0);
     expect(existsSync(first.stdout.trim())).toBe(true);
+    const hash = /hash ([0-9a-f]{12})/.exec(first.stderr)?.[1];
+    expect(readParameters(readFileSync(first.stdout.trim()))).toContain(`Lora hashes: "style: ${hash}"`);
     expect(readdirSync(cache).filter((d) => !d.startsWith('.') && d !== 'hashes')).toHaveLength(1);
 
     const second = await runCli(['generate', 'a lighthouse', '--model', checkpoint, '--lora', `${lora}:0.6`, '--steps', '2', '--width', '64', '--height', '64', '--seed', '1', '--out', `${out}/`], env);
     expect(second.code, second.stderr).toBe(0);
     expect(second.stderr).toMatch(/using the cached conversion myModel_v2\.safetensors/);
+  });
+
+  it('<lora:name:weight> in the prompt is found in $ATELIER_LORA_DIRS / --lora-dir and merged like --lora; the metadata keeps the tag', async () => {
+    const out = path.join(root, 'tags');
+    const tagged = await runCli(['generate', 'a lighthouse <lora:style:0.6>', '--model', checkpoint, '--steps', '2', '--width', '64', '--height', '64', '--seed', '1', '--out', `${out}/`], { ...env, ATELIER_LORA_DIRS: root });
+    expect(tagged.code, tagged.stderr).toBe(0);
+    // The same checkpoint + LoRA + weight as --lora style.safetensors:0.6 above: the same cached conversion.
+    expect(tagged.stderr).toMatch(/using the cached conversion myModel_v2\.safetensors \(SD1, epsilon, LoRA style\.safetensors:0\.6/);
+    const params = readParameters(readFileSync(tagged.stdout.trim())) ?? '';
+    expect(params.split('\n')[0]).toBe('a lighthouse <lora:style:0.6>');
+    expect(params).toMatch(/Lora hashes: "style: [0-9a-f]{12}"/);
+
+    const viaFlag = await runCli(['generate', 'x <lora:nope>', '--model', checkpoint, '--lora-dir', root], env);
+    expect(viaFlag.code).toBe(2);
+    expect(viaFlag.stderr).toMatch(/no LoRA named "nope" in .*; found: .*style/);
+    const noDir = await runCli(['generate', 'x <lora:style>', '--model', checkpoint], env);
+    expect(noDir.stderr).toMatch(/no LoRA folder is set: pass --lora-dir <folder> or set \$ATELIER_LORA_DIRS/);
+    const onnx = await runCli(['generate', 'x <lora:style>', '--model', graphs, '--lora-dir', root], env);
+    expect(onnx.code).toBe(2);
+    expect(onnx.stderr).toMatch(/<lora:name:weight> in the prompt is merged when Atelier builds a model from a \.safetensors checkpoint/);
+    const server = await runCli(['generate', 'x <lora:style>', '--comfyui', 'http://127.0.0.1:9', '--lora-dir', root], env);
+    expect(server.code).toBe(2);
+    expect(server.stderr).toMatch(/with --comfyui, pass the server's LoRA as --lora/);
   });
 
   it('refuses --lora with an ONNX folder, a non-safetensors LoRA, and a pickle checkpoint, naming the fix', async () => {
@@ -60,6 +86,9 @@ describe('atelier generate --model <checkpoint>.safetensors', () => {
     expect(own.code, own.stderr).toBe(0);
     expect(own.stderr).toMatch(/converted runnable\.safetensors \(SD1, epsilon\)/);
     expect(existsSync(own.stdout.trim())).toBe(true);
+    // No LoRA, no "Lora hashes" field.
+    expect(readParameters(readFileSync(own.stdout.trim()))).not.toContain('Lora hashes');
+    expect(readParameters(readFileSync(own.stdout.trim()))).toContain('Model: runnable');
     const [folder] = readdirSync(path.join(root, 'cache2')).filter((d) => !d.startsWith('.') && d !== 'hashes');
     expect(existsSync(path.join(root, 'cache2', folder, 'unet', 'model.onnx'))).toBe(true);
   });

@@ -37,6 +37,8 @@ export interface GenerationParameters {
   readonly outpaint?: string;
   /** ControlNets in A1111's "ControlNet N" form. */
   readonly controlNets?: readonly ControlNetParameters[];
+  /** LoRAs merged into the model, as A1111's "Lora hashes" value (`name: hash, name: hash`). */
+  readonly loraHashes?: string;
 }
 
 export interface ControlNetParameters {
@@ -87,6 +89,7 @@ export function formatParameters(p: GenerationParameters): string {
     ...(p.onlyMaskedPadding !== undefined ? ([['Inpaint area', 'Only masked'], ['Masked area padding', String(p.onlyMaskedPadding)]] as [string, string][]) : []),
     ...(p.outpaint !== undefined ? [['Outpaint', value(p.outpaint)] as [string, string]] : []),
     ...(p.controlNets ?? []).map((c, i) => [`ControlNet ${i}`, controlNetField(c)] as [string, string]),
+    ...(p.loraHashes ? [['Lora hashes', JSON.stringify(p.loraHashes)] as [string, string]] : []),
     ...(p.mode !== undefined ? [['Mode', p.mode] as [string, string]] : []),
     ...(p.executionProvider ? [['Execution provider', p.executionProvider] as [string, string]] : []),
     ...(p.backend ? [['Backend', value(p.backend)] as [string, string]] : []),

@@ -4,6 +4,7 @@
  */
 import path from 'node:path';
 import type { GenerationRequest, GenerationResult } from '../../shared/request';
+import { a1111LoraHashes } from '../../shared/convert';
 import { ATELIER_VERSION } from '../../shared/version';
 import { encodeAs } from '../images/imageCodec';
 import { formatOfExtension, withParameters } from './imageMetadata';
@@ -26,6 +27,8 @@ export interface SaveOptions {
   readonly maskLabel?: string;
   /** One label per control image, in request order (workspace-relative path, file name or canvas layer). */
   readonly controlLabels?: readonly string[];
+  /** LoRAs merged into a converted checkpoint (name without extension, A1111 short hash): the "Lora hashes" field. */
+  readonly loras?: readonly { readonly name: string; readonly shortHash: string }[];
 }
 
 /** The A1111 `parameters` text of a generation. */
@@ -47,6 +50,7 @@ export function parametersFor(request: GenerationRequest, result: GenerationResu
     ...(request.kind === 'outpaint' ? { maskBlur: request.maskBlur, outpaint: [request.extend.left, request.extend.right, request.extend.top, request.extend.bottom].join(',') } : {}),
     mode: request.kind,
     controlNets: result.controlNets.map((c, i) => ({ type: c.type, model: path.basename(c.model), weight: c.scale, start: c.start, end: c.end, image: options.controlLabels?.[i] })),
+    ...(options.loras && options.loras.length > 0 ? { loraHashes: a1111LoraHashes(options.loras) } : {}),
   });
 }
 

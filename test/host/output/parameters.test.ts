@@ -22,6 +22,14 @@ describe('A1111 parameters', () => {
     );
   });
 
+  it("writes A1111's quoted Lora hashes field, which parses back; none without LoRAs", () => {
+    const text = formatParameters({ ...base, loraHashes: 'style: 0123456789ab, pixel_v2: ba9876543210' });
+    expect(text).toContain(', Lora hashes: "style: 0123456789ab, pixel_v2: ba9876543210", ');
+    expect(parseParameters(text).fields.get('Lora hashes')).toBe('style: 0123456789ab, pixel_v2: ba9876543210');
+    expect(parseParameters(text).fields.get('Version')).toBe('Atelier 0.1.0');
+    expect(formatParameters(base)).not.toContain('Lora hashes');
+  });
+
   it('omits an empty negative prompt line', () => {
     expect(formatParameters({ ...base, negativePrompt: '' }).split('\n')).toHaveLength(2);
   });
