@@ -455,7 +455,8 @@ async function main(argv: readonly string[]): Promise<number> {
     const json = argv.includes('--json');
     if (error instanceof UsageError) {
       if (json) process.stdout.write(`${JSON.stringify({ error: { code: 'USAGE', message: error.message } })}\n`);
-      process.stderr.write(`atelier: ${error.message}\n\n${USAGE}`);
+      // The message names the argument and the fix; the full usage would bury it (atelier --help prints it).
+      process.stderr.write(`atelier: ${error.message}\n(atelier --help lists every command and option)\n`);
       return 2;
     }
     const info = toErrorInfo(error);
