@@ -238,6 +238,8 @@ async function generateOn(args: GenerateArgs, prompt: string, seed: number, outp
     executionProvider: args.provider,
     workingResolution: args.fullSize ? 'full' : 'model',
     controlNetRoots: [...args.controlNetRoots, ...envRoots].map((r) => path.resolve(r)),
+    // The local worker knows the model; a ComfyUI server runs what it is given.
+    ...(comfy ? {} : { modelDefaults: args.modelDefaults }),
   };
   const job = buildJob({
     modelDir: model.dir,
