@@ -79,3 +79,19 @@ export function applyModelDefaults<R extends GenerationRequest>(request: R, trai
     notice: `${what.join(', ')}: the defaults for ${name}; set steps, guidance or sampler to choose your own`,
   };
 }
+
+/** The parts of VS Code's `WorkspaceConfiguration.inspect()` result that say a user set a value. */
+export interface InspectedSetting {
+  readonly globalValue?: unknown;
+  readonly workspaceValue?: unknown;
+  readonly workspaceFolderValue?: unknown;
+  readonly globalLanguageValue?: unknown;
+  readonly workspaceLanguageValue?: unknown;
+  readonly workspaceFolderLanguageValue?: unknown;
+}
+
+/** True when a user or workspace set the value, even to the default's own value (that is a choice too). */
+export function userSetSetting(inspected: InspectedSetting | undefined): boolean {
+  if (!inspected) return false;
+  return [inspected.globalValue, inspected.workspaceValue, inspected.workspaceFolderValue, inspected.globalLanguageValue, inspected.workspaceLanguageValue, inspected.workspaceFolderLanguageValue].some((v) => v !== undefined);
+}

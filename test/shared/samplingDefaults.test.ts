@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applyModelDefaults, LCM_EMBEDDED_GUIDANCE, samplingDefaultsFor, type ModelSamplingTraits } from '../../src/shared/samplingDefaults';
+import { applyModelDefaults, LCM_EMBEDDED_GUIDANCE, samplingDefaultsFor, userSetSetting, type ModelSamplingTraits } from '../../src/shared/samplingDefaults';
 import type { GenerationRequest, Img2ImgRequest, Txt2ImgRequest } from '../../src/shared/request';
 
 const plain: ModelSamplingTraits = { pipelineClass: 'OnnxStableDiffusionPipeline', schedulerClass: 'PNDMScheduler', names: ['stable-diffusion-v1-5'], timestepCond: false };
@@ -59,5 +59,17 @@ describe('applyModelDefaults', () => {
     expect(applyModelDefaults(img(0.3), turbo).request.sampling.steps).toBe(4);
     expect(applyModelDefaults(img(0.05), turbo).request.sampling.steps).toBe(4);
     expect(applyModelDefaults(img(0.5), { ...plain, schedulerClass: 'LCMScheduler' }).request.sampling.steps).toBe(4);
+  });
+});
+
+describe('userSetSetting (VS Code inspect())', () => {
+  it('a value at any level is the user\'s choice, even when it equals the default; only the default is not', () => {
+    expect(userSetSetting(undefined)).toBe(false);
+    expect(userSetSetting({})).toBe(false);
+    expect(userSetSetting({ globalValue: 20 })).toBe(true);
+    expect(userSetSetting({ workspaceValue: 'euler' })).toBe(true);
+    expect(userSetSetting({ workspaceFolderValue: 7.5 })).toBe(true);
+    expect(userSetSetting({ workspaceLanguageValue: 4 })).toBe(true);
+    expect(userSetSetting({ globalValue: undefined, workspaceValue: undefined })).toBe(false);
   });
 });
