@@ -39,7 +39,8 @@ function samplingTraits(model: LoadedModel): ModelSamplingTraits {
   return {
     pipelineClass: folder.pipelineClass,
     schedulerClass: folder.schedulerConfig.className,
-    names: [path.basename(folder.dir), ...(folder.nameOrPath ? [folder.nameOrPath] : [])],
+    // A Hugging Face cache snapshot (models--org--name/snapshots/<hash>) is named by its repo folder.
+    names: [path.basename(folder.dir), ...(path.basename(path.dirname(folder.dir)) === 'snapshots' ? [path.basename(path.dirname(path.dirname(folder.dir)))] : []), ...(folder.nameOrPath ? [folder.nameOrPath] : [])],
     timestepCond: model.unet.timestepCondInput !== undefined,
   };
 }
@@ -69,7 +70,7 @@ async function generate(asked: GenerationRequest, context: RequestContext<Pipeli
   precheckJobMemory(asked, warm, availableMemoryBytes() + (warm ? models.heldWorkingBytes() : 0));
   const { model, loaded } = await models.get(asked.modelDir, asked.executionProvider);
   // The model's few-step defaults (Turbo, LCM) fill what the user left unset, said in a notice.
-  const { request, notice: defaultsNotice } = applyModelDefaults(asked, samplingTraits(model));
+  const { request, notice: defaultsNotice, applied: modelDefaults } = applyModelDefaults(asked, samplingTraits(model));
   if (defaultsNotice) context.emit('warning', { message: defaultsNotice });
   const loadMs = performance.now() - started;
   if (loaded) log('info', `loaded ${model.folder.dir} (${model.family}) on ${model.provider} in ${loadMs.toFixed(0)} ms`);
@@ -116,6 +117,7 @@ async function generate(asked: GenerationRequest, context: RequestContext<Pipeli
     sampler: output.sampler,
     steps: request.sampling.steps,
     guidanceScale: request.sampling.guidanceScale,
+    ...(modelDefaults ? { modelDefaults } : {}),
     executionProvider: model.provider,
     modelFamily: model.family,
     warnings: [...notices, ...output.warnings],

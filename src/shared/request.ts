@@ -184,6 +184,8 @@ export interface GenerationResult {
   readonly steps: number;
   /** Guidance actually used (the model's default may replace the request's). */
   readonly guidanceScale?: number;
+  /** The sampling values a Turbo/LCM model's defaults put in place of the request's (see samplingDefaults.ts). */
+  readonly modelDefaults?: Partial<Pick<SamplingOptions, 'sampler' | 'steps' | 'guidanceScale'>>;
   /** Provider the sessions actually ran on (after any CPU fallback); `comfyui` when a server ran it (see `server`). */
   readonly executionProvider: ExecutionProviderName | 'comfyui';
   /** Set when a ComfyUI server ran the job: the metadata names the backend and the server's checkpoint. */

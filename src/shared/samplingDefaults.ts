@@ -58,8 +58,11 @@ function stepsFor(defaults: ModelSamplingDefaults, strength: number | undefined)
   return Math.max(defaults.steps, Math.min(4, Math.ceil(1 / strength - 1e-9)));
 }
 
+/** The sampling values the model's defaults replaced (recorded in recipes, so a replay runs what ran). */
+export type AppliedModelDefaults = Partial<Pick<SamplingOptions, ModelDefaultable>>;
+
 /** The request with the model's defaults in the fields the user left to it, and the notice that says so (undefined: unchanged). */
-export function applyModelDefaults<R extends GenerationRequest>(request: R, traits: ModelSamplingTraits): { readonly request: R; readonly notice?: string } {
+export function applyModelDefaults<R extends GenerationRequest>(request: R, traits: ModelSamplingTraits): { readonly request: R; readonly notice?: string; readonly applied?: AppliedModelDefaults } {
   const open = new Set(request.modelDefaults ?? []);
   const defaults = samplingDefaultsFor(traits);
   if (!defaults || open.size === 0) return { request };
@@ -76,6 +79,7 @@ export function applyModelDefaults<R extends GenerationRequest>(request: R, trai
   const name = defaults.kind === 'turbo' ? 'a Turbo (few-step) model' : 'an LCM model';
   return {
     request: { ...request, sampling },
+    applied: Object.fromEntries(applied.map((f) => [f, sampling[f]])) as AppliedModelDefaults,
     notice: `${what.join(', ')}: the defaults for ${name}; set steps, guidance or sampler to choose your own`,
   };
 }

@@ -30,8 +30,9 @@ const turbo: ModelSamplingTraits = { ...plain, names: ['sd-turbo'] };
 
 describe('applyModelDefaults', () => {
   it('fills what the user left unset with the model defaults and says so', () => {
-    const { request, notice } = applyModelDefaults(txt2img, turbo);
+    const { request, notice, applied } = applyModelDefaults(txt2img, turbo);
     expect(request.sampling).toEqual({ sampler: 'euler-a', steps: 1, guidanceScale: 0, seed: 1 });
+    expect(applied).toEqual({ sampler: 'euler-a', steps: 1, guidanceScale: 0 });
     expect(notice).toBe('sampler euler-a, 1 step, guidance 0: the defaults for a Turbo (few-step) model; set steps, guidance or sampler to choose your own');
   });
 
