@@ -1,4 +1,5 @@
 /** Command-line parsing for `atelier` (node:util parseArgs, strict: unknown flags are errors). */
+import { MODEL_DEFAULTABLE, type ModelDefaultable } from '../shared/samplingDefaults';
 import { parseArgs } from 'node:util';
 import { CONTROL_TYPES, EXECUTION_PROVIDERS, SAMPLER_NAMES, UPSCALE_FACTORS, UPSCALER_MODELS, type ControlType, type ExecutionProviderPreference, type SamplerName, type UpscaleFactor, type UpscalerModel } from '../shared/request';
 
@@ -96,6 +97,8 @@ export interface GenerateArgs {
   readonly negative: string;
   readonly steps: number;
   readonly guidance: number;
+  /** What the user left to the defaults (no --sampler, --steps, --guidance): a Turbo or LCM model fills them with its own. */
+  readonly modelDefaults: readonly ModelDefaultable[];
   readonly seed?: number;
   readonly width: number;
   readonly height: number;
@@ -360,6 +363,7 @@ export function parseCli(argv: readonly string[]): CliArgs {
     negative: values.negative ?? '',
     steps: number('steps', values.steps, 20, true) ?? 20,
     guidance: number('guidance', values.guidance, 7.5, false) ?? 7.5,
+    modelDefaults: MODEL_DEFAULTABLE.filter((f) => (f === 'sampler' ? values.sampler : f === 'steps' ? values.steps : values.guidance) === undefined),
     seed: number('seed', values.seed, undefined, true),
     width: number('width', values.width, 512, true) ?? 512,
     height: number('height', values.height, 512, true) ?? 512,

@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { PipelineError, toErrorInfo } from '../shared/errors';
-import type { ControlInput } from '../shared/request';
+import type { ControlInput, GenerationResult } from '../shared/request';
 import { buildJob, type JobSettings, type JobSource } from '../host/jobs/buildJob';
 import { drawSeed } from '../host/jobs/seed';
 import { defaultStem } from '../host/jobs/stem';
@@ -159,7 +159,7 @@ function refuseLocalOnly(args: GenerateArgs): void {
 }
 
 /** generate --recipe: the job as a recipe beside the image; inputs must be in the workspace (the folder holding .git or atelier.lock.json). */
-async function cliRecipe(args: GenerateArgs, job: GenerationJob, file: string, modelDir: string, onComfy: boolean): Promise<string | undefined> {
+async function cliRecipe(args: GenerateArgs, job: GenerationJob, file: string, modelDir: string, onComfy: boolean, modelDefaults: GenerationResult['modelDefaults']): Promise<string | undefined> {
   const cwd = process.cwd();
   const start = path.relative(cwd, file).startsWith('..') ? path.dirname(file) : cwd;
   const root = buildRoot(undefined, start);
@@ -172,7 +172,7 @@ async function cliRecipe(args: GenerateArgs, job: GenerationJob, file: string, m
         ? { id: chosen }
         : { path: path.relative(root, modelDir).startsWith('..') ? modelDir : workspaceRelative(root, modelDir) || '.' };
   try {
-    const recipe = await recipeFromJob(job, file, { root, backend: onComfy ? 'comfyui' : 'local', model, files: { init: args.initImage && path.resolve(args.initImage), mask: args.mask && path.resolve(args.mask), controls: args.controls.map((c) => path.resolve(c.file)) } });
+    const recipe = await recipeFromJob(job, file, { root, backend: onComfy ? 'comfyui' : 'local', model, modelDefaults, files: { init: args.initImage && path.resolve(args.initImage), mask: args.mask && path.resolve(args.mask), controls: args.controls.map((c) => path.resolve(c.file)) } });
     return await writeRecipeBeside(file, recipe);
   } catch (error) {
     if (!(error instanceof NoRecipeError)) throw error;
@@ -249,6 +249,8 @@ async function generateOn(args: GenerateArgs, prompt: string, seed: number, outp
     executionProvider: args.provider,
     workingResolution: args.fullSize ? 'full' : 'model',
     controlNetRoots: [...args.controlNetRoots, ...envRoots].map((r) => path.resolve(r)),
+    // The local worker knows the model; a ComfyUI server runs what it is given.
+    ...(comfy ? {} : { modelDefaults: args.modelDefaults }),
   };
   const job = buildJob({
     modelDir: model.dir,
@@ -267,7 +269,7 @@ async function generateOn(args: GenerateArgs, prompt: string, seed: number, outp
     bar.done();
     // The metadata keeps the prompt as written, <lora:…> tags included (A1111 does the same).
     const file = await saveGenerated({ ...job.request, prompt }, result, job.output, { writeMetadata: args.metadata, modelName: model.name, loras: model.loras, ...job.labels });
-    const recipe = args.recipe ? await cliRecipe(args, job, file, model.dir, comfy !== undefined) : undefined;
+    const recipe = args.recipe ? await cliRecipe(args, job, file, model.dir, comfy !== undefined, result.modelDefaults) : undefined;
     const where = result.server ? `${result.server.checkpoint} on ${result.modelFamily}` : `${result.modelFamily} on ${result.executionProvider}`;
     const data = { width: result.width, height: result.height, seed: result.seed, steps: result.steps, sampler: result.sampler, provider: result.executionProvider, model: model.name, modelFamily: result.modelFamily, seconds: Number((result.timings.totalMs / 1000).toFixed(2)), warnings: result.warnings, ...(recipe ? { recipe } : {}) };
     return { file, summary: `${result.width}×${result.height}, ${result.steps} steps (${result.sampler}), seed ${result.seed}, ${where}, ${(result.timings.totalMs / 1000).toFixed(1)} s${recipe ? `; recipe ${path.basename(recipe)}` : ''}`, data };

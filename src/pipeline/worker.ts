@@ -7,6 +7,8 @@ import type { FromWorkerMessage, PipelineEvents, PipelineMethods, ToWorkerMessag
 import type { DetectPoseResult, DetectRequest, GenerationRequest, GenerationResult, SegmentPersonResult, TokenizeParams, TokenizeResult, Txt2ImgRequest, UpscaleRequest, UpscaleResult } from '../shared/request';
 import { RpcServer, type RequestContext } from '../shared/rpc';
 import path from 'node:path';
+import { applyModelDefaults, type ModelSamplingTraits } from '../shared/samplingDefaults';
+import type { LoadedModel } from './runtime/loadedModel';
 import { openSession, type Logger, type Session, type SessionStats } from './backends/onnx';
 import { checkUpscaleRequest, upscaleImage } from './upscale/upscaleImage';
 import { findUpscaler } from './upscale/upscalers';
@@ -32,6 +34,17 @@ import { convertCheckpoint } from './convert/convertCheckpoint';
 import { onnxWriter } from './convert/onnxWriter';
 import type { ConvertCheckpointParams, ConvertCheckpointResult } from '../shared/convert';
 
+function samplingTraits(model: LoadedModel): ModelSamplingTraits {
+  const { folder } = model;
+  return {
+    pipelineClass: folder.pipelineClass,
+    schedulerClass: folder.schedulerConfig.className,
+    // A Hugging Face cache snapshot (models--org--name/snapshots/<hash>) is named by its repo folder.
+    names: [path.basename(folder.dir), ...(path.basename(path.dirname(folder.dir)) === 'snapshots' ? [path.basename(path.dirname(path.dirname(folder.dir)))] : []), ...(folder.nameOrPath ? [folder.nameOrPath] : [])],
+    timestepCond: model.unet.timestepCondInput !== undefined,
+  };
+}
+
 function send(message: FromWorkerMessage): void {
   process.send?.(message);
 }
@@ -47,15 +60,18 @@ async function encodePng(rgb: Uint8Array, width: number, height: number): Promis
   return new Uint8Array(png.buffer, png.byteOffset, png.byteLength);
 }
 
-async function generate(request: GenerationRequest, context: RequestContext<PipelineEvents>): Promise<GenerationResult> {
+async function generate(asked: GenerationRequest, context: RequestContext<PipelineEvents>): Promise<GenerationResult> {
   const started = performance.now();
   // Test hook: a worker stuck in native code (blocked event loop), for the host's stall timeout.
   if (process.env.ATELIER_TEST_FAULT === 'hang-on-generate') for (;;);
-  context.emit('progress', { phase: 'loading', step: 0, totalSteps: request.sampling.steps });
+  context.emit('progress', { phase: 'loading', step: 0, totalSteps: asked.sampling.steps });
   // Say what fits before loading or running anything, rather than being killed by the OS halfway.
-  const warm = models.peek(request.modelDir, request.executionProvider);
-  precheckJobMemory(request, warm, availableMemoryBytes() + (warm ? models.heldWorkingBytes() : 0));
-  const { model, loaded } = await models.get(request.modelDir, request.executionProvider);
+  const warm = models.peek(asked.modelDir, asked.executionProvider);
+  precheckJobMemory(asked, warm, availableMemoryBytes() + (warm ? models.heldWorkingBytes() : 0));
+  const { model, loaded } = await models.get(asked.modelDir, asked.executionProvider);
+  // The model's few-step defaults (Turbo, LCM) fill what the user left unset, said in a notice.
+  const { request, notice: defaultsNotice, applied: modelDefaults } = applyModelDefaults(asked, samplingTraits(model));
+  if (defaultsNotice) context.emit('warning', { message: defaultsNotice });
   const loadMs = performance.now() - started;
   if (loaded) log('info', `loaded ${model.folder.dir} (${model.family}) on ${model.provider} in ${loadMs.toFixed(0)} ms`);
   const runMsBefore = model.stats.runMs;
@@ -72,7 +88,7 @@ async function generate(request: GenerationRequest, context: RequestContext<Pipe
     onWarning: (message: string) => context.emit('warning', { message }),
   };
   // What decoding the inputs tells the user (the first frame of an animation) joins the pipeline's warnings.
-  const notices: string[] = [];
+  const notices: string[] = defaultsNotice ? [defaultsNotice] : [];
   const notice = (message: string): void => {
     notices.push(message);
     hooks.onWarning?.(message);
@@ -100,6 +116,8 @@ async function generate(request: GenerationRequest, context: RequestContext<Pipe
     seed: request.sampling.seed,
     sampler: output.sampler,
     steps: request.sampling.steps,
+    guidanceScale: request.sampling.guidanceScale,
+    ...(modelDefaults ? { modelDefaults } : {}),
     executionProvider: model.provider,
     modelFamily: model.family,
     warnings: [...notices, ...output.warnings],

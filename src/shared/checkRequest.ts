@@ -1,5 +1,6 @@
 /** Validates a request at the worker boundary. Errors name the argument, the value and the fix. */
 import { PipelineError } from './errors';
+import { MODEL_DEFAULTABLE } from './samplingDefaults';
 import { controlCharacterProblem } from './promptText';
 import {
   EXECUTION_PROVIDERS,
@@ -105,6 +106,10 @@ export function checkRequest(request: GenerationRequest): void {
   if (guidanceScale < 0 || guidanceScale > 100) throw invalid('guidanceScale', `guidance must be between 0 and 100, got ${guidanceScale}`);
   if (typeof seed !== 'number' || !Number.isInteger(seed) || seed < 0 || seed > MAX_SEED) {
     throw invalid('seed', `seed must be a whole number from 0 to ${MAX_SEED}, got ${show(seed)}`);
+  }
+  const open: unknown = request.modelDefaults;
+  if (open !== undefined && (!Array.isArray(open) || open.some((f) => !(MODEL_DEFAULTABLE as readonly unknown[]).includes(f)))) {
+    throw invalid('modelDefaults', `modelDefaults must list some of ${MODEL_DEFAULTABLE.join(', ')}, got ${show(open)}`);
   }
   if (typeof request.previewEvery !== 'number' || !Number.isInteger(request.previewEvery) || request.previewEvery < 0) {
     throw invalid('previewEvery', `previewEvery must be a whole number ≥ 0, got ${show(request.previewEvery)}`);

@@ -109,6 +109,11 @@ export interface Txt2ImgRequest {
   /** Output height in pixels, a multiple of 8 (not a multiple of 64: generated at the next and centre-cropped). */
   readonly height: number;
   readonly sampling: SamplingOptions;
+  /**
+   * Sampling fields the user did not set (the settings' defaults): the worker replaces them with the
+   * model's own few-step defaults for Turbo and LCM models (see samplingDefaults.ts). Absent: none.
+   */
+  readonly modelDefaults?: readonly ('sampler' | 'steps' | 'guidanceScale')[];
   /** Send a latent preview every N steps; 0 turns previews off. */
   readonly previewEvery: number;
   readonly executionProvider: ExecutionProviderPreference;
@@ -177,6 +182,10 @@ export interface GenerationResult {
   /** Sampler actually used (resolved from `model-default`). */
   readonly sampler: ResolvedSamplerName;
   readonly steps: number;
+  /** Guidance actually used (the model's default may replace the request's). */
+  readonly guidanceScale?: number;
+  /** The sampling values a Turbo/LCM model's defaults put in place of the request's (see samplingDefaults.ts). */
+  readonly modelDefaults?: Partial<Pick<SamplingOptions, 'sampler' | 'steps' | 'guidanceScale'>>;
   /** Provider the sessions actually ran on (after any CPU fallback); `comfyui` when a server ran it (see `server`). */
   readonly executionProvider: ExecutionProviderName | 'comfyui';
   /** Set when a ComfyUI server ran the job: the metadata names the backend and the server's checkpoint. */

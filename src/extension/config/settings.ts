@@ -3,6 +3,7 @@ import path from 'node:path';
 import * as vscode from 'vscode';
 import type { JobSettings } from '../../host/jobs/buildJob';
 import { resolveModelSetting, type ConfiguredModel } from '../../host/models/modelSetting';
+import { MODEL_DEFAULTABLE, userSetSetting, type ModelDefaultable } from '../../shared/samplingDefaults';
 import { EXECUTION_PROVIDERS, SAMPLER_NAMES, WORKING_RESOLUTIONS, type ExecutionProviderPreference, type SamplerName, type WorkingResolution } from '../../shared/request';
 
 export interface AtelierSettings {
@@ -25,6 +26,8 @@ export interface AtelierSettings {
   readonly controlNetFolders: readonly string[];
   /** The size images are generated at when starting from an image (see WORKING_RESOLUTIONS). */
   readonly workingResolution: WorkingResolution;
+  /** Sampler, steps and guidance the user has not set: a Turbo or LCM model runs its own defaults for them. */
+  readonly modelDefaults: readonly ModelDefaultable[];
 }
 
 function pick<T extends string>(value: unknown, allowed: readonly T[], fallback: T): T {
@@ -60,13 +63,14 @@ export function readSettings(): AtelierSettings {
     previewEvery: c.get<number>('previewEvery', 5),
     controlNetFolders: userOnlyList('controlNetFolders'),
     workingResolution: pick(c.get('workingResolution'), WORKING_RESOLUTIONS, 'model'),
+    modelDefaults: MODEL_DEFAULTABLE.filter((key) => !userSetSetting(c.inspect(key))),
   };
 }
 
 /** What the job builder reads from the settings (the seed still −1 when random: the builder draws it). */
 export function jobSettings(settings: AtelierSettings): JobSettings {
   const { negativePrompt, sampler, steps, guidanceScale, seed, width, height, executionProvider, workingResolution } = settings;
-  return { negativePrompt, sampler, steps, guidanceScale, seed, width, height, executionProvider, workingResolution, controlNetRoots: settings.controlNetFolders };
+  return { negativePrompt, sampler, steps, guidanceScale, seed, width, height, executionProvider, workingResolution, controlNetRoots: settings.controlNetFolders, modelDefaults: settings.modelDefaults };
 }
 
 /** Stores `atelier.modelPath`: a folder, or the built-in demo marker. */

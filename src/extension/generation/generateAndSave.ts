@@ -63,7 +63,7 @@ export async function generateAndSave(deps: JobDeps, job: GenerationJob, callbac
     }, callbacks.signal),
   );
   const saved = await saveGenerated(request, result, job.output, { writeMetadata: readSettings().writeMetadata, modelName: result.server ? result.server.checkpoint : path.basename(request.modelDir), ...job.labels });
-  await saveRecipeFor(job, saved, result.server ? 'comfyui' : 'local', deps.context, deps.log);
+  await saveRecipeFor(job, saved, result.server ? 'comfyui' : 'local', deps.context, deps.log, result.modelDefaults);
   deps.log.info(`saved ${saved} (${result.modelFamily} on ${result.executionProvider}, ${(result.timings.totalMs / 1000).toFixed(1)} s, session.run ${(result.timings.sessionRunMs / 1000).toFixed(1)} s)`);
   return saved;
 }

@@ -6,11 +6,12 @@
 import path from 'node:path';
 import * as vscode from 'vscode';
 import type { GenerationJob } from '../../host/jobs/job';
+import type { GenerationResult } from '../../shared/request';
 import { hubEnvironment } from '../../host/models/hubEnvironment';
 import { NoRecipeError, recipeFromJob, recipeModelFor, writeRecipeBeside } from '../../host/recipes/recipeFromJob';
 import { demoModelDir, readSettings } from '../config/settings';
 
-export async function saveRecipeFor(job: GenerationJob, image: string, backend: 'local' | 'comfyui', context: vscode.ExtensionContext | undefined, log: vscode.LogOutputChannel): Promise<string | undefined> {
+export async function saveRecipeFor(job: GenerationJob, image: string, backend: 'local' | 'comfyui', context: vscode.ExtensionContext | undefined, log: vscode.LogOutputChannel, modelDefaults?: GenerationResult['modelDefaults']): Promise<string | undefined> {
   if (!readSettings().writeRecipes) return undefined;
   const folder = vscode.workspace.getWorkspaceFolder(vscode.Uri.file(image));
   if (!folder) {
@@ -20,7 +21,7 @@ export async function saveRecipeFor(job: GenerationJob, image: string, backend: 
   const root = folder.uri.fsPath;
   try {
     const model = recipeModelFor(job.request.modelDir, { root, demoDir: context && demoModelDir(context.extensionPath), cacheRoot: hubEnvironment().cacheRoot, backend });
-    const recipe = await recipeFromJob(job, image, { root, backend, model });
+    const recipe = await recipeFromJob(job, image, { root, backend, model, ...(modelDefaults ? { modelDefaults } : {}) });
     const file = await writeRecipeBeside(image, recipe);
     log.info(`recipe ${path.relative(root, file)}`);
     return file;

@@ -7,6 +7,7 @@ import { PipelineError } from '../../shared/errors';
 import type { ControlInput, ExecutionProviderPreference, GenerationRequest, InpaintRequest, OutpaintRequest, WorkingResolution } from '../../shared/request';
 import type { PanelSettings } from '../../shared/protocol/panel';
 import type { GenerationJob, JobFiles, JobLabels, LoraChoice } from './job';
+import type { ModelDefaultable } from '../../shared/samplingDefaults';
 import { drawSeed, randomSeed } from './seed';
 import { defaultStem } from './stem';
 
@@ -16,6 +17,8 @@ export interface JobSettings extends PanelSettings {
   readonly workingResolution: WorkingResolution;
   /** Folders searched for ControlNets by type. */
   readonly controlNetRoots: readonly string[];
+  /** The sampling fields the user did not set: a Turbo or LCM model may replace them with its own defaults. */
+  readonly modelDefaults?: readonly ModelDefaultable[];
 }
 
 /** What the job starts from: nothing (txt2img), or an image with its mask or outpaint sides. */
@@ -61,6 +64,7 @@ export function buildJob(input: JobInput, random: () => number = randomSeed): Ge
     prompt: input.prompt,
     negativePrompt: settings.negativePrompt,
     sampling: { sampler: settings.sampler, steps: settings.steps, guidanceScale: settings.guidanceScale, seed },
+    ...(settings.modelDefaults && settings.modelDefaults.length > 0 ? { modelDefaults: [...settings.modelDefaults] } : {}),
     previewEvery: input.previewEvery ?? 0,
     executionProvider: settings.executionProvider,
     ...(input.controls && input.controls.length > 0 ? { controls: [...input.controls] } : {}),

@@ -38,7 +38,7 @@ export function parametersFor(request: GenerationRequest, result: GenerationResu
     negativePrompt: request.negativePrompt,
     steps: result.steps,
     sampler: result.sampler,
-    guidanceScale: request.sampling.guidanceScale,
+    guidanceScale: result.guidanceScale ?? request.sampling.guidanceScale,
     seed: result.seed,
     width: result.width,
     height: result.height,

@@ -3,6 +3,7 @@
  * `<name>.atelier.json`. Input files are named workspace-relative with their hashes; a job whose inputs
  * are not files in the workspace (a canvas layer, a file outside) gets no recipe, and says why.
  */
+import type { GenerationResult } from '../../shared/request';
 import path from 'node:path';
 import type { GenerationJob, JobFiles } from '../jobs/job';
 import { saveNewFile } from '../output/saveImage';
@@ -20,6 +21,8 @@ export interface RecipeContext {
   readonly model: RecipeModel;
   /** Default: the files the job builder recorded. */
   readonly files?: JobFiles;
+  /** What the model's few-step defaults replaced in the request (the result's `modelDefaults`): the recipe records what ran. */
+  readonly modelDefaults?: GenerationResult['modelDefaults'];
 }
 
 export class NoRecipeError extends Error {}
@@ -76,9 +79,9 @@ export async function recipeFromJob(job: GenerationJob, imageFile: string, conte
     model,
     prompt: r.prompt,
     negative: r.negativePrompt,
-    sampler: r.sampling.sampler,
-    steps: r.sampling.steps,
-    guidance: r.sampling.guidanceScale,
+    sampler: context.modelDefaults?.sampler ?? r.sampling.sampler,
+    steps: context.modelDefaults?.steps ?? r.sampling.steps,
+    guidance: context.modelDefaults?.guidanceScale ?? r.sampling.guidanceScale,
     seed: r.sampling.seed,
     ...(r.kind === 'txt2img' ? { width: r.width, height: r.height } : {}),
     image: path.basename(imageFile),

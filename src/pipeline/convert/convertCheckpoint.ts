@@ -131,14 +131,15 @@ function writeJson(file: string, value: unknown): void {
 }
 
 /** Everything but the graphs: tokenizers, scheduler, VAE configs, model_index.json. */
-export function writeSideFiles(dir: string, spec: SdSpec, inpainting: boolean, tokenizerDir: string, schedulerOverride?: Record<string, unknown>): void {
+export function writeSideFiles(dir: string, spec: SdSpec, inpainting: boolean, tokenizerDir: string, schedulerOverride?: Record<string, unknown>, nameOrPath?: string): void {
   writeTokenizer(tokenizerDir, path.join(dir, 'tokenizer'), spec.family === 'sd2');
   if (spec.family === 'sdxl') writeTokenizer(tokenizerDir, path.join(dir, 'tokenizer_2'), true);
   writeJson(path.join(dir, 'scheduler', 'scheduler_config.json'), schedulerOverride ?? schedulerConfigFor(spec.family, spec.prediction));
   const vae = { _class_name: 'AutoencoderKL', block_out_channels: spec.vae.blockOutChannels, layers_per_block: spec.vae.layersPerBlock, latent_channels: spec.vae.latentChannels, scaling_factor: spec.vae.scalingFactor };
   writeJson(path.join(dir, 'vae_decoder', 'config.json'), vae);
   writeJson(path.join(dir, 'vae_encoder', 'config.json'), vae);
-  writeJson(path.join(dir, 'model_index.json'), modelIndexFor(spec.family, inpainting));
+  // _name_or_path keeps the checkpoint's name (e.g. sd_turbo.safetensors) in the hashed cache folder: the worker reads Turbo from it.
+  writeJson(path.join(dir, 'model_index.json'), { ...modelIndexFor(spec.family, inpainting), ...(nameOrPath ? { _name_or_path: nameOrPath } : {}) });
 }
 
 function readMarker(dir: string): Marker | undefined {
@@ -234,7 +235,7 @@ export async function convertCheckpoint(request: ConvertRequest): Promise<Conver
         const own = path.join(request.checkpoint, 'scheduler', 'scheduler_config.json');
         if (existsSync(own)) scheduler = { ...(JSON.parse(readBoundedSync(own, FILE_KINDS.modelConfig).toString('utf8')) as Record<string, unknown>), prediction_type: opened.spec.prediction };
       }
-      writeSideFiles(tmp, opened.spec, opened.inpainting, request.tokenizerDir, scheduler);
+      writeSideFiles(tmp, opened.spec, opened.inpainting, request.tokenizerDir, scheduler, path.basename(request.checkpoint));
       const marker: Marker = {
         version: CONVERTER_VERSION,
         source: path.resolve(request.checkpoint),

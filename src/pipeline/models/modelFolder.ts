@@ -17,6 +17,8 @@ export const DEFAULT_VAE_SCALING_FACTOR = 0.18215;
 export interface ModelFolder {
   readonly dir: string;
   readonly pipelineClass: string;
+  /** model_index.json `_name_or_path` (the repo or checkpoint it was exported from), when it says one. */
+  readonly nameOrPath: string | undefined;
   readonly textEncoder: string;
   readonly unet: string;
   readonly vaeDecoder: string;
@@ -170,6 +172,7 @@ export function inspectModelFolder(dirInput: string): ModelFolder {
   return {
     dir,
     pipelineClass,
+    nameOrPath: typeof index._name_or_path === 'string' ? index._name_or_path : undefined,
     textEncoder: required.textEncoder,
     unet: required.unet,
     vaeDecoder: required.vaeDecoder,
