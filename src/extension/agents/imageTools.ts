@@ -16,7 +16,7 @@ import { checkWritableFolder } from '../../host/output/saveImage';
 import { saveUpscaled, upscaleTarget } from '../../host/output/saveUpscaled';
 import { FILE_KINDS, FileReadError, readBounded } from '../../shared/files/boundedRead';
 import { jobSettings, readSettings } from '../config/settings';
-import { generateAndSave } from '../generation/generateAndSave';
+import { generateAndSaveWithRecipe } from '../generation/generateAndSave';
 import type { GenerateDeps } from '../generation/deps';
 import { targetLine } from './generateImageTool';
 import { asToolResult, confirmWrite, runWithProgress, toolModel, workspaceFolders } from './toolRun';
@@ -70,10 +70,10 @@ export function editImageTool(deps: GenerateDeps): vscode.LanguageModelTool<unkn
           labels: { initImageLabel: shownPath(image, folders) },
           files: { init: image },
         });
-        const saved = await runWithProgress(token, (signal, onEvent) => generateAndSave(deps, job, { signal, onEvent }));
+        const { image: saved, recipe } = await runWithProgress(token, (signal, onEvent) => generateAndSaveWithRecipe(deps, job, { signal, onEvent }));
         // The size written (the working resolution may differ from the source's), read from the new file's header.
         const written = await readSource(saved, folders);
-        return writtenText(`Edited ${shownPath(image, folders)} (unchanged) into`, { saved, requested: out ?? saved, width: written.width, height: written.height, seed: job.request.sampling.seed, model: path.basename(model.dir) }, folders);
+        return writtenText(`Edited ${shownPath(image, folders)} (unchanged) into`, { saved, requested: out ?? saved, width: written.width, height: written.height, seed: job.request.sampling.seed, model: path.basename(model.dir), recipe }, folders);
       });
     },
   };

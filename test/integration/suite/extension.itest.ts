@@ -53,6 +53,8 @@ describe('Atelier in the extension host', () => {
     const input = { prompt: 'an agent lighthouse', path: 'agent/lighthouse.png', width: 64, height: 64, seed: 5 };
     const first = text(await vscode.lm.invokeTool('atelier_generateImage', { toolInvocationToken: undefined, input }));
     assert.match(first, /^Generated agent\/lighthouse\.png \(64×64, seed 5/);
+    assert.match(first, /Its recipe is agent\/lighthouse\.atelier\.json/);
+    assert.ok(existsSync(path.join(workspaceRoot(), 'agent', 'lighthouse.atelier.json')), 'the recipe was written');
     const bytes = readFileSync(path.join(workspaceRoot(), 'agent', 'lighthouse.png'));
     assert.equal(bytes.subarray(1, 4).toString('latin1'), 'PNG');
     // The same path again: the first file is kept, the new one numbered, and the agent told.
