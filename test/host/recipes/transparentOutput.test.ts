@@ -3,7 +3,7 @@
  * person segmentation (MediaPipe selfie model) and writes `<name>-transparent.png`; kept pixels are the
  * image's own, the background is clear; an image without a person fails that recipe, naming the field.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
@@ -16,7 +16,11 @@ import { emptyScene, figureImage, STANDING } from '../../helpers/figure';
 import { testSupervisor } from '../../helpers/worker';
 
 const { supervisor } = testSupervisor();
-afterAll(async () => supervisor.dispose());
+const made: string[] = [];
+afterAll(async () => {
+  await supervisor.dispose();
+  for (const dir of made) rmSync(dir, { recursive: true, force: true });
+});
 
 /** A backend whose every image is `png` (a drawn figure, or an empty room). */
 function paints(png: Uint8Array): Backend {
@@ -33,6 +37,7 @@ function paints(png: Uint8Array): Backend {
 async function build(png: Uint8Array, format: 'png' | 'webp', patch: Partial<BuildOptions> = {}) {
   const root = mkdtempSync(path.join(os.tmpdir(), 'atelier-cutout-'));
   const model = mkdtempSync(path.join(os.tmpdir(), 'atelier-model-'));
+  made.push(root, model);
   writeFileSync(path.join(model, 'model_index.json'), '{}');
   writeFileSync(path.join(root, 'hero.atelier.json'), JSON.stringify({ version: 1, model: { path: 'unused' }, prompt: 'a person', seed: 1, steps: 2, width: 512, height: 512, outputs: { transparent: format } }));
   const options: BuildOptions = {
