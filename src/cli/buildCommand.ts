@@ -73,6 +73,10 @@ export async function buildCommand(args: BuildArgs, supervisor: () => WorkerSupe
         local ??= new OnnxBackend({ client: () => c, cacheRoot: hubEnvironment().cacheRoot });
         return local;
       },
+      segmentPerson: async (image) => {
+        client ??= supervisor();
+        return (await client.segmentPerson({ width: image.width, height: image.height, rgba: image.data, executionProvider: args.provider })).mask;
+      },
       mode: args.mode,
       force: args.force,
       executionProvider: args.provider,

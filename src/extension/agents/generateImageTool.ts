@@ -8,7 +8,7 @@ import { writtenText } from '../../host/agents/toolText';
 import { buildJob } from '../../host/jobs/buildJob';
 import { targetOfFile } from '../../host/output/outputTarget';
 import { jobSettings, readSettings } from '../config/settings';
-import { generateAndSave } from '../generation/generateAndSave';
+import { generateAndSaveWithRecipe } from '../generation/generateAndSave';
 import type { GenerateDeps } from '../generation/deps';
 import { asToolResult, confirmWrite, runWithProgress, toolModel, workspaceFolders } from './toolRun';
 
@@ -50,10 +50,10 @@ export function generateImageTool(deps: GenerateDeps): vscode.LanguageModelTool<
           source: { kind: 'txt2img' },
           output: targetOfFile(file),
         });
-        const saved = await runWithProgress(token, (signal, onEvent) => generateAndSave(deps, job, { signal, onEvent }));
+        const { image: saved, recipe } = await runWithProgress(token, (signal, onEvent) => generateAndSaveWithRecipe(deps, job, { signal, onEvent }));
         const request = job.request;
         const size = request.kind === 'txt2img' ? request : { width: settings.width, height: settings.height };
-        return writtenText('Generated', { saved, requested: file, width: size.width, height: size.height, seed: request.sampling.seed, model: path.basename(model.dir) }, folders);
+        return writtenText('Generated', { saved, requested: file, width: size.width, height: size.height, seed: request.sampling.seed, model: path.basename(model.dir), recipe }, folders);
       });
     },
   };

@@ -4,7 +4,7 @@
  */
 import path from 'node:path';
 import * as vscode from 'vscode';
-import { parseEditImageInput, parseUpscaleImageInput, TOOL_FIELDS } from '../../host/agents/toolInput';
+import { parseEditImageInput, parseUpscaleImageInput, regionMask, TOOL_FIELDS } from '../../host/agents/toolInput';
 import { shownPath, workspacePath } from '../../host/agents/toolPaths';
 import { writtenText } from '../../host/agents/toolText';
 import { ToolInputError } from '../../host/agents/toolErrors';
@@ -16,18 +16,18 @@ import { checkWritableFolder } from '../../host/output/saveImage';
 import { saveUpscaled, upscaleTarget } from '../../host/output/saveUpscaled';
 import { FILE_KINDS, FileReadError, readBounded } from '../../shared/files/boundedRead';
 import { jobSettings, readSettings } from '../config/settings';
-import { generateAndSave } from '../generation/generateAndSave';
+import { generateAndSaveWithRecipe } from '../generation/generateAndSave';
 import type { GenerateDeps } from '../generation/deps';
 import { targetLine } from './generateImageTool';
 import { asToolResult, confirmWrite, runWithProgress, toolModel, workspaceFolders } from './toolRun';
 
-async function readSource(file: string, folders: readonly string[]): Promise<{ bytes: Uint8Array; width: number; height: number }> {
+async function readSource(file: string, folders: readonly string[], field = 'image'): Promise<{ bytes: Uint8Array; width: number; height: number }> {
   try {
     const bytes = new Uint8Array(await readBounded(file, FILE_KINDS.image));
     return { bytes, ...(await readImageSize(bytes, path.basename(file))) };
   } catch (error) {
     const reason = error instanceof ImageReadError || error instanceof FileReadError ? error.message : `${shownPath(file, folders)} cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`;
-    throw new ToolInputError('image', reason);
+    throw new ToolInputError(field, reason);
   }
 }
 
@@ -43,7 +43,7 @@ export function editImageTool(deps: GenerateDeps): vscode.LanguageModelTool<unkn
         const image = await workspacePath(input.image, 'image', folders, 'input');
         const out = input.path === undefined ? undefined : await workspacePath(input.path, 'path', folders, 'output');
         return confirmWrite('Edit an image with Atelier?', [
-          `Atelier makes a variation of \`${shownPath(image, folders)}\` (strength ${input.strength}) showing: *${input.prompt.replace(/[*_`[\]]/g, '\\$&')}*. The original is not changed.`,
+          `Atelier ${input.mask ? `repaints the part of \`${shownPath(image, folders)}\` that \`${input.mask}\` marks` : input.region ? `repaints the ${input.region.width}×${input.region.height} region at (${input.region.x}, ${input.region.y}) of \`${shownPath(image, folders)}\`` : `makes a variation of \`${shownPath(image, folders)}\``} (strength ${input.strength}) showing: *${input.prompt.replace(/[*_`[\]]/g, '\\$&')}*. The original is not changed.`,
           out ? targetLine(out, folders) : `It writes a new file beside \`${shownPath(image, folders)}\`, named after it.`,
         ]);
       } catch {
@@ -57,6 +57,10 @@ export function editImageTool(deps: GenerateDeps): vscode.LanguageModelTool<unkn
         const image = await workspacePath(input.image, 'image', folders, 'input');
         const out = input.path === undefined ? undefined : await workspacePath(input.path, 'path', folders, 'output');
         const source = await readSource(image, folders);
+        const maskFile = input.mask === undefined ? undefined : await workspacePath(input.mask, 'mask', folders, 'input');
+        const maskImage = maskFile === undefined ? undefined : await readSource(maskFile, folders, 'mask');
+        if (maskImage && (maskImage.width !== source.width || maskImage.height !== source.height)) throw new ToolInputError('mask', `the mask is ${maskImage.width}×${maskImage.height} but the image is ${source.width}×${source.height}; give a mask of the image's size, or a region`);
+        const mask = maskImage?.bytes ?? (input.region ? { width: source.width, height: source.height, channels: 1 as const, data: regionMask(source, input.region) } : undefined);
         const model = await toolModel(deps);
         if ('problem' in model) return `${EDIT} was not run: ${model.problem}`;
         const settings = jobSettings(readSettings());
@@ -64,16 +68,18 @@ export function editImageTool(deps: GenerateDeps): vscode.LanguageModelTool<unkn
           modelDir: model.dir,
           prompt: input.prompt,
           settings: { ...settings, ...(input.seed === undefined ? {} : { seed: input.seed }), ...(input.negativePrompt === undefined ? {} : { negativePrompt: input.negativePrompt }) },
-          source: { kind: 'img2img', initImage: source.bytes, strength: input.strength },
+          // Inpainting keeps every pixel outside the mask bit-exact (the pipeline, or the host's paste-back for a server).
+          source: mask ? { kind: 'inpaint', initImage: source.bytes, strength: input.strength, mask, maskBlur: 0 } : { kind: 'img2img', initImage: source.bytes, strength: input.strength },
           output: out ? targetOfFile(out) : { dir: path.dirname(image) },
           ...(out ? {} : { nameAfter: { source: path.basename(image, path.extname(image)) } }),
-          labels: { initImageLabel: shownPath(image, folders) },
-          files: { init: image },
+          labels: { initImageLabel: shownPath(image, folders), ...(maskFile ? { maskLabel: shownPath(maskFile, folders) } : {}) },
+          files: { init: image, ...(maskFile ? { mask: maskFile } : {}) },
         });
-        const saved = await runWithProgress(token, (signal, onEvent) => generateAndSave(deps, job, { signal, onEvent }));
+        const { image: saved, recipe } = await runWithProgress(token, (signal, onEvent) => generateAndSaveWithRecipe(deps, job, { signal, onEvent }));
         // The size written (the working resolution may differ from the source's), read from the new file's header.
         const written = await readSource(saved, folders);
-        return writtenText(`Edited ${shownPath(image, folders)} (unchanged) into`, { saved, requested: out ?? saved, width: written.width, height: written.height, seed: job.request.sampling.seed, model: path.basename(model.dir) }, folders);
+        const where = input.mask ? ` where ${shownPath(maskFile ?? '', folders)} marks` : input.region ? ` in the region x ${input.region.x}, y ${input.region.y}, ${input.region.width}×${input.region.height}` : '';
+        return writtenText(`Edited ${shownPath(image, folders)} (unchanged)${where} into`, { saved, requested: out ?? saved, width: written.width, height: written.height, seed: job.request.sampling.seed, model: path.basename(model.dir), recipe }, folders);
       });
     },
   };

@@ -51,6 +51,11 @@ export function progressMessage(p: PipelineEvents['progress']): string {
 }
 
 export async function generateAndSave(deps: JobDeps, job: GenerationJob, callbacks: JobCallbacks = {}): Promise<string> {
+  return (await generateAndSaveWithRecipe(deps, job, callbacks)).image;
+}
+
+/** The same, also saying which recipe was written beside the image (none when recipes are off or the image is outside the workspace). */
+export async function generateAndSaveWithRecipe(deps: JobDeps, job: GenerationJob, callbacks: JobCallbacks = {}): Promise<{ readonly image: string; readonly recipe: string | undefined }> {
   const { request } = job;
   // An output folder that cannot take the file fails now, not after the last step.
   await checkWritableFolder(job.output.dir);
@@ -63,7 +68,7 @@ export async function generateAndSave(deps: JobDeps, job: GenerationJob, callbac
     }, callbacks.signal),
   );
   const saved = await saveGenerated(request, result, job.output, { writeMetadata: readSettings().writeMetadata, modelName: result.server ? result.server.checkpoint : path.basename(request.modelDir), ...job.labels });
-  await saveRecipeFor(job, saved, result.server ? 'comfyui' : 'local', deps.context, deps.log, result.modelDefaults);
+  const recipe = await saveRecipeFor(job, saved, result.server ? 'comfyui' : 'local', deps.context, deps.log, result.modelDefaults);
   deps.log.info(`saved ${saved} (${result.modelFamily} on ${result.executionProvider}, ${(result.timings.totalMs / 1000).toFixed(1)} s, session.run ${(result.timings.sessionRunMs / 1000).toFixed(1)} s)`);
-  return saved;
+  return { image: saved, recipe };
 }

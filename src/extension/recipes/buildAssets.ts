@@ -58,6 +58,7 @@ export async function runWorkspaceBuild(deps: GenerateDeps, target: vscode.Uri |
         if (wanted !== running) throw new Error(wanted === 'comfyui' ? 'this recipe runs on a ComfyUI server ("backend": "comfyui"), but Atelier runs locally here; connect a ComfyUI server, or set "backend": "local" with a local model' : 'this recipe runs on the local pipeline ("backend": "local"), but Atelier is set to a ComfyUI server; switch the backend to local to build it, or name the server\'s "checkpoint" with "backend": "comfyui"');
         return backend;
       },
+      segmentPerson: async (image) => (await deps.client().segmentPerson({ width: image.width, height: image.height, rgba: image.data, executionProvider: settings.executionProvider })).mask,
       mode,
       force: options.force ?? false,
       executionProvider: settings.executionProvider,

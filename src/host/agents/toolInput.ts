@@ -26,6 +26,17 @@ export interface EditImageInput {
   readonly strength: number;
   readonly seed?: number;
   readonly negativePrompt?: string;
+  /** Inpaint only here: a mask image in the workspace (white = repaint), … */
+  readonly mask?: string;
+  /** … or a rectangle in the image's pixels. Pixels outside stay bit-exact. */
+  readonly region?: Region;
+}
+
+export interface Region {
+  readonly x: number;
+  readonly y: number;
+  readonly width: number;
+  readonly height: number;
 }
 
 export interface UpscaleImageInput {
@@ -39,7 +50,7 @@ export const DEFAULT_EDIT_STRENGTH = 0.55;
 /** Each tool's input fields, as its inputSchema in package.json declares them (the architecture test compares). */
 export const TOOL_FIELDS = {
   atelier_generateImage: ['prompt', 'path', 'width', 'height', 'seed', 'negativePrompt'],
-  atelier_editImage: ['image', 'prompt', 'path', 'strength', 'seed', 'negativePrompt'],
+  atelier_editImage: ['image', 'prompt', 'path', 'strength', 'seed', 'negativePrompt', 'mask', 'region'],
   atelier_upscaleImage: ['image', 'scale', 'path'],
   atelier_listModels: [],
 } as const satisfies Record<string, readonly string[]>;
@@ -86,6 +97,7 @@ export function parseGenerateImageInput(input: unknown): GenerateImageInput {
 
 export function parseEditImageInput(input: unknown): EditImageInput {
   const fields = object(input, TOOL_FIELDS.atelier_editImage);
+  if (fields.mask !== undefined && fields.region !== undefined) throw new ToolInputError('region', 'give either mask (an image) or region (a rectangle), not both');
   const strength = fields.strength;
   if (strength !== undefined && (typeof strength !== 'number' || !Number.isFinite(strength))) throw new ToolInputError('strength', `strength must be a number from 0 (keep the image) to 1 (ignore it), got ${JSON.stringify(strength) ?? String(strength)}`);
   return {
@@ -95,7 +107,32 @@ export function parseEditImageInput(input: unknown): EditImageInput {
     strength: strength ?? DEFAULT_EDIT_STRENGTH,
     ...optional('seed', whole(fields, 'seed', '')),
     ...optional('negativePrompt', text(fields, 'negativePrompt', false)),
+    ...optional('mask', text(fields, 'mask', false)),
+    ...optional('region', region(fields.region)),
   };
+}
+
+function region(value: unknown): Region | undefined {
+  if (value === undefined) return undefined;
+  const shape = 'region must be {"x", "y", "width", "height"} in the image\'s pixels (whole numbers; x, y from the top-left corner)';
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new ToolInputError('region', `${shape}, got ${JSON.stringify(value) ?? String(value)}`);
+  const r = value as Record<string, unknown>;
+  const extra = Object.keys(r).find((k) => !['x', 'y', 'width', 'height'].includes(k));
+  if (extra !== undefined) throw new ToolInputError('region', `${shape}; unknown field "${extra}"`);
+  for (const k of ['x', 'y', 'width', 'height'] as const) {
+    const v = r[k];
+    const min = k === 'x' || k === 'y' ? 0 : 1;
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < min) throw new ToolInputError('region', `${shape}; region.${k} must be a whole number ≥ ${min}, got ${JSON.stringify(v) ?? String(v)}`);
+  }
+  return { x: r.x as number, y: r.y as number, width: r.width as number, height: r.height as number };
+}
+
+/** A one-channel mask, 255 inside `r`: refused (not clipped) when `r` reaches past the image. */
+export function regionMask(image: { readonly width: number; readonly height: number }, r: Region): Uint8Array {
+  if (r.x + r.width > image.width || r.y + r.height > image.height) throw new ToolInputError('region', `region x ${r.x}, y ${r.y}, ${r.width}×${r.height} reaches past the image (${image.width}×${image.height}); keep x + width ≤ ${image.width} and y + height ≤ ${image.height}`);
+  const mask = new Uint8Array(image.width * image.height);
+  for (let y = r.y; y < r.y + r.height; y++) mask.fill(255, y * image.width + r.x, y * image.width + r.x + r.width);
+  return mask;
 }
 
 export function parseUpscaleImageInput(input: unknown): UpscaleImageInput {

@@ -10,13 +10,16 @@ export interface WrittenImage {
   readonly height: number;
   readonly seed?: number;
   readonly model?: string;
+  /** The recipe written beside it, if any: the agent can edit it and rebuild with `atelier build`. */
+  readonly recipe?: string;
 }
 
 export function writtenText(what: string, image: WrittenImage, folders: readonly string[]): string {
   const saved = shownPath(image.saved, folders);
   const details = [`${image.width}×${image.height}`, ...(image.seed === undefined ? [] : [`seed ${image.seed}`]), ...(image.model ? [`model ${image.model}`] : [])].join(', ');
   const renamed = image.saved === image.requested ? '' : ` ${shownPath(image.requested, folders)} already existed and was left unchanged, so the new image has the name ${saved}; use that path from now on.`;
-  return `${what} ${saved} (${details}).${renamed}`;
+  const recipe = image.recipe ? ` Its recipe is ${shownPath(image.recipe, folders)} (edit it and run \`atelier build\` or "Atelier: Build Assets" to regenerate).` : '';
+  return `${what} ${saved} (${details}).${renamed}${recipe}`;
 }
 
 export interface ModelListing {

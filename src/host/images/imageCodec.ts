@@ -130,6 +130,18 @@ export interface DerivedEncoding {
   readonly opaque?: boolean;
 }
 
+/**
+ * The image with `mask` (width × height, 0–255) as its alpha: a cut-out on a transparent background,
+ * encoded losslessly (PNG, or lossless WebP) so the kept pixels are the image's own.
+ */
+export async function encodeCutout(image: ImageSize & { readonly data: Uint8Array }, mask: Uint8Array, format: 'png' | 'webp'): Promise<Uint8Array> {
+  const rgba = new Uint8Array(image.data);
+  for (let i = 0; i < mask.length; i++) rgba[i * 4 + 3] = Math.min(rgba[i * 4 + 3], mask[i]);
+  const raw = await sharp(rgba, { raw: { width: image.width, height: image.height, channels: 4 } });
+  const out = await (format === 'png' ? raw.png() : raw.webp({ lossless: true })).toBuffer();
+  return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+}
+
 /** Resizes (lanczos3) and encodes an image for a derived file, without metadata. */
 export async function encodeDerived(bytes: Uint8Array, how: DerivedEncoding): Promise<Uint8Array> {
   let image = await sharp(bytes);

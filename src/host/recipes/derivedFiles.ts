@@ -1,17 +1,21 @@
 /**
  * Files a recipe derives from its image with sharp: sizes (`@1x/@2x/@3x`, the largest being the image
  * itself, or widths in pixels), formats (PNG, WebP, AVIF, JPEG with quality) and an icon set
- * (favicon.ico with 16/32/48, PNGs from 16 to 512, a 180 px apple-touch-icon). Never enlarges: a width
- * above the image's is refused, naming the fix.
+ * (favicon.ico with 16/32/48, PNGs from 16 to 512, a 180 px apple-touch-icon), and a cut-out of the
+ * people on a transparent background (the worker's person segmentation). Never enlarges: a width above
+ * the image's is refused, naming the fix.
  */
 import path from 'node:path';
-import { encodeDerived, readImageSize } from '../images/imageCodec';
+import { decodeRgba, encodeCutout, encodeDerived, readImageSize } from '../images/imageCodec';
 import type { DerivedFormat, RecipeOutputs } from './recipe';
 
 export const ICON_SIZES = [16, 32, 48, 64, 128, 192, 256, 512] as const;
 const FAVICON_SIZES = [16, 32, 48] as const;
 const APPLE_TOUCH = 180;
 const EXT: Record<DerivedFormat, string> = { png: '.png', webp: '.webp', avif: '.avif', jpeg: '.jpg' };
+
+/** The person mask of an image (width × height, 255 where a person is), or undefined when no one is there. */
+export type PersonSegmenter = (image: { readonly width: number; readonly height: number; readonly data: Uint8Array }) => Promise<Uint8Array | undefined>;
 
 export class DerivedFileError extends Error {
   constructor(readonly jsonPath: string, message: string) {
@@ -41,6 +45,10 @@ function suffix(size: Size): string {
   return size.kind === 'full' ? '' : size.kind === 'density' ? size.label : `-${size.width}w`;
 }
 
+function transparentFile(imageFile: string, format: 'png' | 'webp'): string {
+  return path.join(path.dirname(imageFile), `${path.basename(imageFile, path.extname(imageFile))}-transparent.${format}`);
+}
+
 function iconsDir(imageFile: string): string {
   return path.join(path.dirname(imageFile), `${path.basename(imageFile, path.extname(imageFile))}-icons`);
 }
@@ -55,6 +63,7 @@ export function derivedPaths(imageFile: string, outputs: RecipeOutputs | undefin
     const icons = iconsDir(imageFile);
     files.push(path.join(icons, 'favicon.ico'), ...ICON_SIZES.map((n) => path.join(icons, `icon-${n}.png`)), path.join(icons, 'apple-touch-icon.png'));
   }
+  if (outputs?.transparent) files.push(transparentFile(imageFile, outputs.transparent));
   return [...new Set(files)];
 }
 
@@ -84,7 +93,7 @@ function square(image: Uint8Array, size: number, opaque = false): Promise<Uint8A
 }
 
 /** The derived files' bytes, by absolute path; encoded `concurrency` at a time (AVIF is slow), in declaration order. */
-export async function deriveFiles(image: Uint8Array, imageFile: string, outputs: RecipeOutputs | undefined, concurrency = 1): Promise<Map<string, Uint8Array>> {
+export async function deriveFiles(image: Uint8Array, imageFile: string, outputs: RecipeOutputs | undefined, concurrency = 1, segment?: PersonSegmenter): Promise<Map<string, Uint8Array>> {
   const { sizes, formats } = plan(imageFile, outputs);
   const { width, height } = await readImageSize(image, path.basename(imageFile));
   const maxK = Math.max(1, ...sizes.map((s) => (s.kind === 'density' ? s.k : 1)));
@@ -109,6 +118,19 @@ export async function deriveFiles(image: Uint8Array, imageFile: string, outputs:
     for (const n of ICON_SIZES) work.push({ file: path.join(icons, `icon-${n}.png`), make: () => square(image, n) });
     // Apple touch icons are shown on an opaque tile: no transparency.
     work.push({ file: path.join(icons, 'apple-touch-icon.png'), make: () => square(image, APPLE_TOUCH, true) });
+  }
+  const transparent = outputs?.transparent;
+  if (transparent) {
+    work.push({
+      file: transparentFile(imageFile, transparent),
+      make: async () => {
+        if (!segment) throw new DerivedFileError('$.outputs.transparent', '$.outputs.transparent needs the built-in person segmentation, which runs only on the local pipeline; remove "transparent", or build with the local backend');
+        const rgba = await decodeRgba(image, path.basename(imageFile));
+        const mask = await segment(rgba);
+        if (!mask) throw new DerivedFileError('$.outputs.transparent', `$.outputs.transparent: no person found in ${path.basename(imageFile)}, and the built-in segmentation cuts out people only; remove "transparent", or change the prompt so the image shows a person`);
+        return encodeCutout(rgba, mask, transparent);
+      },
+    });
   }
   const out = new Map<string, Uint8Array>();
   for (let i = 0; i < work.length; i += concurrency) {

@@ -60,6 +60,8 @@ export interface RecipeOutputs {
   readonly sizes?: readonly (string | number)[];
   readonly formats?: readonly (DerivedFormat | { readonly format: DerivedFormat; readonly quality?: number })[];
   readonly icons?: boolean;
+  /** `<name>-transparent.png|webp`: the people in the image on a transparent background (built-in person segmentation). */
+  readonly transparent?: 'png' | 'webp';
 }
 
 export interface Recipe {

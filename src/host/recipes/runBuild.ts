@@ -16,7 +16,7 @@ import { parseParameters } from '../output/parameters';
 import { encodedFor, parametersFor } from '../output/saveGenerated';
 import { upscaledBytes } from '../output/saveUpscaled';
 import { replaceFile } from '../output/saveImage';
-import { deriveFiles, derivedPaths, DerivedFileError } from './derivedFiles';
+import { deriveFiles, derivedPaths, DerivedFileError, type PersonSegmenter } from './derivedFiles';
 import { sha256File, sha256Folder, sha256Text } from './hashing';
 import { loadRecipes, type LoadedRecipe, type ModelResolver } from './loadRecipes';
 import { readLockFile, writeLockFile, type LockEntry, type LockFile } from './lockFile';
@@ -41,6 +41,8 @@ export interface BuildOptions {
   readonly executionProvider: ExecutionProviderPreference;
   readonly controlNetRoots: readonly string[];
   readonly writeMetadata: boolean;
+  /** Person masks for `outputs.transparent` (the local worker's segmentation); without it such recipes fail, saying why. */
+  readonly segmentPerson?: PersonSegmenter;
   /** Derived files encoded at once (default 1). */
   readonly jobs?: number;
   readonly signal?: AbortSignal;
@@ -248,7 +250,7 @@ export async function runBuild(options: BuildOptions): Promise<BuildReport> {
         imageBytes = new Uint8Array(await readFile(loaded.image));
         if (decision.action === 'adopt') provider = 'saved';
       }
-      const derived = await deriveFiles(imageBytes, loaded.image, recipe.outputs, options.jobs ?? 1);
+      const derived = await deriveFiles(imageBytes, loaded.image, recipe.outputs, options.jobs ?? 1, options.segmentPerson);
       for (const [file, bytes] of derived) if (decision.action === 'generate' || facts.disk[workspaceRelative(root, file)] !== sha256Text(bytes)) files.set(file, bytes);
       const written = await writeAll(root, files);
       const allFiles: Record<string, string> = { [loaded.imageRel]: sha256Text(imageBytes) };

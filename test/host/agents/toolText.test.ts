@@ -12,6 +12,13 @@ describe('tool result text', () => {
     expect(writtenText('Generated', { saved: file, requested: file, width: 512, height: 512, seed: 42, model: 'sd-turbo' }, [ws])).toBe('Generated assets/fox.png (512×512, seed 42, model sd-turbo).');
   });
 
+  it('names the recipe written beside the image, and says nothing of one when none was written', () => {
+    const file = path.join(ws, 'assets', 'fox.png');
+    const text = writtenText('Generated', { saved: file, requested: file, width: 64, height: 64, recipe: path.join(ws, 'assets', 'fox.atelier.json') }, [ws]);
+    expect(text).toBe('Generated assets/fox.png (64×64). Its recipe is assets/fox.atelier.json (edit it and run `atelier build` or "Atelier: Build Assets" to regenerate).');
+    expect(writtenText('Generated', { saved: file, requested: file, width: 64, height: 64 }, [ws])).not.toContain('recipe');
+  });
+
   it('says when the requested name was taken and the existing file kept', () => {
     const text = writtenText('Generated', { saved: path.join(ws, 'fox-1.png'), requested: path.join(ws, 'fox.png'), width: 64, height: 64 }, [ws]);
     expect(text).toContain('fox.png already existed and was left unchanged, so the new image has the name fox-1.png');

@@ -53,12 +53,32 @@ describe('Atelier in the extension host', () => {
     const input = { prompt: 'an agent lighthouse', path: 'agent/lighthouse.png', width: 64, height: 64, seed: 5 };
     const first = text(await vscode.lm.invokeTool('atelier_generateImage', { toolInvocationToken: undefined, input }));
     assert.match(first, /^Generated agent\/lighthouse\.png \(64×64, seed 5/);
+    assert.match(first, /Its recipe is agent\/lighthouse\.atelier\.json/);
+    assert.ok(existsSync(path.join(workspaceRoot(), 'agent', 'lighthouse.atelier.json')), 'the recipe was written');
     const bytes = readFileSync(path.join(workspaceRoot(), 'agent', 'lighthouse.png'));
     assert.equal(bytes.subarray(1, 4).toString('latin1'), 'PNG');
     // The same path again: the first file is kept, the new one numbered, and the agent told.
     const second = text(await vscode.lm.invokeTool('atelier_generateImage', { toolInvocationToken: undefined, input }));
     assert.match(second, /lighthouse\.png already existed and was left unchanged, so the new image has the name agent\/lighthouse-1\.png/);
     assert.deepEqual(readFileSync(path.join(workspaceRoot(), 'agent', 'lighthouse.png')), bytes);
+    // atelier_editImage with a region repaints only there: every pixel outside is bit-exact.
+    const edited = text(await vscode.lm.invokeTool('atelier_editImage', { toolInvocationToken: undefined, input: { image: 'agent/lighthouse.png', prompt: 'a red door', path: 'agent/patched.png', strength: 1, seed: 9, region: { x: 16, y: 16, width: 32, height: 24 } } }));
+    assert.match(edited, /^Edited agent\/lighthouse\.png \(unchanged\) in the region x 16, y 16, 32×24 into agent\/patched\.png \(64×64/);
+    const raw = async (file: string): Promise<Buffer> => sharp(path.join(workspaceRoot(), 'agent', file)).removeAlpha().raw().toBuffer();
+    const [before, after] = [await raw('lighthouse.png'), await raw('patched.png')];
+    let changedInside = 0;
+    for (let y = 0; y < 64; y++) {
+      for (let x = 0; x < 64; x++) {
+        const i = (y * 64 + x) * 3;
+        const inside = x >= 16 && x < 48 && y >= 16 && y < 40;
+        const same = before[i] === after[i] && before[i + 1] === after[i + 1] && before[i + 2] === after[i + 2];
+        if (!inside) assert.ok(same, `pixel ${x},${y} outside the region is unchanged`);
+        else if (!same) changedInside++;
+      }
+    }
+    assert.ok(changedInside > 0, 'the region was repainted');
+    const past = text(await vscode.lm.invokeTool('atelier_editImage', { toolInvocationToken: undefined, input: { image: 'agent/lighthouse.png', prompt: 'x', region: { x: 60, y: 0, width: 8, height: 8 } } }));
+    assert.match(past, /region x 60, y 0, 8×8 reaches past the image \(64×64\)/);
   });
 
   it('opens an image in the Atelier Canvas custom editor', async () => {
